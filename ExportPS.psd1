@@ -1,0 +1,14 @@
+@{
+    RootModule           = 'ExportPS.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '5f3c2a4e-8d1b-4c7a-9e62-0b7d4f1a2c93'
+    Author               = 'ExportPS contributors'
+    Description          = 'Block exports (NBD, vhost-user-blk, FUSE) and netdevs from PowerShell, modelled on QEMU''s QMP.'
+    CompatiblePSEditions = @('Core')
+    PowerShellVersion    = '7.4'
+    FormatsToProcess     = @('ExportPS.Format.ps1xml')
+    CmdletsToExport      = @()
+    FunctionsToExport    = @()
+    VariablesToExport    = @()
+    AliasesToExport      = @()
+}

@@ -1,0 +1,28 @@
+namespace ExportPS.Engine.Block;
+
+/// <summary>
+/// One block driver instance (the storage behind a node). <see cref="BlockNode"/> validates every request before it
+/// gets here: offsets and lengths are in range and non-negative, writes never reach a read-only driver.
+/// Drivers complete synchronously where they can (memory, page cache); a ValueTask costs nothing then.
+/// </summary>
+public interface IBlockDriver : IDisposable
+{
+    long Size { get; }
+
+    /// <summary>Bytes of storage the driver holds for data (memory used, file blocks allocated).</summary>
+    long AllocatedBytes { get; }
+
+    ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken);
+
+    ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken);
+
+    ValueTask FlushAsync(CancellationToken cancellationToken);
+
+    /// <summary>Deallocates the range if the driver can (reads may then return anything this layer defines, usually zeroes).</summary>
+    ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken);
+
+    ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken);
+
+    /// <summary>Status of the run that starts at <paramref name="offset"/>, at most <paramref name="length"/> (&gt; 0) bytes long.</summary>
+    ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken);
+}

@@ -1,0 +1,42 @@
+namespace ExportPS.Engine.Errors;
+
+/// <summary>
+/// Stable error ids. Cmdlets use them as ErrorRecord ids, QMP maps them to error classes, tests assert on them:
+/// never rename one.
+/// </summary>
+public static class ErrorIds
+{
+    public const string MissingName = "MissingName";
+    public const string InvalidName = "InvalidName";
+    public const string InvalidArgument = "InvalidArgument";
+
+    public const string BlockNodeNotFound = "BlockNodeNotFound";
+    public const string BlockNodeExists = "BlockNodeExists";
+    public const string BlockNodeInUse = "BlockNodeInUse";
+    public const string BlockNodeOpenFailed = "BlockNodeOpenFailed";
+    public const string InvalidBlockNodeOptions = "InvalidBlockNodeOptions";
+
+    public const string DirtyBitmapNotFound = "DirtyBitmapNotFound";
+    public const string DirtyBitmapExists = "DirtyBitmapExists";
+    public const string DirtyBitmapInUse = "DirtyBitmapInUse";
+    public const string InvalidGranularity = "InvalidGranularity";
+
+    public const string IoThreadNotFound = "IoThreadNotFound";
+    public const string IoThreadExists = "IoThreadExists";
+    public const string IoThreadInUse = "IoThreadInUse";
+
+    public const string NbdServerRunning = "NbdServerRunning";
+    public const string NbdServerNotRunning = "NbdServerNotRunning";
+    public const string NbdServerListenFailed = "NbdServerListenFailed";
+
+    public const string ExportNotFound = "ExportNotFound";
+    public const string ExportExists = "ExportExists";
+    public const string ExportNameExists = "ExportNameExists";
+    public const string ExportInUse = "ExportInUse";
+    public const string ExportReadOnlyNode = "ExportReadOnlyNode";
+    public const string InvalidExportOptions = "InvalidExportOptions";
+    public const string ExportTypeNotSupported = "ExportTypeNotSupported";
+    public const string WaitTimedOut = "WaitTimedOut";
+
+    public const string EngineDisposed = "EngineDisposed";
+}

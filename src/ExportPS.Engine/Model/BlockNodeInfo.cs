@@ -1,0 +1,23 @@
+namespace ExportPS.Engine.Model;
+
+/// <summary>One block node as query-named-block-nodes reports it, plus allocation and bitmap names.</summary>
+public sealed record BlockNodeInfo
+{
+    public required string NodeName { get; init; }
+
+    public required BlockDriverKind Driver { get; init; }
+
+    public required long Size { get; init; }
+
+    public required bool ReadOnly { get; init; }
+
+    public string? Backing { get; init; }
+
+    public string? Path { get; init; }
+
+    public required long AllocatedBytes { get; init; }
+
+    public BlockCompression Compression { get; init; }
+
+    public required string[] Bitmaps { get; init; }
+}

@@ -1,0 +1,43 @@
+namespace ExportPS.Engine.Model;
+
+/// <summary>Block drivers ExportPS has (QEMU's blockdev-add drivers file and null-co, plus ExportPS's sparse memory disk).</summary>
+public enum BlockDriverKind
+{
+    File,
+    Memory,
+    Null,
+}
+
+public enum BlockCompression
+{
+    None,
+    Lz4,
+}
+
+/// <summary>Options of blockdev-add for the drivers ExportPS has. Which fields apply depends on <see cref="Driver"/>.</summary>
+public sealed record BlockNodeOptions
+{
+    public required string NodeName { get; init; }
+
+    public required BlockDriverKind Driver { get; init; }
+
+    /// <summary>File: the image path (QEMU's filename).</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Memory and Null: the virtual size in bytes.</summary>
+    public long? Size { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    /// <summary>Node name of the backing node: reads of ranges this node has not allocated fall through to it.</summary>
+    public string? Backing { get; init; }
+
+    /// <summary>Memory: compress chunks with LZ4.</summary>
+    public BlockCompression Compression { get; init; }
+
+    /// <summary>File: O_DIRECT (QEMU's cache.direct).</summary>
+    public bool CacheDirect { get; init; }
+
+    /// <summary>Null: whether reads fill the buffer with zeroes (QEMU's read-zeroes; default true here).</summary>
+    public bool ReadZeroes { get; init; } = true;
+}

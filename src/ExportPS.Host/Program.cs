@@ -1,0 +1,6 @@
+namespace ExportPS.Host;
+
+internal static class Program
+{
+    private static int Main() => 0;
+}
