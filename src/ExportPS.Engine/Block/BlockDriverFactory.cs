@@ -9,11 +9,18 @@ internal static class BlockDriverFactory
 {
     public static IBlockDriver Open(BlockNodeOptions options) => options.Driver switch
     {
+        BlockDriverKind.File => FileBlockDriver.Open(RequirePath(options), options.ReadOnly, options.CacheDirect),
         BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options)),
         BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
         _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
             $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
     };
+
+    private static string RequirePath(BlockNodeOptions options) =>
+        string.IsNullOrEmpty(options.Path)
+            ? throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.InvalidArgument,
+                "Parameter 'filename' is missing for driver 'file'") { Target = options.NodeName }
+            : options.Path;
 
     private static long RequireSize(BlockNodeOptions options)
     {
