@@ -59,16 +59,20 @@ public sealed class BlockNode : IDisposable
 
     public DirtyBitmapSet Bitmaps { get; }
 
-    public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    // Requests check their arguments synchronously (a refused request throws at the call), and the common case, a node
+    // without backing whose driver completes synchronously, allocates nothing: no async state machine is involved.
+
+    public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         CheckRange(offset, destination.Length);
-        if (Backing is null)
-        {
-            await _driver.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+        return Backing is null
+            ? _driver.ReadAsync(offset, destination, cancellationToken)
+            : ReadThroughBackingAsync(offset, destination, cancellationToken);
+    }
 
-        // Read what this layer allocates from the driver; the rest falls through to the backing chain.
+    /// <summary>Reads what this layer allocates from the driver; the rest falls through to the backing chain.</summary>
+    private async ValueTask ReadThroughBackingAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
         while (!destination.IsEmpty)
         {
             var extent = await _driver.GetBlockStatusAsync(offset, destination.Length, cancellationToken).ConfigureAwait(false);
@@ -88,20 +92,16 @@ public sealed class BlockNode : IDisposable
         }
     }
 
-    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess = false, CancellationToken cancellationToken = default)
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess = false, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, source.Length);
-        if (Backing is null)
-        {
-            await _driver.WriteAsync(offset, source, forceUnitAccess, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await CopyOnWriteAsync(offset, source.Length, source, forceUnitAccess, WriteZeroesFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-
-        Bitmaps.MarkDirty(offset, source.Length);
+        return MarkDirtyWhenDone(
+            Backing is null
+                ? _driver.WriteAsync(offset, source, forceUnitAccess, cancellationToken)
+                : CopyOnWriteAsync(offset, source.Length, source, forceUnitAccess, WriteZeroesFlags.None, cancellationToken),
+            offset,
+            source.Length);
     }
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _driver.FlushAsync(cancellationToken);
@@ -109,36 +109,47 @@ public sealed class BlockNode : IDisposable
     /// <summary>
     /// Trim. With a backing node, a discarded range must not expose the backing data again, so it becomes explicit zeroes.
     /// </summary>
-    public async ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default)
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, length);
-        if (Backing is null)
-        {
-            await _driver.DiscardAsync(offset, length, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await CopyOnWriteAsync(offset, length, null, false, WriteZeroesFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-
-        Bitmaps.MarkDirty(offset, length);
+        return MarkDirtyWhenDone(
+            Backing is null
+                ? _driver.DiscardAsync(offset, length, cancellationToken)
+                : CopyOnWriteAsync(offset, length, null, false, WriteZeroesFlags.None, cancellationToken),
+            offset,
+            length);
     }
 
-    public async ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags = WriteZeroesFlags.None, CancellationToken cancellationToken = default)
+    public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags = WriteZeroesFlags.None, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, length);
-        if (Backing is null)
+        return MarkDirtyWhenDone(
+            Backing is null
+                ? _driver.WriteZeroesAsync(offset, length, flags, cancellationToken)
+                // Unmapping would uncover the backing data.
+                : CopyOnWriteAsync(offset, length, null, false, flags & ~WriteZeroesFlags.MayUnmap, cancellationToken),
+            offset,
+            length);
+    }
+
+    /// <summary>Marks the bitmaps once <paramref name="request"/> succeeded; without an await when it already has.</summary>
+    private ValueTask MarkDirtyWhenDone(ValueTask request, long offset, long length)
+    {
+        if (request.IsCompletedSuccessfully)
         {
-            await _driver.WriteZeroesAsync(offset, length, flags, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            // Unmapping would uncover the backing data.
-            await CopyOnWriteAsync(offset, length, null, false, flags & ~WriteZeroesFlags.MayUnmap, cancellationToken).ConfigureAwait(false);
+            request.GetAwaiter().GetResult();
+            Bitmaps.MarkDirty(offset, length);
+            return default;
         }
 
+        return AwaitAndMarkDirty(request, offset, length);
+    }
+
+    private async ValueTask AwaitAndMarkDirty(ValueTask request, long offset, long length)
+    {
+        await request.ConfigureAwait(false);
         Bitmaps.MarkDirty(offset, length);
     }
 
