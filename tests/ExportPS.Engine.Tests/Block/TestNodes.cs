@@ -6,8 +6,8 @@ namespace ExportPS.Engine.Tests.Block;
 /// <summary>Block nodes built directly through the factory, without an engine.</summary>
 internal static class TestNodes
 {
-    public static BlockNode Open(BlockNodeOptions options, BlockNode? backing = null) =>
-        new(options, BlockDriverFactory.Open(options), backing);
+    public static BlockNode Open(BlockNodeOptions options, BlockNode? backing = null, BlockNode? file = null) =>
+        new(options, BlockDriverFactory.Open(options, file), backing, file);
 
     public static BlockNode Memory(long size, string name = "mem", BlockNode? backing = null, BlockCompression compression = BlockCompression.None) =>
         Open(new BlockNodeOptions { NodeName = name, Driver = BlockDriverKind.Memory, Size = size, Compression = compression, Backing = backing?.NodeName }, backing);
@@ -28,6 +28,8 @@ internal static class TestNodes
 
     public static void Write(BlockNode node, long offset, byte[] data) =>
         node.WriteAsync(offset, data).AsTask().GetAwaiter().GetResult();
+
+    public static void Flush(BlockNode node) => node.FlushAsync().AsTask().GetAwaiter().GetResult();
 
     public static void Discard(BlockNode node, long offset, long length) =>
         node.DiscardAsync(offset, length).AsTask().GetAwaiter().GetResult();
