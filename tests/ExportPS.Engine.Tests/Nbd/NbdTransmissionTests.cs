@@ -39,6 +39,7 @@ public sealed class NbdTransmissionTests
         using var server = new ScriptedNbdServer();
         server.Driver.SlowOffset = 65536;
         using var client = server.Connect();
+        Assert.Equal(0u, client.Command(CmdWrite, 65536, 4, payload: "slow"u8));
         client.Request(CmdRead, 65536, 4096, cookie: 1);
         client.Request(CmdWrite, 0, 4, cookie: 2, payload: "fast"u8);
         client.Request(CmdRead, 0, 4, cookie: 3);
@@ -64,11 +65,12 @@ public sealed class NbdTransmissionTests
         client.Request(CmdRead, 0, 3 * 65536);
         var reply = client.ReadReply();
         Assert.Equal([ReplyOffsetHole, ReplyOffsetData, ReplyOffsetHole], reply.Select(c => c.Type));
-        Assert.Equal([0ul, 65536ul, 131072ul], reply.Select(c => BinaryPrimitives.ReadUInt64BigEndian(c.Payload)));
+        Assert.Equal([0ul, 65536ul, 69632ul], reply.Select(c => BinaryPrimitives.ReadUInt64BigEndian(c.Payload)));
         Assert.Equal(12, reply[0].Payload.Length);
         Assert.Equal(65536, BinaryPrimitives.ReadInt32BigEndian(reply[0].Payload.AsSpan(8)));
-        Assert.Equal(8 + 65536, reply[1].Payload.Length);
-        Assert.True(reply[1].Payload.AsSpan(8, 4096).ToArray().All(b => b == 0xee));
+        Assert.Equal(8 + 4096, reply[1].Payload.Length);
+        Assert.True(reply[1].Payload.AsSpan(8).ToArray().All(b => b == 0xee));
+        Assert.Equal((3 * 65536) - 69632, BinaryPrimitives.ReadInt32BigEndian(reply[2].Payload.AsSpan(8)));
         Assert.Equal([false, false, true], reply.Select(c => c.Done));
 
         // DF: one data chunk, zeroes included.

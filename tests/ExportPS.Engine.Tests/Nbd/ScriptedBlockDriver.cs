@@ -22,6 +22,10 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 
     public long AllocatedBytes => size;
 
+    public int AllocationGranularity => 1;
+
+    public bool ZeroesStayAllocated => true;
+
     public void ReleaseSlowRead() => _slow.TrySetResult();
 
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)

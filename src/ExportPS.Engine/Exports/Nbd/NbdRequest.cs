@@ -53,6 +53,13 @@ internal sealed class NbdRequest
         return Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
     }
 
+    /// <summary>Swaps in a buffer rented elsewhere (a reply composed from the current one) and returns the current one.</summary>
+    public void ReplaceBuffer(byte[] rented)
+    {
+        ReturnBuffer();
+        Buffer = rented;
+    }
+
     public void ReturnBuffer()
     {
         if (Buffer is not null)
