@@ -42,12 +42,11 @@ public sealed class NbdTransmissionTests
         Assert.Equal(0u, client.Command(CmdWrite, 65536, 4, payload: "slow"u8));
         client.Request(CmdRead, 65536, 4096, cookie: 1);
         client.Request(CmdWrite, 0, 4, cookie: 2, payload: "fast"u8);
+        Assert.Equal(2ul, client.ReadReply().Single().Cookie);
         client.Request(CmdRead, 0, 4, cookie: 3);
-
-        var first = client.ReadReply();
-        var second = client.ReadReply();
-        Assert.Equal([2ul, 3ul], new[] { first[0].Cookie, second[0].Cookie });
-        Assert.Equal("fast"u8.ToArray(), second[0].Payload.AsSpan(8).ToArray());
+        var fast = client.ReadReply().Single();
+        Assert.Equal(3ul, fast.Cookie);
+        Assert.Equal("fast"u8.ToArray(), fast.Payload.AsSpan(8).ToArray());
 
         server.Driver.ReleaseSlowRead();
         var slow = client.ReadReply();
