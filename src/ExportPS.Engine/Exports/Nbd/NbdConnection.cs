@@ -28,7 +28,7 @@ internal sealed partial class NbdConnection
     private readonly NbdServer _server;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private NbdTransport _transport;
+    private readonly NbdTransport _transport;
     private byte[]? _receiveBuffer;
     private int _receiveStart;
     private int _receiveEnd;
