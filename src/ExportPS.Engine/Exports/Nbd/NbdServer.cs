@@ -40,7 +40,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         {
             listener = address.Kind == SocketAddressKind.Unix ? ListenUnix(address.Path) : ListenInet(address.Host, address.Port);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
             throw new EngineException(ErrorIds.NbdServerListenFailed, EngineErrorCategory.InvalidState,
                 $"Failed to bind socket {address}: {e.Message}", e) { Target = address.ToString() };
