@@ -22,7 +22,8 @@ public sealed class NbdTransmissionTests
         Assert.Equal(EIo, ErrorOf(failedRead));
         if (structured)
         {
-            Assert.Equal(ReplyError, failedRead[^1].Type);
+            Assert.Equal(ReplyErrorOffset, failedRead[^1].Type);
+            Assert.Equal(600ul * 1024, failedRead[^1].ErrorOffset);
             Assert.Contains("scripted read failure", failedRead[^1].Message);
         }
 

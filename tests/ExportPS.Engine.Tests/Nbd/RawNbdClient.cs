@@ -28,7 +28,7 @@ internal sealed class RawNbdClient : IDisposable
         RepErrShutdown = 0x80000007, RepErrExtHeaderReqd = 0x8000000a;
     public const ushort CmdRead = 0, CmdWrite = 1, CmdDisc = 2, CmdFlush = 3, CmdTrim = 4, CmdCache = 5, CmdWriteZeroes = 6, CmdBlockStatus = 7;
     public const ushort FlagFua = 1, FlagNoHole = 2, FlagDf = 4, FlagReqOne = 8, FlagFastZero = 16, FlagPayloadLen = 32;
-    public const ushort ReplyNone = 0, ReplyOffsetData = 1, ReplyOffsetHole = 2, ReplyBlockStatus = 5, ReplyBlockStatusExt = 6, ReplyError = 32769;
+    public const ushort ReplyNone = 0, ReplyOffsetData = 1, ReplyOffsetHole = 2, ReplyBlockStatus = 5, ReplyBlockStatusExt = 6, ReplyError = 32769, ReplyErrorOffset = 32770;
     public const uint EPerm = 1, EIo = 5, EInval = 22, ENoSpc = 28, EOverflow = 75, ENotSup = 95, EShutdown = 108;
 
     public RawNbdClient(NbdTestServer server, TimeSpan? timeout = null)
@@ -285,9 +285,14 @@ internal sealed class RawNbdClient : IDisposable
     {
         public bool Done => (Flags & 1) != 0;
 
-        public uint Error => Type == ReplyError ? BinaryPrimitives.ReadUInt32BigEndian(Payload) : 0;
+        public bool IsError => Type is ReplyError or ReplyErrorOffset;
 
-        public string Message => Type == ReplyError ? Encoding.UTF8.GetString(Payload, 6, BinaryPrimitives.ReadUInt16BigEndian(Payload.AsSpan(4))) : string.Empty;
+        public uint Error => IsError ? BinaryPrimitives.ReadUInt32BigEndian(Payload) : 0;
+
+        public string Message => IsError ? Encoding.UTF8.GetString(Payload, 6, BinaryPrimitives.ReadUInt16BigEndian(Payload.AsSpan(4))) : string.Empty;
+
+        /// <summary>ERROR_OFFSET: where the error happened (after the message).</summary>
+        public ulong ErrorOffset => BinaryPrimitives.ReadUInt64BigEndian(Payload.AsSpan(6 + BinaryPrimitives.ReadUInt16BigEndian(Payload.AsSpan(4))));
     }
 
     /// <summary>
@@ -353,7 +358,7 @@ internal sealed class RawNbdClient : IDisposable
                 return BinaryPrimitives.ReadUInt32BigEndian(chunk.Payload);
             }
 
-            if (chunk.Type == ReplyError)
+            if (chunk.IsError)
             {
                 return chunk.Error;
             }

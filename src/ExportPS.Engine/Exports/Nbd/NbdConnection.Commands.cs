@@ -25,6 +25,7 @@ internal sealed partial class NbdConnection
         uint error;
         string? message = null;
         int reply = 0;
+        bool failedInDriver = false;
         try
         {
             error = Validate(request, export, out message);
@@ -37,27 +38,17 @@ internal sealed partial class NbdConnection
         {
             error = ErrnoOf(e);
             message = e.Message;
+            failedInDriver = true;
         }
 
-        try
+        if (error != 0)
         {
-            if (error != 0)
-            {
-                await SendErrorAsync(request, error, message);
-            }
-            else if (reply > 0)
-            {
-                await SendAsync(request.Buffer.AsMemory(0, reply));
-            }
-            else
-            {
-                await SendAsync(request.Scratch.AsMemory(0, WriteSuccess(request)));
-            }
+            QueueError(request, error, message, failedInDriver && request.Type == CmdRead);
         }
-        catch (Exception)
+        else
         {
-            // The reply cannot be delivered: the connection is gone.
-            Abort();
+            request.Reply = reply > 0 ? request.Buffer.AsMemory(0, reply) : request.Scratch.AsMemory(0, WriteSuccess(request));
+            _sender.Enqueue(request);
         }
     }
 
@@ -541,22 +532,34 @@ internal sealed partial class NbdConnection
         return SimpleReplyLength;
     }
 
-    /// <summary>An error: a simple reply without structured replies, else an ERROR chunk that carries the message.</summary>
-    internal ValueTask SendErrorAsync(NbdRequest request, uint error, string? message)
+    /// <summary>
+    /// An error: a simple reply without structured replies, else an ERROR chunk that carries the message. A READ the
+    /// driver failed gets ERROR_OFFSET naming where the failed read starts (the range itself was valid).
+    /// </summary>
+    private void QueueError(NbdRequest request, uint error, string? message, bool atOffset = false)
     {
         var scratch = request.Scratch;
         if (Mode == NbdReplyMode.Simple)
         {
             WriteSimpleReply(scratch, error, request.Cookie);
-            return SendAsync(scratch.AsMemory(0, SimpleReplyLength));
+            request.Reply = scratch.AsMemory(0, SimpleReplyLength);
+            _sender.Enqueue(request);
+            return;
         }
 
         int header = ChunkHeaderLength;
         Utf8.FromUtf16(message ?? string.Empty, scratch.AsSpan(header + 6, NbdRequest.MaxMessage), out _, out int written);
-        WriteChunkHeader(scratch, ReplyFlagDone, ReplyTypeError, request, 6 + written);
+        int payload = 6 + written + (atOffset ? 8 : 0);
+        WriteChunkHeader(scratch, ReplyFlagDone, atOffset ? ReplyTypeErrorOffset : ReplyTypeError, request, payload);
         BinaryPrimitives.WriteUInt32BigEndian(scratch.AsSpan(header), error);
         BinaryPrimitives.WriteUInt16BigEndian(scratch.AsSpan(header + 4), (ushort)written);
-        return SendAsync(scratch.AsMemory(0, header + 6 + written));
+        if (atOffset)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(scratch.AsSpan(header + 6 + written), request.Offset);
+        }
+
+        request.Reply = scratch.AsMemory(0, header + payload);
+        _sender.Enqueue(request);
     }
 }
 

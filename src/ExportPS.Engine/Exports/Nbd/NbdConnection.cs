@@ -17,7 +17,8 @@ internal enum NbdReplyMode
 /// starts each request at once. When further requests are already buffered, the current one goes to the thread pool so
 /// pipelined requests run in parallel; the last one of a batch runs inline (no thread hop for a client that waits for
 /// each answer). A request that has to wait finishes on its own while the loop reads on, so replies go out of order.
-/// Every reply message is written whole under the send lock, so replies never interleave on the wire.
+/// Every reply is composed whole and written by the connection's one <see cref="NbdReplySender"/>, so replies never
+/// interleave on the wire.
 /// Awaits here deliberately keep the caller's context: on an iothread everything of the connection stays on it.
 /// </summary>
 internal sealed partial class NbdConnection
@@ -26,7 +27,7 @@ internal sealed partial class NbdConnection
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
     private readonly NbdServer _server;
-    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly NbdReplySender _sender;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly NbdTransport _transport;
     private byte[]? _receiveBuffer;
@@ -39,6 +40,7 @@ internal sealed partial class NbdConnection
     {
         _server = server;
         _transport = transport;
+        _sender = new NbdReplySender(this, transport);
     }
 
     public NbdReplyMode Mode { get; set; }
@@ -66,6 +68,7 @@ internal sealed partial class NbdConnection
     {
         bool clean = false;
         NbdExport? selected = null;
+        ValueTask sending = default;
         try
         {
             using (var timeout = new CancellationTokenSource(HandshakeTimeout))
@@ -77,7 +80,12 @@ internal sealed partial class NbdConnection
             if (selected is not null)
             {
                 _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferLength);
-                await (selected.IoThread is { } ioThread ? ioThread.Run(TransmitAsync) : TransmitAsync());
+                await (selected.IoThread is { } ioThread ? ioThread.Run(Transmit) : Transmit());
+                Task Transmit()
+                {
+                    sending = _sender.RunAsync();
+                    return TransmitAsync();
+                }
             }
 
             clean = true;
@@ -99,6 +107,8 @@ internal sealed partial class NbdConnection
                 await _drained.Task;
             }
 
+            _sender.Close();
+            await sending;
             Abort();
             if (_receiveBuffer is not null)
             {
@@ -161,10 +171,11 @@ internal sealed partial class NbdConnection
             ulong payload = request.Type == NbdProtocol.CmdWrite || (extended && request.Has(NbdProtocol.CmdFlagPayloadLen)) ? request.Length : 0;
             if (payload > NbdProtocol.MaximumPayload)
             {
-                // The payload cannot be skipped cheaply: answer, then close (QEMU does the same).
-                await SendErrorAsync(request, NbdProtocol.EInval, "request payload too large");
-                pool.Return(request);
-                throw new NbdProtocolException($"request payload of {payload} bytes is larger than {NbdProtocol.MaximumPayload}");
+                // The payload cannot be skipped cheaply: answer, then close once the answer is out (QEMU closes too).
+                Interlocked.Increment(ref _inFlight);
+                request.Holders = 1;
+                QueueError(request, NbdProtocol.EInval, $"request payload of {payload} bytes is larger than {NbdProtocol.MaximumPayload}");
+                return;
             }
 
             if (payload > 0)
@@ -179,6 +190,7 @@ internal sealed partial class NbdConnection
             }
 
             Interlocked.Increment(ref _inFlight);
+            request.Holders = 2;
             if (onThreadPool && _receiveEnd - _receiveStart >= headerLength)
             {
                 // More requests are already here: let another core run this one while the loop parses the next.
@@ -198,7 +210,7 @@ internal sealed partial class NbdConnection
         if (processing.IsCompleted)
         {
             processing.GetAwaiter().GetResult();
-            Finish(request);
+            Release(request);
         }
         else
         {
@@ -257,30 +269,18 @@ internal sealed partial class NbdConnection
         request.PayloadLength = length;
     }
 
-    /// <summary>The request is done (answered or failed): give its buffers back and let a draining connection close.</summary>
-    internal void Finish(NbdRequest request)
+    /// <summary>Processing or sending is done with the request; after both, its buffers go back and a draining connection may close.</summary>
+    internal void Release(NbdRequest request)
     {
+        if (Interlocked.Decrement(ref request.Holders) != 0)
+        {
+            return;
+        }
+
         _server.Requests.Return(request);
         if (Interlocked.Decrement(ref _inFlight) == 0)
         {
             _drained.TrySetResult();
-        }
-    }
-
-    // ---- sending -----------------------------------------------------------------------------------------------
-
-    /// <summary>Sends one or more whole reply messages; nothing else is written to the connection meanwhile.</summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    internal async ValueTask SendAsync(ReadOnlyMemory<byte> messages)
-    {
-        await _sendLock.WaitAsync();
-        try
-        {
-            await _transport.SendAsync(messages, CancellationToken.None);
-        }
-        finally
-        {
-            _sendLock.Release();
         }
     }
 }

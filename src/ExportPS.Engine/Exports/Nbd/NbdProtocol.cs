@@ -100,6 +100,7 @@ internal static class NbdProtocol
     public const ushort ReplyTypeBlockStatus = 5;
     public const ushort ReplyTypeBlockStatusExt = 6;
     public const ushort ReplyTypeError = (1 << 15) | 1;
+    public const ushort ReplyTypeErrorOffset = (1 << 15) | 2;
 
     public const uint StateHole = 1 << 0;
     public const uint StateZero = 1 << 1;

@@ -32,7 +32,7 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
     public byte[] Scratch { get; } = new byte[ScratchLength];
 
     public const int MaxMessage = 160;
-    private const int ScratchLength = 256;
+    private const int ScratchLength = 32 + 6 + MaxMessage + 8;
 
     /// <summary>The chunks of a structured READ reply: data or hole, in order.</summary>
     public (int Length, bool Zero)[] ReadChunks { get; } = new (int, bool)[16];
@@ -44,6 +44,12 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
 
     /// <summary>Cached continuation for <see cref="Pending"/> (no delegate allocation per request).</summary>
     public Action OnCompleted { get; }
+
+    /// <summary>The reply message composed by processing, written by the connection's sender.</summary>
+    public ReadOnlyMemory<byte> Reply { get; set; }
+
+    /// <summary>Processing and sending each hold the request; the last to let go returns it to the pool.</summary>
+    public int Holders;
 
     public void Execute() => Connection!.Start(this);
 
@@ -76,7 +82,7 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
         var pending = Pending;
         Pending = default;
         pending.GetAwaiter().GetResult();
-        Connection!.Finish(this);
+        Connection!.Release(this);
     }
 
     internal sealed class Policy : IPooledObjectPolicy<NbdRequest>
@@ -88,6 +94,7 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
             request.ReturnBuffer();
             request.Connection = null;
             request.Pending = default;
+            request.Reply = default;
             return true;
         }
     }
