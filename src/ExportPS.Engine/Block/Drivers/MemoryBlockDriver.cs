@@ -137,19 +137,9 @@ internal sealed class MemoryBlockDriver : IBlockDriver
     /// <summary>RAM has nothing to make durable.</summary>
     public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken)
-    {
-        // Whole chunks are freed; the edges of a discard are left alone (a discard may do nothing), as QEMU does for
-        // requests smaller than the discard granularity.
-        long first = (offset + ChunkSize - 1) >> ChunkShift;
-        long end = (offset + length) >> ChunkShift;
-        for (long index = first; index < end; index++)
-        {
-            Replace(index, null);
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>Frees whole chunks and zeroes the partial ones at the edges, so a discarded range always reads as zeroes.</summary>
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) =>
+        WriteZeroesAsync(offset, length, WriteZeroesFlags.MayUnmap, cancellationToken);
 
     /// <summary>
     /// Whole chunks become unallocated (with <see cref="WriteZeroesFlags.MayUnmap"/>) or <see cref="ZeroChunk"/>, so
