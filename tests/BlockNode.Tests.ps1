@@ -89,10 +89,34 @@ Describe 'Block node cmdlets' {
         It 'refuses a file that does not exist' {
             $missing = Join-Path $TestDrive 'missing.img'
             New-BlockNode -NodeName bn-nofile -Driver File -Path $missing -ErrorAction SilentlyContinue -ErrorVariable err
-            $err | Should -HaveCount 1
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'BlockNodeOpenFailed,*'
+            Assert-EngineError $err -ErrorId BlockNodeOpenFailed -Category ObjectNotFound
             $err[0].TargetObject | Should -Not -BeNullOrEmpty
             Get-BlockNode | Should -BeNullOrEmpty
+        }
+
+        It 'stacks a raw node on a file child, which then cannot be removed' {
+            New-TestImage -Path (Join-Path $TestDrive 'raw.img') -Size 2MB | Out-Null
+            New-BlockNode -NodeName bn-proto -Driver File -Path (Join-Path $TestDrive 'raw.img')
+            $raw = New-BlockNode -NodeName bn-fmt -Driver Raw -File bn-proto -PassThru
+            $raw.Driver | Should -Be 'Raw'
+            $raw.File | Should -BeExactly 'bn-proto'
+            $raw.Size | Should -Be 2MB
+            Remove-BlockNode -NodeName bn-proto -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId BlockNodeInUse -Category ResourceBusy
+        }
+
+        It 'refuses a raw node over a missing child, and a writable one over a read-only child' {
+            New-BlockNode -NodeName bn-fmt -Driver Raw -File bn-missing -ErrorAction SilentlyContinue -ErrorVariable errMissing
+            Assert-EngineError $errMissing -ErrorId BlockNodeNotFound -Category ObjectNotFound
+            New-BlockNode -NodeName bn-rochild -Driver Memory -Size 1MB -ReadOnly
+            New-BlockNode -NodeName bn-fmt -Driver Raw -File bn-rochild -ErrorAction SilentlyContinue -ErrorVariable errReadOnly
+            Assert-EngineError $errReadOnly -ErrorId InvalidBlockNodeOptions -Category PermissionDenied
+            (Get-BlockNode).NodeName | Should -Be @('bn-rochild')
+        }
+
+        It 'completes the child node of a raw node' {
+            New-BlockNode -NodeName bn-child -Driver Memory -Size 1MB
+            (Complete 'New-BlockNode -NodeName x -Driver Raw -File bn-ch').CompletionText | Should -Be @('bn-child')
         }
 
         It 'refuses an empty node name before calling the engine' {

@@ -11,6 +11,7 @@ public sealed class NewBlockNodeCommand : EngineCommand
     private const string FileSet = "File";
     private const string MemorySet = "Memory";
     private const string NullSet = "Null";
+    private const string RawSet = "Raw";
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -33,6 +34,12 @@ public sealed class NewBlockNodeCommand : EngineCommand
     [Parameter(ParameterSetName = MemorySet)]
     public BlockCompression Compression { get; set; }
 
+    /// <summary>Raw: the node the raw format driver passes every request to (QEMU's file).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = RawSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NodeNameCompleter))]
+    public string File { get; set; } = null!;
+
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
@@ -52,7 +59,8 @@ public sealed class NewBlockNodeCommand : EngineCommand
             Driver = Driver,
             // A relative path means relative to the current PowerShell location, not the process directory.
             Path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
-            Size = ParameterSetName == FileSet ? null : Size,
+            File = File,
+            Size = ParameterSetName is MemorySet or NullSet ? Size : null,
             Compression = Compression,
             CacheDirect = CacheDirect,
             ReadOnly = ReadOnly,

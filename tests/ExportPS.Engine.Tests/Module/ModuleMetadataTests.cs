@@ -97,7 +97,7 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
     {
         var cmdlet = Cmdlet(name);
         bool creates = cmdlet.Verb is "New" or "Add";
-        var names = cmdlet.Parameters.Where(p => p.Name is "NodeName" or "Backing" or "IoThread" or "Device" or "Bitmap"
+        var names = cmdlet.Parameters.Where(p => p.Name is "NodeName" or "Backing" or "File" or "IoThread" or "Device" or "Bitmap"
             || (!creates && p.Name is "Id" or "Name"));
         foreach (var parameter in names)
         {
