@@ -49,7 +49,8 @@ internal sealed class DirtyBitmapNameCompleter : EngineNameCompleter
 {
     protected override IEnumerable<(string Name, string ToolTip)> Candidates(IExportEngine engine, IDictionary fakeBoundParameters)
     {
-        string? node = fakeBoundParameters["NodeName"] switch
+        // Add-NbdExport names its node -Device.
+        string? node = (fakeBoundParameters["NodeName"] ?? fakeBoundParameters["Device"]) switch
         {
             string s => s,
             object[] { Length: 1 } a => a[0]?.ToString(),

@@ -13,8 +13,28 @@ public abstract class EngineCommand : PSCmdlet
 {
     private IExportEngine? _engine;
 
-    /// <summary>The engine this command drives; resolved once per invocation.</summary>
-    protected IExportEngine TargetEngine => _engine ??= EngineLocator.Resolve(MyInvocation.BoundParameters);
+    /// <summary>The engine this command drives, resolved before any input is processed.</summary>
+    protected IExportEngine TargetEngine => _engine ?? throw new InvalidOperationException("The engine is resolved in BeginProcessing");
+
+    /// <summary>Finds the engine first: without one nothing can be done, so that failure (and only that) is terminating.</summary>
+    protected sealed override void BeginProcessing()
+    {
+        try
+        {
+            _engine = EngineLocator.Resolve(MyInvocation.BoundParameters);
+        }
+        catch (EngineException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e, null));
+        }
+
+        Begin();
+    }
+
+    /// <summary>Work done once before the first input, after the engine is known.</summary>
+    protected virtual void Begin()
+    {
+    }
 
     /// <summary>The work for one pipeline input. An engine error that escapes it is reported for that input only.</summary>
     protected abstract void Process();

@@ -32,7 +32,7 @@ public sealed class AddNbdExportCommand : EngineCommand
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
-    protected override void BeginProcessing() =>
+    protected override void Begin() =>
         WriteWarning("Add-NbdExport is deprecated (QEMU's nbd-server-add); use Add-BlockExport -Type Nbd instead.");
 
     protected override void Process()

@@ -17,7 +17,7 @@ public sealed class RemoveNbdExportCommand : EngineCommand
     [Parameter]
     public BlockExportRemoveMode Mode { get; set; } = BlockExportRemoveMode.Safe;
 
-    protected override void BeginProcessing() =>
+    protected override void Begin() =>
         WriteWarning("Remove-NbdExport is deprecated (QEMU's nbd-server-remove); use Remove-BlockExport instead.");
 
     protected override void Process()
