@@ -95,7 +95,7 @@ public abstract class EngineCommand : PSCmdlet
     /// in the engine's order. A literal that matches nothing is a non-terminating ObjectNotFound error; a wildcard that
     /// matches nothing is silent.
     /// </summary>
-    protected IEnumerable<T> Select<T>(IEnumerable<T> items, string[]? patterns, Func<T, string> key, Func<string, EngineException> notFound)
+    protected IEnumerable<T> SelectByName<T>(IEnumerable<T> items, string[]? patterns, Func<T, string> key, Func<string, EngineException> notFound)
     {
         var all = items.ToArray();
         if (patterns is null || patterns.Length == 0)
@@ -122,7 +122,7 @@ public abstract class EngineCommand : PSCmdlet
     /// The names an action applies to: a literal is passed through unchanged (the engine reports it when it does not
     /// exist), a wildcard expands to the existing names it matches (none: nothing, silently). Each name once.
     /// </summary>
-    protected static IEnumerable<string> Expand(string[] patterns, Func<IEnumerable<string>> existing)
+    protected static IEnumerable<string> ExpandNames(string[] patterns, Func<IEnumerable<string>> existing)
     {
         string[]? known = null;
         var seen = new HashSet<string>(StringComparer.Ordinal);

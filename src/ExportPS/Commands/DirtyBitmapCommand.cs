@@ -38,7 +38,7 @@ public abstract class DirtyBitmapCommand : EngineCommand
     {
         var targets = ParameterSetName == InputObjectSet
             ? InputObject.Select(b => (b.NodeName, b.Name))
-            : Expand(Name, () => TargetEngine.GetDirtyBitmaps().Where(b => b.NodeName == NodeName).Select(b => b.Name))
+            : ExpandNames(Name, () => TargetEngine.GetDirtyBitmaps().Where(b => b.NodeName == NodeName).Select(b => b.Name))
                 .Select(name => (NodeName, name));
         foreach (var (node, name) in targets)
         {

@@ -17,7 +17,7 @@ public sealed class GetBlockExportCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var export in Select(TargetEngine.GetBlockExports(), Id, e => e.Id, NotFound))
+        foreach (var export in SelectByName(TargetEngine.GetBlockExports(), Id, e => e.Id, NotFound))
         {
             WriteObject(export);
         }

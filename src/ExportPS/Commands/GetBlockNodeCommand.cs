@@ -17,7 +17,7 @@ public sealed class GetBlockNodeCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var node in Select(TargetEngine.GetBlockNodes(), NodeName, n => n.NodeName, NotFound))
+        foreach (var node in SelectByName(TargetEngine.GetBlockNodes(), NodeName, n => n.NodeName, NotFound))
         {
             WriteObject(node);
         }

@@ -17,7 +17,7 @@ public sealed class GetIoThreadCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var thread in Select(TargetEngine.GetIoThreads(), Id, t => t.Id, NotFound))
+        foreach (var thread in SelectByName(TargetEngine.GetIoThreads(), Id, t => t.Id, NotFound))
         {
             WriteObject(thread);
         }

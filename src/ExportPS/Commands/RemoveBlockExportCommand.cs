@@ -31,7 +31,7 @@ public sealed class RemoveBlockExportCommand : EngineCommand
     {
         var ids = ParameterSetName == InputObjectSet
             ? InputObject.Select(e => e.Id)
-            : Expand(Id, () => TargetEngine.GetBlockExports().Select(e => e.Id));
+            : ExpandNames(Id, () => TargetEngine.GetBlockExports().Select(e => e.Id));
         foreach (var id in ids)
         {
             if (ShouldProcess(id, $"Remove block export ({Mode})"))

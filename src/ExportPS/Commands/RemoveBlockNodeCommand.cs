@@ -25,7 +25,7 @@ public sealed class RemoveBlockNodeCommand : EngineCommand
     {
         var names = ParameterSetName == InputObjectSet
             ? InputObject.Select(n => n.NodeName)
-            : Expand(NodeName, () => TargetEngine.GetBlockNodes().Select(n => n.NodeName));
+            : ExpandNames(NodeName, () => TargetEngine.GetBlockNodes().Select(n => n.NodeName));
         foreach (var name in names)
         {
             if (ShouldProcess(name, "Remove block node"))

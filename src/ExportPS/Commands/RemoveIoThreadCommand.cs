@@ -25,7 +25,7 @@ public sealed class RemoveIoThreadCommand : EngineCommand
     {
         var ids = ParameterSetName == InputObjectSet
             ? InputObject.Select(t => t.Id)
-            : Expand(Id, () => TargetEngine.GetIoThreads().Select(t => t.Id));
+            : ExpandNames(Id, () => TargetEngine.GetIoThreads().Select(t => t.Id));
         foreach (var id in ids)
         {
             if (ShouldProcess(id, "Remove iothread"))

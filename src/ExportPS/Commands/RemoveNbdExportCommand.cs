@@ -24,7 +24,7 @@ public sealed class RemoveNbdExportCommand : EngineCommand
     {
         // The engine removes by id; the NBD name is looked up here, so a missing name is reported as the engine would.
         var exports = TargetEngine.GetBlockExports().Where(e => e.Type == BlockExportType.Nbd && e.Name is not null);
-        foreach (var export in Select(exports, Name, e => e.Name!, GetBlockExportCommand.NotFound))
+        foreach (var export in SelectByName(exports, Name, e => e.Name!, GetBlockExportCommand.NotFound))
         {
             if (ShouldProcess(export.Name, $"Remove NBD export ({Mode})"))
             {

@@ -32,7 +32,7 @@ public sealed class WaitBlockExportCommand : EngineCommand, IDisposable
     protected override void Process()
     {
         DateTime? deadline = Timeout < 0 ? null : DateTime.UtcNow + TimeSpan.FromSeconds(Timeout);
-        var ids = Expand(Id, () => TargetEngine.GetBlockExports().Select(e => e.Id)).ToArray();
+        var ids = ExpandNames(Id, () => TargetEngine.GetBlockExports().Select(e => e.Id)).ToArray();
         var progress = new ProgressRecord(2, "Wait-BlockExport", "Waiting for exports to be deleted");
         bool shown = false;
         try
