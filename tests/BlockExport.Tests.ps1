@@ -134,8 +134,9 @@ Describe 'Block export cmdlets' {
             { Add-BlockExport @Arguments -ErrorAction Stop } | Should -Throw -ErrorId "$ErrorId,*"
         }
 
-        It 'refuses an empty id before calling the engine' {
+        It 'refuses an empty id or an unknown type before calling the engine' {
             { Add-BlockExport -Id '' -NodeName be-disk } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+            { Add-BlockExport -Id be-t -NodeName be-disk -Type Iscsi } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
             Get-BlockExport | Should -BeNullOrEmpty
         }
 
@@ -241,6 +242,11 @@ Describe 'Block export cmdlets' {
             Assert-EngineError $err -ErrorId WaitTimedOut -Category OperationTimeout
             { Wait-BlockExport -Id be-keep -Deleted -Timeout 0 -ErrorAction Stop } | Should -Throw -ErrorId 'WaitTimedOut,*'
             Get-BlockExport -Id be-keep | Should -Not -BeNullOrEmpty
+        }
+
+        It 'refuses an unknown removal mode and removes nothing' {
+            { Remove-BlockExport -Id be-r1 -Mode Soft } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+            Get-BlockExport -Id be-r1 | Should -Not -BeNullOrEmpty
         }
 
         It 'refuses a negative timeout other than -1' {
