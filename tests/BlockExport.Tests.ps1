@@ -304,14 +304,14 @@ Describe 'Block export cmdlets' {
         }
 
         It 'shows the export to nbdinfo with its size, name and description' -Skip:(-not $hasNbdInfo) {
-            $json = & $global:NbdInfo --json "$base/be-data" 2>&1
+            $json = Invoke-Peer $global:NbdInfo @('--json', "$base/be-data")
             $LASTEXITCODE | Should -Be 0 -Because ($json -join "`n")
             $info = ($json -join "`n") | ConvertFrom-Json
             $info.exports[0].'export-name' | Should -BeExactly 'be-data'
             $info.exports[0].'export-size' | Should -Be 1MB
             $info.exports[0].is_read_only | Should -BeFalse
 
-            $list = (& $global:NbdInfo --json --list $base 2>&1) -join "`n" | ConvertFrom-Json
+            $list = (Invoke-Peer $global:NbdInfo @('--json', '--list', $base)) -join "`n" | ConvertFrom-Json
             ($list.exports | Where-Object 'export-name' -EQ 'be-data').description | Should -BeExactly 'round trip'
         }
 
@@ -322,12 +322,12 @@ Describe 'Block export cmdlets' {
             [System.Random]::new(42).NextBytes($bytes)
             [IO.File]::WriteAllBytes($source, $bytes)
 
-            & $global:NbdCopy $source "$base/be-data" 2>&1 | Out-String | Write-Verbose
+            Invoke-Peer $global:NbdCopy @($source, "$base/be-data") | Out-String | Write-Verbose
             $LASTEXITCODE | Should -Be 0
             (Get-BlockDirtyBitmap -NodeName be-data -Name be-changes).Count | Should -Be 1MB
             (Get-BlockNode -NodeName be-data).AllocatedBytes | Should -BeGreaterThan 0
 
-            & $global:NbdCopy "$base/be-data" $copy 2>&1 | Out-String | Write-Verbose
+            Invoke-Peer $global:NbdCopy @("$base/be-data", $copy) | Out-String | Write-Verbose
             $LASTEXITCODE | Should -Be 0
             (Get-Item -LiteralPath $copy).Length | Should -Be $bytes.Length
             (Get-FileHash -LiteralPath $copy -Algorithm SHA256).Hash | Should -Be (Get-FileHash -LiteralPath $source -Algorithm SHA256).Hash

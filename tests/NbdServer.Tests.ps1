@@ -65,7 +65,7 @@ Describe 'NBD server cmdlets' {
 
     It 'serves an empty export list to nbdinfo' -Skip:(-not $hasNbdInfo) {
         $server = Start-NbdServer -Port 0 -PassThru
-        $output = & $global:NbdInfo --list "nbd://127.0.0.1:$($server.Port)" 2>&1
+        $output = Invoke-Peer $global:NbdInfo @('--list', "nbd://127.0.0.1:$($server.Port)")
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
     }
 

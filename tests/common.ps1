@@ -123,3 +123,29 @@ Function Global:New-TestImage {
 $global:NbdInfo = (Get-Command -Name nbdinfo -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
 $global:NbdCopy = (Get-Command -Name nbdcopy -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
 $global:NbdSh = (Get-Command -Name nbdsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
+
+# Runs a native peer (nbdinfo, nbdcopy, ...) bounded in time with coreutils' timeout; output and stderr as one stream.
+# $LASTEXITCODE is the peer's exit code (124 when it ran out of time).
+Function Global:Invoke-Peer {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [string]
+        $FilePath,
+
+        [Parameter(Position = 1)]
+        [string[]]
+        $ArgumentList = @(),
+
+        [int]
+        $TimeoutSeconds = 60
+    )
+
+    $timeout = Get-Command -Name timeout -CommandType Application -ErrorAction Ignore | Select-Object -First 1
+    if ($timeout) {
+        & $timeout.Source --kill-after=5 $TimeoutSeconds $FilePath @ArgumentList 2>&1
+    }
+    else {
+        & $FilePath @ArgumentList 2>&1
+    }
+}
