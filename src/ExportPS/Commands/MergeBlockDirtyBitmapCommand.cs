@@ -23,6 +23,7 @@ public sealed class MergeBlockDirtyBitmapCommand : EngineCommand
     /// <summary>Bitmaps to merge in: "name" on the same node or "node/name" on another one.</summary>
     [Parameter(Mandatory = true, Position = 2)]
     [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(DirtyBitmapNameCompleter))]
     public string[] Source { get; set; } = [];
 
     [Parameter]

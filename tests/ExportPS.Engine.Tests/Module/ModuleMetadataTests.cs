@@ -102,7 +102,7 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
         foreach (var parameter in names)
         {
             bool createdHere = creates && parameter.Name == "NodeName" && cmdlet.Noun == "BlockNode";
-            if (!createdHere && parameter.Name != "Source")
+            if (!createdHere)
             {
                 Assert.True(ModuleFiles.Attribute(parameter, "ArgumentCompleterAttribute") is not null, $"{name} -{parameter.Name} has no argument completer");
             }
