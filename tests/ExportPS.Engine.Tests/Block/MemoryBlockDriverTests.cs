@@ -139,4 +139,37 @@ public sealed class MemoryBlockDriverTests
 
         Assert.Equal(16 * Chunk, node.AllocatedBytes);
     }
+
+    [Fact]
+    public void ZeroingWholeLeavesOfAFreshDiskCostsNoTables()
+    {
+        const long Leaf = (long)Chunk * MemoryBlockDriver.ChunksPerLeaf;
+        long size = 4 * Leaf + 5 * Chunk + 100;
+        using var node = Memory(size);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Zero(node, 0, size);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 * 1024, "whole zero leaves are shared, not allocated");
+        Assert.Equal(new BlockStatus(size, Data: false, Zero: true, Depth: 1), Status(node, 0, size));
+
+        // Writing into a zero leaf copies it; the rest stays allocated zeroes.
+        var data = Pattern(4096, 7);
+        Write(node, Leaf + 3 * Chunk + 10, data);
+        Assert.Equal(data, Read(node, Leaf + 3 * Chunk + 10, 4096));
+        Assert.Equal(new byte[60], Read(node, Leaf + 3 * Chunk - 50, 60));
+        Assert.Equal(Chunk, node.AllocatedBytes);
+        Assert.Equal(new BlockStatus(Leaf + 3 * Chunk, Data: false, Zero: true, Depth: 1), Status(node, 0, size));
+        Assert.Equal(new BlockStatus(Chunk, Data: true, Zero: false, Depth: 1), Status(node, Leaf + 3 * Chunk, size - Leaf - 3 * Chunk));
+
+        // Unmapping a chunk of a zero leaf must not touch the shared leaf: another disk still sees zeroes there.
+        Zero(node, 2 * Leaf + Chunk, Chunk, WriteZeroesFlags.MayUnmap);
+        Assert.Equal(new BlockStatus(Chunk, Data: false, Zero: true, Depth: 0), Status(node, 2 * Leaf + Chunk, Chunk));
+        using var other = Memory(size, "other");
+        Zero(other, 0, size);
+        Assert.Equal(new BlockStatus(size, Data: false, Zero: true, Depth: 1), Status(other, 0, size));
+
+        // Unmapping whole leaves frees them again.
+        Discard(node, 3 * Leaf, size - 3 * Leaf);
+        Assert.Equal(new BlockStatus(size - 3 * Leaf, Data: false, Zero: true, Depth: 0), Status(node, 3 * Leaf, size - 3 * Leaf));
+        Assert.Equal(Chunk, node.AllocatedBytes);
+    }
 }
