@@ -166,6 +166,7 @@ public sealed class MemoryBlockDriverTests
         using var other = Memory(size, "other");
         Zero(other, 0, size);
         Assert.Equal(new BlockStatus(size, Data: false, Zero: true, Depth: 1), Status(other, 0, size));
+        Assert.Equal(new BlockStatus(Chunk, Data: false, Zero: true, Depth: 1), Status(other, 2 * Leaf + Chunk, Chunk));
 
         // Unmapping whole leaves frees them again.
         Discard(node, 3 * Leaf, size - 3 * Leaf);
