@@ -1,0 +1,55 @@
+namespace ExportPS.Engine.Model;
+
+/// <summary>QEMU's authorization object types.</summary>
+public enum AuthzType
+{
+    /// <summary>authz-list: ordered rules, first match decides, else the default policy.</summary>
+    List,
+
+    /// <summary>authz-simple: exactly one allowed identity.</summary>
+    Simple,
+}
+
+/// <summary>QAuthZListPolicy.</summary>
+public enum AuthzPolicy
+{
+    Deny,
+    Allow,
+}
+
+/// <summary>QAuthZListFormat: how a rule's match string is compared with the identity.</summary>
+public enum AuthzListFormat
+{
+    /// <summary>Equal strings.</summary>
+    Exact,
+
+    /// <summary>GLib's simple pattern: '*' matches any run of characters, '?' one character; nothing else is special.</summary>
+    Glob,
+}
+
+/// <summary>QAuthZListRule.</summary>
+public sealed record AuthzListRule
+{
+    public required string Match { get; init; }
+
+    public required AuthzPolicy Policy { get; init; }
+
+    public AuthzListFormat Format { get; init; } = AuthzListFormat.Exact;
+}
+
+/// <summary>object-add qom-type=authz-list or authz-simple. Which fields apply depends on <see cref="Type"/>.</summary>
+public sealed record AuthzOptions
+{
+    public AuthzType Type { get; init; } = AuthzType.List;
+
+    public required string Id { get; init; }
+
+    /// <summary>Simple: the one identity allowed (for TLS, the client certificate's distinguished name).</summary>
+    public string? Identity { get; init; }
+
+    /// <summary>List: the answer when no rule matches.</summary>
+    public AuthzPolicy Policy { get; init; } = AuthzPolicy.Deny;
+
+    /// <summary>List: checked in order; the first matching rule decides.</summary>
+    public AuthzListRule[] Rules { get; init; } = [];
+}
