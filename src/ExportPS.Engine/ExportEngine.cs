@@ -349,6 +349,18 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         }
     }
 
+    /// <summary>The live credentials, for the NBD server and tests inside the engine.</summary>
+    internal TlsCredentials GetTlsCredentials(string id)
+    {
+        lock (_lock)
+        {
+            return _tlsCreds.TryGetValue(id, out var credentials)
+                ? credentials
+                : throw new EngineException(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound,
+                    $"No TLS credentials with id '{id}'") { Target = id };
+        }
+    }
+
     /// <summary>The authz object with this id right now, or null (a TLS server asks at each connection).</summary>
     internal Authz? FindAuthz(string id)
     {
