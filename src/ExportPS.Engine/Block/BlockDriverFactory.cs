@@ -9,6 +9,7 @@ internal static class BlockDriverFactory
 {
     public static IBlockDriver Open(BlockNodeOptions options) => options.Driver switch
     {
+        BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options)),
         BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
         _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
             $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
