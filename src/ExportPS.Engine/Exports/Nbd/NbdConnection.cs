@@ -50,6 +50,9 @@ internal sealed partial class NbdConnection
 
     public NbdTransport Transport => _transport;
 
+    /// <summary>NBD_OPT_STARTTLS succeeded: from now on everything goes through <paramref name="transport"/>.</summary>
+    public void UpgradeTransport(NbdTransport transport) => _transport = transport;
+
     public NbdServer Server => _server;
 
     /// <summary>Hard disconnect (hard export removal, server stop): the receive loop and pending sends fail at once.</summary>
