@@ -433,8 +433,11 @@ public sealed class ExportEngine : IExportEngine, IDisposable
                 throw new EngineException(ErrorIds.NbdServerRunning, EngineErrorCategory.InvalidState, "NBD server already running");
             }
 
-            ResolveServerTlsCreds(options);
-            var server = new NbdServer(options);
+            var credentials = ResolveServerTlsCreds(options);
+            var server = new NbdServer(options)
+            {
+                Tls = credentials is null ? null : new TlsServer(credentials, options.TlsAuthz, FindAuthz),
+            };
             server.Start();
             _nbdServer = server;
             return server.ToInfo(CountNbdExports());
