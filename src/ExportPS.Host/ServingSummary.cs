@@ -22,8 +22,9 @@ internal static class ServingSummary
         foreach (var export in exports)
         {
             var node = nodes.GetValueOrDefault(export.NodeName);
-            string what = node is null ? export.NodeName : $"{node.NodeName}: {node.Driver.ToString().ToLowerInvariant()}, {FormatSize(node.Size)}";
-            output.WriteLine($"  {export.Name ?? export.NodeName} ({what}, {(export.Writable ? "writable" : "read-only")})  {Uri(server, export)}");
+            string what = node is null ? string.Empty : $" ({node.Driver.ToString().ToLowerInvariant()}, {FormatSize(node.Size)})";
+            output.WriteLine($"  export {export.Name ?? export.NodeName}: node {export.NodeName}{what}, "
+                + $"{(export.Writable ? "writable" : "read-only")}, {Uri(server, export)}");
         }
 
         if (exports.Length > 0)

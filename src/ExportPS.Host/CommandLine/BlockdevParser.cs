@@ -2,7 +2,7 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Host.CommandLine;
 
-/// <summary>--blockdev: BlockdevOptions for the drivers ExportPS has (file, memory, null-co/null).</summary>
+/// <summary>--blockdev: BlockdevOptions for the drivers ExportPS has (file, raw, memory, null-co/null).</summary>
 internal static class BlockdevParser
 {
     /// <summary>QEMU's default size of a null-co node.</summary>
@@ -17,6 +17,7 @@ internal static class BlockdevParser
             "file" => BlockDriverKind.File,
             "memory" => BlockDriverKind.Memory,
             "null-co" or "null" => BlockDriverKind.Null,
+            "raw" => BlockDriverKind.Raw,
             _ => throw reader.NotAccepted("driver", driverName),
         };
 
@@ -33,6 +34,7 @@ internal static class BlockdevParser
         options = driver switch
         {
             BlockDriverKind.File => options with { Path = reader.RequireString("filename") },
+            BlockDriverKind.Raw => options with { File = ParseChild(reader) },
             BlockDriverKind.Memory => options with
             {
                 Size = reader.Size("size") ?? throw reader.Missing("size"),
@@ -52,6 +54,17 @@ internal static class BlockdevParser
         }
 
         return options;
+    }
+
+    /// <summary>raw's file: a node given by name. QEMU also takes the child's options inline; here the child is its own --blockdev.</summary>
+    private static string ParseChild(OptionReader reader)
+    {
+        if (reader.HasObject("file"))
+        {
+            throw new CommandLineException("Parameter 'file' must name a node: add the child with its own --blockdev and give its node-name");
+        }
+
+        return reader.RequireString("file");
     }
 
     private static BlockCompression ParseCompression(OptionReader reader) => reader.String("compression") switch

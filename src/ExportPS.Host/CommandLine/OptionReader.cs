@@ -92,6 +92,9 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
         };
     }
 
+    /// <summary>True when <paramref name="key"/> holds an object, for options whose value may be a name or an object.</summary>
+    public bool HasObject(string key) => map[key] is OptionMap;
+
     /// <summary>
     /// A list whose items are strings or objects (QEMU's alternates such as BlockDirtyBitmapOrStr). Keyval writes lists as
     /// key.0, key.1, ...; JSON as an array.

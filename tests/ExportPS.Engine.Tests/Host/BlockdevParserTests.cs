@@ -42,6 +42,17 @@ public class BlockdevParserTests
         Assert.Equal("base", options.Backing);
     }
 
+    [Fact]
+    public void Raw_driver_names_its_file_node()
+    {
+        var options = Blockdev("raw,node-name=disk,file=proto,read-only=on");
+
+        Assert.Equal(BlockDriverKind.Raw, options.Driver);
+        Assert.Equal("proto", options.File);
+        Assert.True(options.ReadOnly);
+        Assert.Equal("proto", Blockdev("""{"driver":"raw","node-name":"disk","file":"proto"}""").File);
+    }
+
     [Theory]
     [InlineData("none", BlockCompression.None)]
     [InlineData("lz4", BlockCompression.Lz4)]
@@ -152,6 +163,9 @@ public class BlockdevParserTests
     [InlineData("driver=memory,node-name=m,size=1G,read-zeroes=on", "Parameter 'read-zeroes' is unexpected")]
     [InlineData("driver=null,node-name=n,node-name.x=1", "Parameters 'node-name.*' used inconsistently")]
     [InlineData("driver=null,node-name=n,help", "Help is not available for this option")]
+    [InlineData("driver=raw,node-name=r", "Parameter 'file' is missing")]
+    [InlineData("driver=raw,node-name=r,file.driver=file,file.filename=/x", "Parameter 'file' must name a node: add the child with its own --blockdev and give its node-name")]
+    [InlineData("driver=raw,node-name=r,file=f,size=1", "Parameter 'size' is unexpected")]
     public void Bad_keyval_options_are_refused(string argument, string message)
     {
         Assert.Equal(message, Error("blockdev", argument));
