@@ -2,7 +2,7 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Host.CommandLine;
 
-/// <summary>--nbd-server: NbdServerOptions (addr as a SocketAddress of type inet or unix, max-connections).</summary>
+/// <summary>--nbd-server: NbdServerOptions (addr as a SocketAddress of type inet or unix, max-connections, tls-creds, tls-authz).</summary>
 internal static class NbdServerParser
 {
     public static NbdServerOptions Parse(OptionMap tree)
@@ -11,15 +11,13 @@ internal static class NbdServerParser
         var address = reader.Object("addr") is { } addr
             ? OptionReader.ReadAll(addr, ParseAddress)
             : throw reader.Missing("addr");
-        foreach (string tls in new[] { "tls-creds", "tls-authz" })
+        var options = new NbdServerOptions
         {
-            if (reader.String(tls) is not null)
-            {
-                throw new CommandLineException($"Parameter '{tls}' is not supported yet: this ExportPS serves NBD without TLS");
-            }
-        }
-
-        var options = new NbdServerOptions { Address = address, MaxConnections = reader.UInt32("max-connections") ?? 0 };
+            Address = address,
+            MaxConnections = reader.UInt32("max-connections") ?? 0,
+            TlsCreds = reader.String("tls-creds"),
+            TlsAuthz = reader.String("tls-authz"),
+        };
         reader.RejectUnexpected();
         return options;
     }

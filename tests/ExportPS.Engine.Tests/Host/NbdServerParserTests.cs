@@ -75,8 +75,6 @@ public class NbdServerParserTests
     [InlineData("addr.type=unix,addr.path=/s,max-connections=-1", "Parameter 'max-connections' expects uint32_t")]
     [InlineData("addr.type=unix,addr.path=/s,max-connections=4294967296", "Parameter 'max-connections' expects uint32_t")]
     [InlineData("addr.type=unix,addr.path=/s,foo=1", "Parameter 'foo' is unexpected")]
-    [InlineData("addr.type=unix,addr.path=/s,tls-creds=tls0", "Parameter 'tls-creds' is not supported yet: this ExportPS serves NBD without TLS")]
-    [InlineData("addr.type=unix,addr.path=/s,tls-authz=authz0", "Parameter 'tls-authz' is not supported yet: this ExportPS serves NBD without TLS")]
     [InlineData("unix,addr.path=/s", "Expected '=' after parameter 'unix'")]
     [InlineData("""{"addr":{"type":"inet","host":"127.0.0.1"}}""", "Parameter 'addr.port' is missing")]
     [InlineData("""{"addr":{"type":"inet","host":"127.0.0.1","port":true}}""", "Invalid parameter type for 'addr.port', expected: string")]

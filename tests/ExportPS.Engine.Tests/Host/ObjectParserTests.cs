@@ -19,7 +19,7 @@ public class ObjectParserTests
     [InlineData("iothread", "Parameter 'id' is missing")]
     [InlineData("id=x", "Parameter 'qom-type' is missing")]
     [InlineData("foo,id=a", "Parameter 'qom-type' does not accept value 'foo'")]
-    [InlineData("tls-creds-x509,id=t,dir=/x", "Parameter 'qom-type' does not accept value 'tls-creds-x509'")]
+    [InlineData("tls-creds-anon,id=t", "Parameter 'qom-type' does not accept value 'tls-creds-anon'")]
     [InlineData("iothread,id=a,poll-max-ns=0", "Parameter 'poll-max-ns' is unexpected")]
     [InlineData("iothread,id=a,help", "Help is not available for this option")]
     [InlineData("""{"qom-type":"iothread"}""", "Parameter 'id' is missing")]
