@@ -10,9 +10,15 @@ public sealed record AuthzInfo
     /// <summary>Simple: the allowed identity.</summary>
     public string? Identity { get; init; }
 
-    /// <summary>List: the default policy.</summary>
+    /// <summary>List and ListFile: the default policy (ListFile: as last read).</summary>
     public AuthzPolicy Policy { get; init; }
 
-    /// <summary>List: the rules in order.</summary>
+    /// <summary>List and ListFile: the rules in order (ListFile: as last read).</summary>
     public AuthzListRule[] Rules { get; init; } = [];
+
+    /// <summary>ListFile: the file the rules come from.</summary>
+    public string? Filename { get; init; }
+
+    /// <summary>ListFile: whether changes to the file are picked up.</summary>
+    public bool Refresh { get; init; }
 }

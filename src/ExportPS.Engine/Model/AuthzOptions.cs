@@ -8,6 +8,9 @@ public enum AuthzType
 
     /// <summary>authz-simple: exactly one allowed identity.</summary>
     Simple,
+
+    /// <summary>authz-listfile: an authz-list read from a JSON file ({"policy": ..., "rules": [...]}), reread when it changes.</summary>
+    ListFile,
 }
 
 /// <summary>QAuthZListPolicy.</summary>
@@ -37,7 +40,7 @@ public sealed record AuthzListRule
     public AuthzListFormat Format { get; init; } = AuthzListFormat.Exact;
 }
 
-/// <summary>object-add qom-type=authz-list or authz-simple. Which fields apply depends on <see cref="Type"/>.</summary>
+/// <summary>object-add qom-type=authz-list, authz-simple or authz-listfile. Which fields apply depends on <see cref="Type"/>.</summary>
 public sealed record AuthzOptions
 {
     public AuthzType Type { get; init; } = AuthzType.List;
@@ -52,4 +55,10 @@ public sealed record AuthzOptions
 
     /// <summary>List: checked in order; the first matching rule decides.</summary>
     public AuthzListRule[] Rules { get; init; } = [];
+
+    /// <summary>ListFile: absolute path of the JSON file.</summary>
+    public string? Filename { get; init; }
+
+    /// <summary>ListFile: reread the file when it changes (checked at each connection).</summary>
+    public bool Refresh { get; init; } = true;
 }
