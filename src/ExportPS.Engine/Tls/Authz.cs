@@ -17,6 +17,7 @@ internal abstract class Authz(string id)
         AuthzType.Simple => new AuthzSimple(options.Id, options.Identity
             ?? throw Invalid(options.Id, "The 'identity' property must be set")),
         AuthzType.List => new AuthzList(options.Id, options.Policy, ValidRules(options)),
+        AuthzType.ListFile => new AuthzListFile(options.Id, options.Filename, options.Refresh),
         _ => throw Invalid(options.Id, $"Unknown authorization type '{options.Type}'"),
     };
 
@@ -32,6 +33,6 @@ internal abstract class Authz(string id)
         return rules.ToArray();
     }
 
-    private static EngineException Invalid(string id, string message) =>
+    protected static EngineException Invalid(string id, string message) =>
         new(ErrorIds.InvalidAuthzOptions, EngineErrorCategory.InvalidArgument, message) { Target = id };
 }

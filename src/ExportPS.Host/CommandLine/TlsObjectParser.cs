@@ -3,10 +3,10 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Host.CommandLine;
 
-/// <summary>--object tls-creds-x509, tls-creds-psk (the engine refuses PSK with the reason), authz-list and authz-simple.</summary>
+/// <summary>--object tls-creds-x509, tls-creds-psk (the engine refuses PSK with the reason), authz-list, authz-listfile and authz-simple.</summary>
 internal static class TlsObjectParser
 {
-    public static bool Handles(string type) => type is "tls-creds-x509" or "tls-creds-psk" or "authz-list" or "authz-simple";
+    public static bool Handles(string type) => type is "tls-creds-x509" or "tls-creds-psk" or "authz-list" or "authz-listfile" or "authz-simple";
 
     /// <summary>Reads the properties of <paramref name="type"/>; the caller has read qom-type and rejects what is left.</summary>
     public static HostStep Parse(string type, OptionReader reader) => type switch
@@ -31,6 +31,13 @@ internal static class TlsObjectParser
             Type = AuthzType.Simple,
             Id = reader.RequireString("id"),
             Identity = reader.String("identity"),
+        }),
+        "authz-listfile" => new AddAuthzStep(new AuthzOptions
+        {
+            Type = AuthzType.ListFile,
+            Id = reader.RequireString("id"),
+            Filename = reader.String("filename"),
+            Refresh = reader.Bool("refresh") ?? true,
         }),
         _ => new AddAuthzStep(new AuthzOptions
         {
@@ -75,7 +82,7 @@ internal sealed record AddTlsCredsStep(TlsCredsOptions Options) : HostStep
     public override void Apply(IExportEngine engine) => engine.AddTlsCreds(Options);
 }
 
-/// <summary>--object authz-list / authz-simple: object-add.</summary>
+/// <summary>--object authz-list / authz-listfile / authz-simple: object-add.</summary>
 internal sealed record AddAuthzStep(AuthzOptions Options) : HostStep
 {
     public override void Apply(IExportEngine engine) => engine.AddAuthz(Options);

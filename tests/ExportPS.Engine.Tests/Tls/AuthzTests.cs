@@ -40,4 +40,65 @@ public sealed class AuthzTests
         Assert.True(authz.IsAllowed("C=GB,CN=a"));
         Assert.False(authz.IsAllowed("C=GB,CN=a "));
     }
+
+    [Fact]
+    public void ListFileReadsQemusJsonAndRereadsItWhenItChanges()
+    {
+        using var pki = new TestPki();
+        string file = Path.Combine(pki.Root, "authz.json");
+        File.WriteAllText(file, """{"policy": "deny", "rules": [{"match": "*CN=alice", "policy": "allow", "format": "glob"}]}""");
+        var authz = Authz.Create(new AuthzOptions { Id = "f", Type = AuthzType.ListFile, Filename = file });
+        Assert.True(authz.IsAllowed("C=GB,CN=alice"));
+        Assert.False(authz.IsAllowed("C=GB,CN=bob"));
+        Assert.Equal(file, authz.ToInfo().Filename);
+        Assert.Equal("*CN=alice", Assert.Single(authz.ToInfo().Rules).Match);
+
+        File.WriteAllText(file, """{"policy": "allow", "rules": [{"match": "C=GB,CN=alice", "policy": "deny"}]}""");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(5));
+        Assert.False(authz.IsAllowed("C=GB,CN=alice"));
+        Assert.True(authz.IsAllowed("C=GB,CN=bob"));
+
+        // A file that no longer reads denies everyone until it is fixed.
+        File.WriteAllText(file, "{ broken");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(10));
+        Assert.False(authz.IsAllowed("C=GB,CN=bob"));
+    }
+
+    [Fact]
+    public void ListFileWithoutRefreshKeepsWhatItRead()
+    {
+        using var pki = new TestPki();
+        string file = Path.Combine(pki.Root, "authz.json");
+        File.WriteAllText(file, """{"rules": [{"match": "CN=a", "policy": "allow"}]}""");
+        var authz = Authz.Create(new AuthzOptions { Id = "f", Type = AuthzType.ListFile, Filename = file, Refresh = false });
+        File.WriteAllText(file, """{"policy": "deny"}""");
+        File.SetLastWriteTimeUtc(file, DateTime.UtcNow.AddSeconds(5));
+        Assert.True(authz.IsAllowed("CN=a"));
+    }
+
+    [Theory]
+    [InlineData(null, "filename not provided")]
+    [InlineData("relative.json", "Filename must be an absolute path")]
+    [InlineData("/nonexistent/authz.json", "Unable to read '/nonexistent/authz.json': ")]
+    public void ListFileErrorsAtCreation(string? filename, string message)
+    {
+        var e = Assert.Throws<ExportPS.Engine.Errors.EngineException>(() =>
+            Authz.Create(new AuthzOptions { Id = "f", Type = AuthzType.ListFile, Filename = filename }));
+        Assert.StartsWith(message, e.Message);
+    }
+
+    [Theory]
+    [InlineData("[1]", "must contain a JSON object")]
+    [InlineData("""{"rules": [{"policy": "allow"}]}""", "Parameter 'rules[0].match' is missing")]
+    [InlineData("""{"rules": [{"match": "x", "policy": "maybe"}]}""", "Parameter 'rules[0].policy' does not accept value \"maybe\"")]
+    [InlineData("""{"policy": "allow", "extra": 1}""", "Parameter 'extra' is unexpected")]
+    public void ListFileContentIsCheckedLikeQemu(string json, string message)
+    {
+        using var pki = new TestPki();
+        string file = Path.Combine(pki.Root, "authz.json");
+        File.WriteAllText(file, json);
+        var e = Assert.Throws<ExportPS.Engine.Errors.EngineException>(() =>
+            Authz.Create(new AuthzOptions { Id = "f", Type = AuthzType.ListFile, Filename = file }));
+        Assert.Contains(message, e.Message);
+    }
 }

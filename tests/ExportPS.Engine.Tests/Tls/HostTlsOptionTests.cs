@@ -43,6 +43,9 @@ public sealed class HostTlsOptionTests
 
         var simple = Step<AddAuthzStep>("object", "authz-simple,id=s,identity=C=GB,,O=Example Org,,CN=laptop").Options;
         Assert.Equal("C=GB,O=Example Org,CN=laptop", simple.Identity);
+
+        var file = Step<AddAuthzStep>("object", "authz-listfile,id=f,filename=/etc/qemu/authz.json,refresh=off").Options;
+        Assert.Equal(new AuthzOptions { Id = "f", Type = AuthzType.ListFile, Filename = "/etc/qemu/authz.json", Refresh = false }, file);
     }
 
     [Theory]
