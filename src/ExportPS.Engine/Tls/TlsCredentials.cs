@@ -110,7 +110,9 @@ internal sealed class TlsCredentials : IDisposable
             try
             {
                 certificate = X509Certificate2.CreateFromPemFile(certFile, keyFile);
+                // The rest of server-cert.pem, if any, is the chain to send along.
                 intermediates.ImportFromPemFile(certFile);
+                intermediates[0].Dispose();
                 intermediates.RemoveAt(0);
             }
             catch (Exception e) when (e is CryptographicException or ArgumentException)
@@ -252,13 +254,26 @@ internal sealed class TlsCredentials : IDisposable
         Endpoint = Endpoint,
         Dir = Options.Certificate is null ? Options.Dir : null,
         VerifyPeer = VerifyPeer,
-        Subject = Certificate is null ? null : QemuDistinguishedName.Format(Certificate.SubjectName),
-        Issuer = Certificate is null ? null : QemuDistinguishedName.Format(Certificate.IssuerName),
+        Subject = Certificate is null ? null : Describe(Certificate.SubjectName),
+        Issuer = Certificate is null ? null : Describe(Certificate.IssuerName),
         Thumbprint = Certificate?.Thumbprint,
         NotAfter = Certificate?.NotAfter.ToUniversalTime(),
-        CaSubjects = CaCertificates.Select(c => QemuDistinguishedName.Format(c.SubjectName)).ToArray(),
+        CaSubjects = CaCertificates.Select(c => Describe(c.SubjectName)).ToArray(),
         InUse = inUse,
     };
+
+    /// <summary>QEMU's DN text; .NET's where QEMU would have none (an empty subject).</summary>
+    private static string Describe(X500DistinguishedName name)
+    {
+        try
+        {
+            return QemuDistinguishedName.Format(name);
+        }
+        catch (FormatException)
+        {
+            return name.Name;
+        }
+    }
 
     public void Dispose()
     {

@@ -46,6 +46,15 @@ public sealed class TlsObjectTests : IDisposable
     }
 
     [Fact]
+    public void AServerCertificateWithAnEmptySubjectIsStillDescribed()
+    {
+        var server = TestPki.Issue(_ca, new X500DistinguishedName(string.Empty), server: true);
+        var info = _engine.AddTlsCreds(new TlsCredsOptions { Id = "san-only", Dir = _pki.ServerDir(_ca, server) });
+        Assert.Equal(string.Empty, info.Subject);
+        Assert.Equal("C=GB,O=ExportPS Test,CN=Test CA", info.Issuer);
+    }
+
+    [Fact]
     public void MissingFilesNameThePathLikeQemu()
     {
         string dir = GoodServerDir();
