@@ -82,8 +82,9 @@ public sealed class NbdStartTlsTests
             {
                 return Stream.Read(new byte[1]) == 0;
             }
-            catch (IOException)
+            catch (IOException e) when (e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
             {
+                // A reset counts as closed; the receive timeout (a server that hangs on) does not.
                 return true;
             }
         }
@@ -150,6 +151,22 @@ public sealed class NbdStartTlsTests
         Assert.Equal((OptStartTls, RepErrInvalid, "TLS already enabled"), client.Ask(OptStartTls));
         Assert.Equal(RepAck, client.Ask(OptStructuredReply).Type);
         Assert.Equal((OptAbort, RepAck, ""), client.Ask(OptAbort));
+    }
+
+    [Fact]
+    public void GarbageInsteadOfAClientHelloDropsOnlyThatClient()
+    {
+        using var server = new TlsNbdServer();
+        using (var client = new OptionClient(server.Port))
+        {
+            Assert.Equal((OptStartTls, RepAck, ""), client.Ask(OptStartTls));
+            client.Stream.Write(Enumerable.Range(0, 64).Select(i => (byte)(i * 7)).ToArray());
+            Assert.True(client.Closed());
+        }
+
+        using var good = new OptionClient(server.Port);
+        good.StartTls(server.Ca, TestPki.Client(server.Ca));
+        Assert.Equal(RepServer, good.Ask(OptList).Type);
     }
 
     [Fact]
