@@ -39,5 +39,17 @@ public static class ErrorIds
     public const string ExportTypeNotSupported = "ExportTypeNotSupported";
     public const string WaitTimedOut = "WaitTimedOut";
 
+    public const string ObjectNotFound = "ObjectNotFound";
+    public const string ObjectExists = "ObjectExists";
+    public const string ObjectInUse = "ObjectInUse";
+
+    public const string TlsCredsNotFound = "TlsCredsNotFound";
+    public const string InvalidTlsCreds = "InvalidTlsCreds";
+    public const string TlsCredsLoadFailed = "TlsCredsLoadFailed";
+    public const string TlsCredsNotSupported = "TlsCredsNotSupported";
+    public const string InvalidAuthzOptions = "InvalidAuthzOptions";
+    public const string TlsHandshakeFailed = "TlsHandshakeFailed";
+    public const string TlsAuthzDenied = "TlsAuthzDenied";
+
     public const string EngineDisposed = "EngineDisposed";
 }
