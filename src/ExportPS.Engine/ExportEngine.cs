@@ -135,6 +135,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         Path = node.Options.Path,
         AllocatedBytes = node.AllocatedBytes,
         Compression = node.Options.Compression,
+        CacheDirect = node.Options.CacheDirect,
+        ReadZeroes = node.Options.ReadZeroes,
         Bitmaps = node.Bitmaps.All.Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
     };
 

@@ -39,4 +39,7 @@ public static class ErrorIds
     public const string WaitTimedOut = "WaitTimedOut";
 
     public const string EngineDisposed = "EngineDisposed";
+
+    public const string InvalidConfiguration = "InvalidConfiguration";
+    public const string ConfigurationStepFailed = "ConfigurationStepFailed";
 }
