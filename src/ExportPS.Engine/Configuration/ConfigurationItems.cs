@@ -130,7 +130,8 @@ internal static class ConfigurationItems
         if (d.Type == BlockExportType.Nbd || a.Type == BlockExportType.Nbd)
         {
             Compare(differences, "Name", d.EffectiveName, a.EffectiveName);
-            Compare(differences, "Description", d.Description, a.Description);
+            // NBD sends no description and an empty one alike.
+            Compare(differences, "Description", d.Description ?? string.Empty, a.Description ?? string.Empty);
             Compare(differences, "Bitmaps", BitmapsText(d), BitmapsText(a));
             Compare(differences, "AllocationDepth", d.AllocationDepth, a.AllocationDepth);
         }

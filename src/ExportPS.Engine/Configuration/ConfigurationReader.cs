@@ -80,7 +80,7 @@ public static class ConfigurationReader
         Writethrough = export.Writethrough,
         IoThread = export.IoThread,
         Name = export.Name == export.NodeName ? null : export.Name,
-        Description = export.Description,
+        Description = string.IsNullOrEmpty(export.Description) ? null : export.Description,
         Bitmaps = export.Bitmaps,
         AllocationDepth = export.AllocationDepth,
     };

@@ -35,9 +35,10 @@ internal static class Tables
     }
 
     /// <summary>A stable text form of a configuration (records hold lists, so compare their rendering).</summary>
-    public static string Render(ExportConfiguration configuration) => Render((object)ConfigurationWriter.ToDictionary(configuration));
+    public static string Render(ExportConfiguration configuration) => Render(ConfigurationWriter.ToDictionary(configuration));
 
-    private static string Render(object? value) => value switch
+    /// <summary>PowerShell-like text of nested tables and lists.</summary>
+    public static string Render(object? value) => value switch
     {
         IDictionary d => "@{" + string.Join("; ", d.Cast<DictionaryEntry>().Select(e => $"{e.Key}={Render(e.Value)}")) + "}",
         string s => $"'{s}'",
