@@ -185,9 +185,7 @@ internal static class ConfigurationItems
                 break;
             case NbdServerConfiguration s:
                 parts.Add($"on {s.Address}");
-                AddIf(parts, s.MaxConnections != 0, $"max-connections {s.MaxConnections}");
-                AddIf(parts, s.TlsCreds is not null, $"tls-creds '{s.TlsCreds}'");
-                AddIf(parts, s.TlsAuthz is not null, $"tls-authz '{s.TlsAuthz}'");
+                parts.AddRange(ServerOptions(s));
                 break;
             case BlockExportConfiguration e:
                 parts.Add($"{e.Type.ToString().ToLowerInvariant()} of node '{e.NodeName}'");
@@ -201,6 +199,16 @@ internal static class ConfigurationItems
         }
 
         return string.Join(", ", parts);
+    }
+
+    /// <summary>The server's settings besides its address: "max-connections 4", "tls-creds 'tls0'".</summary>
+    public static List<string> ServerOptions(NbdServerConfiguration server)
+    {
+        var parts = new List<string>();
+        AddIf(parts, server.MaxConnections != 0, $"max-connections {server.MaxConnections}");
+        AddIf(parts, server.TlsCreds is not null, $"tls-creds '{server.TlsCreds}'");
+        AddIf(parts, server.TlsAuthz is not null, $"tls-authz '{server.TlsAuthz}'");
+        return parts;
     }
 
     private static void AddIf(List<string> parts, bool condition, string part)

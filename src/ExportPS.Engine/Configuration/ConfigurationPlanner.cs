@@ -228,7 +228,7 @@ public static class ConfigurationPlanner
                     ConfigurationItemKind.Export => Step(ConfigurationStepKind.RemoveExport, key, item,
                         $"Remove {key}{reason}, {options.ExportRemoveMode.ToString().ToLowerInvariant()} mode, and wait until it is deleted"),
                     ConfigurationItemKind.NbdServer => Step(ConfigurationStepKind.StopNbdServer, key, item,
-                        $"Stop the NBD server {ConfigurationItems.Summary(item)}{reason}"),
+                        $"Stop the NBD server on {((NbdServerConfiguration)item).Address}{reason}"),
                     _ => Step(RemoveKind(kind), key, item, $"Remove {key}{reason}"),
                 };
             }
@@ -249,8 +249,7 @@ public static class ConfigurationPlanner
                 yield return kind switch
                 {
                     ConfigurationItemKind.IoThread => Step(ConfigurationStepKind.AddIoThread, key, item, $"Add {key}{again}"),
-                    ConfigurationItemKind.NbdServer => Step(ConfigurationStepKind.StartNbdServer, key, item,
-                        $"Start the NBD server {ConfigurationItems.Summary(item)}{again}"),
+                    ConfigurationItemKind.NbdServer => Step(ConfigurationStepKind.StartNbdServer, key, item, StartServerText((NbdServerConfiguration)item) + again),
                     _ => Step(AddKind(kind), key, item, $"Add {key} ({ConfigurationItems.Summary(item)}){again}"),
                 };
             }
@@ -294,6 +293,12 @@ public static class ConfigurationPlanner
         }
 
         return ordered;
+    }
+
+    private static string StartServerText(NbdServerConfiguration server)
+    {
+        var settings = ConfigurationItems.ServerOptions(server);
+        return $"Start the NBD server on {server.Address}" + (settings.Count > 0 ? $" ({string.Join(", ", settings)})" : string.Empty);
     }
 
     private static ConfigurationStep Step(ConfigurationStepKind kind, ItemKey key, object item, string description) =>

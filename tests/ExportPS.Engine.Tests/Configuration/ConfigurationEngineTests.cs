@@ -185,6 +185,56 @@ public sealed class ConfigurationEngineTests : IDisposable
     }
 
     [Fact]
+    public void AnExportIsWaitedForUntilDeletedBeforeWhatItHeldIsRemoved()
+    {
+        var inner = NewEngine();
+        ExportConfigurationService.Set(inner, Full());
+        var engine = new DeferredDeletionEngine(inner, TimeSpan.FromMilliseconds(300));
+
+        ExportConfigurationService.Set(engine, H(("BlockNodes", H(("NodeName", "base"), ("Ensure", "Absent")))), new ConfigurationOptions { Prune = true });
+
+        Assert.Equal(
+            ["RemoveBlockExport e0", "WaitForExportDeleted e0", "RemoveBlockExport e1", "WaitForExportDeleted e1", "StopNbdServer",
+             "RemoveDirtyBitmap base/b1", "RemoveDirtyBitmap top/b0", "RemoveBlockNode top", "RemoveBlockNode base", "RemoveBlockNode zero",
+             "RemoveIoThread io0", "RemoveIoThread io1"],
+            engine.Calls);
+        Assert.Empty(inner.GetBlockNodes());
+        Assert.Empty(inner.GetIoThreads());
+    }
+
+    [Fact]
+    public void AnExportStillShuttingDownIsWaitedForBeforeItsIdIsUsedAgain()
+    {
+        var inner = NewEngine();
+        ExportConfigurationService.Set(inner, Full());
+        var engine = new DeferredDeletionEngine(inner, TimeSpan.FromMilliseconds(300));
+        engine.RemoveBlockExport("e1", BlockExportRemoveMode.Safe);
+
+        var plan = ExportConfigurationService.Set(engine, Full());
+
+        Assert.Equal(["AddExport e1"], plan.Steps.Select(s => $"{s.Kind} {s.Target}"));
+        Assert.Equal(["RemoveBlockExport e1", "WaitForExportDeleted e1", "AddBlockExport e1"], engine.Calls);
+        Assert.False(inner.GetBlockExports().Single(e => e.Id == "e1").ShuttingDown);
+    }
+
+    [Fact]
+    public void AnExportThatIsNeverDeletedFailsTheStepAfterTheTimeout()
+    {
+        var inner = NewEngine();
+        ExportConfigurationService.Set(inner, Full());
+        var engine = new DeferredDeletionEngine(inner, TimeSpan.FromSeconds(5));
+
+        var error = Assert.Throws<ConfigurationStepException>(() => ExportConfigurationService.Set(
+            engine, H(("Exports", H(("Id", "e1"), ("Ensure", "Absent"))), ("BlockNodes", H(("NodeName", "zero"), ("Ensure", "Absent")))),
+            new ConfigurationOptions { ExportDeleteTimeout = TimeSpan.FromMilliseconds(100) }));
+
+        Assert.Equal(ErrorIds.WaitTimedOut, error.InnerErrorId);
+        Assert.Equal(EngineErrorCategory.Timeout, error.Category);
+        Assert.Equal("e1", error.FailedStep.Target);
+        Assert.Contains("was not deleted within 0.1 s", error.Message);
+    }
+
+    [Fact]
     public void TestReportsDriftWithoutChangingAnything()
     {
         var engine = NewEngine();

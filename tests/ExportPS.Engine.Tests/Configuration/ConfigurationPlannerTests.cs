@@ -197,7 +197,16 @@ public sealed class ConfigurationPlannerTests
         var plan = Plan(Full() with { NbdServer = changed }, Full());
         Assert.Equal(property, Assert.Single(plan.Drift).Property);
         Assert.Equal(["RemoveExport e0", "StopNbdServer NbdServer", "StartNbdServer NbdServer", "AddExport e0"], Steps(plan));
-        Assert.StartsWith("Stop the NBD server on 127.0.0.1:10809 to replace it", plan.Steps[1].Description);
+        Assert.StartsWith($"Stop the NBD server on 127.0.0.1:10809 to replace it ({property}: ", plan.Steps[1].Description);
+        Assert.StartsWith($"Start the NBD server on {changed.Address}", plan.Steps[2].Description);
+    }
+
+    [Fact]
+    public void ServerSettingsAreDescribed()
+    {
+        var secured = Full() with { NbdServer = Server() with { MaxConnections = 4, TlsCreds = "tls0", TlsAuthz = "authz0" } };
+        Assert.Equal("Start the NBD server on 127.0.0.1:10809 (max-connections 4, tls-creds 'tls0', tls-authz 'authz0')",
+            Plan(secured, new ExportConfiguration()).Steps.Single(s => s.Kind == StartNbdServer).Description);
     }
 
     [Fact]
