@@ -7,7 +7,8 @@ namespace ExportPS.Engine.Configuration;
 /// Applies planned steps through any engine, in order, and stops at the first failure with a
 /// <see cref="ConfigurationStepException"/>. A removed export is waited for (BLOCK_EXPORT_DELETED) before the step
 /// counts as done, so the node, bitmaps and iothread it held can be removed next; exports already shutting down when a
-/// step needs what they hold are waited for the same way.
+/// step needs what they hold are waited for the same way. Cancelling stops between steps (or during a wait) with an
+/// OperationCanceledException; the steps reported through onApplied are those done.
 /// </summary>
 public static class ConfigurationExecutor
 {
@@ -26,7 +27,7 @@ public static class ConfigurationExecutor
                 cancellationToken.ThrowIfCancellationRequested();
                 Apply(engine, step, options, cancellationToken);
             }
-            catch (Exception e)
+            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
             {
                 throw new ConfigurationStepException(step, applied.Count + 1, steps.Count, applied.ToArray(), e);
             }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Collections.Specialized;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Configuration;
@@ -13,9 +14,19 @@ public static class ConfigurationParser
 {
     private static readonly ConfigurationKey Ensure = new("Ensure");
 
-    public static ExportConfiguration Parse(IDictionary configuration)
+    /// <param name="configuration">The hashtable, or what Import-PowerShellDataFile returned for a .psd1.</param>
+    /// <param name="unwrap">
+    /// Applied to every key and value first: a front end passes its wrapper removal here (PowerShell: a PSObject's
+    /// BaseObject), since the engine cannot know the wrapper type.
+    /// </param>
+    public static ExportConfiguration Parse(IDictionary configuration, Func<object?, object?>? unwrap = null)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (unwrap is not null)
+        {
+            configuration = (IDictionary)Unwrap(configuration, unwrap)!;
+        }
+
         var root = new ConfigurationSection(configuration, string.Empty,
             new("IoThreads"), new("BlockNodes", "block-nodes"), new("DirtyBitmaps", "dirty-bitmaps"),
             new("NbdServer", "nbd-server"), new("Exports", "block-exports"), new("Prune"));
@@ -35,6 +46,28 @@ public static class ConfigurationParser
         RefuseDuplicates(result.DirtyBitmaps, b => b.Key, "DirtyBitmaps", "Name");
         RefuseDuplicates(result.Exports, e => e.Id, "Exports", "Id");
         return result;
+    }
+
+    /// <summary>A copy of the tree with every key and value unwrapped; strings stay strings, lists become object[].</summary>
+    private static object? Unwrap(object? value, Func<object?, object?> unwrap)
+    {
+        value = unwrap(value);
+        switch (value)
+        {
+            case IDictionary dictionary:
+                // Case-sensitive and ordered, so a key given twice is reported (with its path) as in the original.
+                var table = new OrderedDictionary();
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    table.Add(unwrap(entry.Key) ?? string.Empty, Unwrap(entry.Value, unwrap));
+                }
+
+                return table;
+            case IEnumerable list and not string:
+                return list.Cast<object?>().Select(item => Unwrap(item, unwrap)).ToArray();
+            default:
+                return value;
+        }
     }
 
     private static T[] Items<T>(ConfigurationSection root, string key, Func<object?, string, T> parse) =>

@@ -16,15 +16,16 @@ public static class ExportConfigurationService
     /// Test-ExportConfiguration (<see cref="ConfigurationPlan.InDesiredState"/>, and <see cref="ConfigurationPlan.Drift"/>
     /// with -Detailed) and the first half of Set (list <see cref="ConfigurationPlan.Steps"/> for -WhatIf / ShouldProcess).
     /// </summary>
-    public static ConfigurationPlan Plan(IExportEngine engine, IDictionary configuration, ConfigurationOptions? options = null) =>
-        ConfigurationPlanner.Plan(ConfigurationParser.Parse(configuration), ConfigurationReader.Read(engine), options);
+    /// <param name="unwrap">See <see cref="ConfigurationParser.Parse"/>: PowerShell passes v => v is PSObject p ? p.BaseObject : v.</param>
+    public static ConfigurationPlan Plan(IExportEngine engine, IDictionary configuration, ConfigurationOptions? options = null, Func<object?, object?>? unwrap = null) =>
+        ConfigurationPlanner.Plan(ConfigurationParser.Parse(configuration, unwrap), ConfigurationReader.Read(engine), options);
 
     /// <summary>Set-ExportConfiguration: plans and applies; returns the plan that was applied (empty: nothing to do).</summary>
     public static ConfigurationPlan Set(
         IExportEngine engine, IDictionary configuration, ConfigurationOptions? options = null,
-        Action<ConfigurationStep>? onApplied = null, CancellationToken cancellationToken = default)
+        Action<ConfigurationStep>? onApplied = null, Func<object?, object?>? unwrap = null, CancellationToken cancellationToken = default)
     {
-        var plan = Plan(engine, configuration, options);
+        var plan = Plan(engine, configuration, options, unwrap);
         ConfigurationExecutor.Apply(engine, plan.Steps, options, onApplied, cancellationToken);
         return plan;
     }

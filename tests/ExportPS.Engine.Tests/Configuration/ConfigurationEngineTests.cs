@@ -235,6 +235,21 @@ public sealed class ConfigurationEngineTests : IDisposable
     }
 
     [Fact]
+    public void CancellingStopsBetweenStepsWithoutCallingItAFailure()
+    {
+        var engine = NewEngine();
+        using var cancel = new CancellationTokenSource();
+        var applied = new List<string>();
+
+        Assert.ThrowsAny<OperationCanceledException>(() => ExportConfigurationService.Set(engine, Full(),
+            onApplied: s => { applied.Add(s.Target); cancel.Cancel(); }, cancellationToken: cancel.Token));
+
+        Assert.Equal(["io0"], applied);
+        Assert.Equal(["io0"], engine.GetIoThreads().Select(t => t.Id));
+        Assert.Empty(engine.GetBlockNodes());
+    }
+
+    [Fact]
     public void TestReportsDriftWithoutChangingAnything()
     {
         var engine = NewEngine();

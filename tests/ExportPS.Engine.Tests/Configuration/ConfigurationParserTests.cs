@@ -169,6 +169,25 @@ public sealed class ConfigurationParserTests
         }
     }
 
+    /// <summary>Stands for PowerShell's PSObject, which the engine cannot reference.</summary>
+    private sealed record Wrapped(object? BaseObject);
+
+    [Fact]
+    public void AFrontEndCanUnwrapItsWrappersFirst()
+    {
+        static object W(object? value) => new Wrapped(value);
+        var node = H(("NodeName", W("n")), ("Driver", W("null")), ("Size", W(4096)));
+        var wrapped = H(("BlockNodes", W(L(W(node)))), ("Prune", W(true)));
+        static object? Unwrap(object? value) => value is Wrapped w ? w.BaseObject : value;
+
+        Assert.Equal(Render(Parse(H(("BlockNodes", H(("NodeName", "n"), ("Driver", "null"), ("Size", 4096))), ("Prune", true)))),
+            Render(ConfigurationParser.Parse(wrapped, Unwrap)));
+        Assert.Throws<Errors.EngineException>(() => ConfigurationParser.Parse(wrapped));
+        var twice = new Hashtable { ["BlockNodes"] = new Hashtable { ["NodeName"] = "n", ["nodename"] = W("n") } };
+        var error = Assert.Throws<Errors.EngineException>(() => ConfigurationParser.Parse(twice, Unwrap));
+        Assert.Equal("BlockNodes[0].NodeName", error.Target);
+    }
+
     public static TheoryData<Hashtable, string, string> Errors() => new()
     {
         { H(("Netdevs", L())), "Netdevs", "unknown key; expected one of IoThreads, BlockNodes, DirtyBitmaps, NbdServer, Exports, Prune" },
