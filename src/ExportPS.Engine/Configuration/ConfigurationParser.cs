@@ -41,11 +41,17 @@ public static class ConfigurationParser
             Prune = root.Bool("Prune", false),
         };
 
-        RefuseDuplicates(result.IoThreads, t => t.Id, "IoThreads", "Id");
-        RefuseDuplicates(result.BlockNodes, n => n.NodeName, "BlockNodes", "NodeName");
-        RefuseDuplicates(result.DirtyBitmaps, b => b.Key, "DirtyBitmaps", "Name");
-        RefuseDuplicates(result.Exports, e => e.Id, "Exports", "Id");
+        RefuseDuplicates(result);
         return result;
+    }
+
+    /// <summary>Each item may be listed once (also checked when planning a configuration built from records).</summary>
+    internal static void RefuseDuplicates(ExportConfiguration configuration)
+    {
+        RefuseDuplicates(configuration.IoThreads, t => t.Id, "IoThreads", "Id");
+        RefuseDuplicates(configuration.BlockNodes, n => n.NodeName, "BlockNodes", "NodeName");
+        RefuseDuplicates(configuration.DirtyBitmaps, b => b.Key, "DirtyBitmaps", "Name");
+        RefuseDuplicates(configuration.Exports, e => e.Id, "Exports", "Id");
     }
 
     /// <summary>A copy of the tree with every key and value unwrapped; strings stay strings, lists become object[].</summary>

@@ -36,6 +36,7 @@ public static class ConfigurationPlanner
         ArgumentNullException.ThrowIfNull(current);
         options ??= new ConfigurationOptions();
 
+        ConfigurationParser.RefuseDuplicates(desired);
         var listed = Listed(desired);
         var actual = Present(Items(current).Select(x => (x.Item, string.Empty)));
         var target = Target(listed, actual, desired.Prune || options.Prune);
@@ -83,6 +84,9 @@ public static class ConfigurationPlanner
         steps.AddRange(Additions(target, actual, gone, changedInPlace));
         return new ConfigurationPlan { Drift = drift, Steps = steps };
     }
+
+    // The maps below are only ever added to, so they enumerate in insertion order: plans follow the configuration's order
+    // (then the engine's) wherever dependencies leave a choice, and are the same for the same input.
 
     /// <summary>The listed items (Present and Absent), keyed, with their path in the configuration.</summary>
     private static Dictionary<ItemKey, (object Item, string Path)> Listed(ExportConfiguration desired)
@@ -164,7 +168,9 @@ public static class ConfigurationPlanner
                     ? $"is listed with Ensure = 'Absent' ({absent.Path})"
                     : actual.ContainsKey(dependency)
                         ? "is not in the configuration and pruning removes it"
-                        : "does not exist and is not in the configuration";
+                        : dependency.Kind == ConfigurationItemKind.NbdServer
+                            ? "is not running and not in the configuration"
+                            : "does not exist and is not in the configuration";
                 throw Invalid(key, path, property, $"{dependency} {why}");
             }
 

@@ -276,6 +276,7 @@ public sealed class ConfigurationPlannerTests
         { new() { BlockNodes = [Node("ro") with { ReadOnly = true }], Exports = [Export("x", "ro") with { Writable = true }] }, "Exports[0].Writable", "block node 'ro' is read-only" },
         { new() { NbdServer = new() { Ensure = ConfigurationEnsure.Absent }, Exports = [Export("x", "top")] }, "Exports[0].Type", "the NBD server is listed with Ensure = 'Absent' (NbdServer)" },
         { new() { Exports = [Export("x", "top") with { IoThread = "io0" }], Prune = true }, "Exports[0].NodeName", "block node 'top' is not in the configuration and pruning removes it" },
+        { new() { BlockNodes = [Node("a"), Node("a")] }, "BlockNodes[1].NodeName", "'a' is already configured by BlockNodes[0]" },
     };
 
     [Theory]
@@ -285,5 +286,14 @@ public sealed class ConfigurationPlannerTests
         var error = Assert.Throws<EngineException>(() => Plan(desired, Full()));
         Assert.Equal((ErrorIds.InvalidConfiguration, EngineErrorCategory.InvalidArgument, path), (error.ErrorId, error.Category, error.Target));
         Assert.Equal($"{path}: {message}", error.Message[..Math.Min(error.Message.Length, path.Length + 2 + message.Length)]);
+    }
+
+    [Fact]
+    public void AnNbdExportNeedsTheServerInTheEngineOrTheConfiguration()
+    {
+        var desired = new ExportConfiguration { BlockNodes = [Node("top")], Exports = [Export("x", "top")] };
+        var error = Assert.Throws<EngineException>(() => Plan(desired, new ExportConfiguration()));
+        Assert.Equal("Exports[0].Type: the NBD server is not running and not in the configuration", error.Message);
+        Assert.Equal(["AddBlockNode top", "StartNbdServer NbdServer", "AddExport x"], Steps(Plan(desired with { NbdServer = Server() }, new ExportConfiguration())));
     }
 }
