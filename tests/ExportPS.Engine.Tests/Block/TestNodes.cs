@@ -29,6 +29,8 @@ internal static class TestNodes
     public static void Write(BlockNode node, long offset, byte[] data) =>
         node.WriteAsync(offset, data).AsTask().GetAwaiter().GetResult();
 
+    public static void Flush(BlockNode node) => node.FlushAsync().AsTask().GetAwaiter().GetResult();
+
     public static void Discard(BlockNode node, long offset, long length) =>
         node.DiscardAsync(offset, length).AsTask().GetAwaiter().GetResult();
 

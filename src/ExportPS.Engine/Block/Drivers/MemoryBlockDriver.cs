@@ -9,6 +9,8 @@ namespace ExportPS.Engine.Block.Drivers;
 /// A chunk slot is null (unallocated: reads zero, falls through to a backing node), <see cref="ZeroChunk"/> (allocated
 /// zeroes that cost no memory) or a chunk array. Readers never lock; slots change by compare-and-swap, so requests from
 /// many threads that do not overlap never disturb each other, and overlapping ones behave like a disk (either order).
+/// With a codec, chunks are stored compressed (or raw when they do not shrink) and never change once published: a write
+/// builds the new chunk under a per-chunk lock (striped) and swaps it in, so readers still need no lock.
 /// </summary>
 internal sealed class MemoryBlockDriver : IBlockDriver
 {
@@ -30,10 +32,21 @@ internal sealed class MemoryBlockDriver : IBlockDriver
     /// <summary>Marks a chunk that is allocated and reads as zeroes; never written to.</summary>
     private static readonly byte[] ZeroChunk = new byte[1];
 
+    private const int LockStripes = 64;
+
+    /// <summary>Per-thread chunk images for compressed reads and writes, so requests allocate nothing but the stored chunk.</summary>
+    [ThreadStatic]
+    private static byte[]? t_plain;
+
+    [ThreadStatic]
+    private static byte[]? t_packed;
+
     private readonly byte[]?[]?[] _directory;
+    private readonly IChunkCodec? _codec;
+    private readonly object[]? _chunkLocks;
     private long _allocatedBytes;
 
-    public MemoryBlockDriver(long size)
+    public MemoryBlockDriver(long size, IChunkCodec? codec = null)
     {
         if (size < 0 || size > MaxSize)
         {
@@ -44,6 +57,15 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         Size = size;
         long chunks = (size + ChunkSize - 1) >> ChunkShift;
         _directory = new byte[]?[]?[(chunks + ChunksPerLeaf - 1) >> LeafShift];
+        _codec = codec;
+        if (codec is not null)
+        {
+            _chunkLocks = new object[LockStripes];
+            for (int i = 0; i < LockStripes; i++)
+            {
+                _chunkLocks[i] = new object();
+            }
+        }
     }
 
     public long Size { get; }
@@ -62,9 +84,19 @@ internal sealed class MemoryBlockDriver : IBlockDriver
             {
                 span[..part].Clear();
             }
-            else
+            else if (chunk.Length == ChunkSize)
             {
                 chunk.AsSpan(within, part).CopyTo(span);
+            }
+            else if (part == ChunkSize)
+            {
+                _codec!.Decompress(chunk, span[..part]);
+            }
+            else
+            {
+                var plain = t_plain ??= new byte[ChunkSize];
+                _codec!.Decompress(chunk, plain);
+                plain.AsSpan(within, part).CopyTo(span);
             }
 
             offset += part;
@@ -81,7 +113,15 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         {
             int within = (int)(offset & (ChunkSize - 1));
             int part = Math.Min(span.Length, ChunkSize - within);
-            span[..part].CopyTo(WritableChunk(offset >> ChunkShift).AsSpan(within));
+            if (_codec is null)
+            {
+                span[..part].CopyTo(WritableChunk(offset >> ChunkShift).AsSpan(within));
+            }
+            else
+            {
+                RewriteCompressed(offset >> ChunkShift, within, part, span[..part]);
+            }
+
             offset += part;
             span = span[part..];
         }
@@ -207,6 +247,48 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         }
     }
 
+    /// <summary>
+    /// Replaces a compressed chunk by its old content with <paramref name="data"/> written at <paramref name="within"/>
+    /// (or <paramref name="length"/> zeroes when <paramref name="data"/> is empty), stored compressed when that is smaller.
+    /// </summary>
+    private void RewriteCompressed(long index, int within, int length, ReadOnlySpan<byte> data)
+    {
+        var plain = t_plain ??= new byte[ChunkSize];
+        var packed = t_packed ??= new byte[ChunkSize - 1];
+        lock (_chunkLocks![index & (LockStripes - 1)])
+        {
+            if (length < ChunkSize)
+            {
+                var current = Slot(index);
+                if (current is null || current == ZeroChunk)
+                {
+                    Array.Clear(plain);
+                }
+                else if (current.Length == ChunkSize)
+                {
+                    current.CopyTo(plain, 0);
+                }
+                else
+                {
+                    _codec!.Decompress(current, plain);
+                }
+            }
+
+            if (data.IsEmpty)
+            {
+                plain.AsSpan(within, length).Clear();
+            }
+            else
+            {
+                data.CopyTo(plain.AsSpan(within));
+            }
+
+            // The packed buffer is one byte short of a chunk: a chunk that does not shrink does not fit and stays raw.
+            int packedLength = _codec!.Compress(plain, packed);
+            Replace(index, packedLength > 0 ? packed.AsSpan(0, packedLength).ToArray() : (byte[])plain.Clone());
+        }
+    }
+
     private void Replace(long index, byte[]? replacement)
     {
         var leaf = replacement is null ? Volatile.Read(ref _directory[index >> LeafShift]) : Leaf(index);
@@ -216,25 +298,36 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         }
 
         var previous = Interlocked.Exchange(ref leaf[index & LeafMask], replacement);
-        if (previous is not null && previous != ZeroChunk)
+        long change = StoredLength(replacement) - StoredLength(previous);
+        if (change != 0)
         {
-            Interlocked.Add(ref _allocatedBytes, -ChunkSize);
+            Interlocked.Add(ref _allocatedBytes, change);
         }
     }
+
+    private static int StoredLength(byte[]? chunk) => chunk is null || chunk == ZeroChunk ? 0 : chunk.Length;
 
     private void ZeroPart(long index, int within, int length, bool unmap)
     {
         var chunk = Slot(index);
-        if (chunk is null && !unmap)
+        if (chunk == ZeroChunk || (chunk is null && unmap))
+        {
+            return;
+        }
+
+        if (_codec is not null)
+        {
+            RewriteCompressed(index, within, length, []);
+            return;
+        }
+
+        if (chunk is null)
         {
             // Must read as allocated zeroes (a backing node below would otherwise show through).
             chunk = WritableChunk(index);
         }
 
-        if (chunk is not null && chunk != ZeroChunk)
-        {
-            chunk.AsSpan(within, length).Clear();
-        }
+        chunk.AsSpan(within, length).Clear();
     }
 
     public void Dispose()
