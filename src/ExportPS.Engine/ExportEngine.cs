@@ -146,6 +146,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         File = node.File?.NodeName,
         AllocatedBytes = node.AllocatedBytes,
         Compression = node.Options.Compression,
+        CacheDirect = node.Options.CacheDirect,
+        ReadZeroes = node.Options.ReadZeroes,
         Bitmaps = node.Bitmaps.All.Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
     };
 

@@ -52,4 +52,7 @@ public static class ErrorIds
     public const string TlsAuthzDenied = "TlsAuthzDenied";
 
     public const string EngineDisposed = "EngineDisposed";
+
+    public const string InvalidConfiguration = "InvalidConfiguration";
+    public const string ConfigurationStepFailed = "ConfigurationStepFailed";
 }
