@@ -7,27 +7,49 @@ namespace ExportPS.Engine.Block;
 /// <summary>Opens the driver a blockdev-add asks for, after checking the options that driver needs.</summary>
 internal static class BlockDriverFactory
 {
-    public static IBlockDriver Open(BlockNodeOptions options) => options.Driver switch
+    /// <summary><paramref name="file"/> is the resolved <see cref="BlockNodeOptions.File"/> child, if the options name one.</summary>
+    public static IBlockDriver Open(BlockNodeOptions options, BlockNode? file = null)
     {
-        BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
-        _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
-            $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
+        if ((options.File is null) != (options.Driver != BlockDriverKind.Raw))
+        {
+            throw Invalid(options, options.File is null
+                ? "Parameter 'file' is missing for driver 'raw'"
+                : $"Parameter 'file' is not supported by driver '{options.Driver}', only by 'Raw'");
+        }
+
+        if (options.Compression != BlockCompression.None && options.Driver != BlockDriverKind.Memory)
+        {
+            throw Invalid(options, $"Compression is not supported by driver '{options.Driver}', only by 'Memory'");
+        }
+
+        return options.Driver switch
+        {
+            BlockDriverKind.File => FileBlockDriver.Open(RequirePath(options), options.ReadOnly, options.CacheDirect),
+            BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Load() : null),
+            BlockDriverKind.Raw => new RawBlockDriver(RequireWritableIfWritable(options, file)),
+            BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
+            _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
+                $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
+        };
+    }
+
+    private static BlockNode RequireWritableIfWritable(BlockNodeOptions options, BlockNode? child) =>
+        child is null ? throw new ArgumentNullException(nameof(child), "The engine resolves the file child before opening a raw node")
+        : child.ReadOnly && !options.ReadOnly
+            ? throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.PermissionDenied,
+                $"Block node '{child.NodeName}' is read-only: a writable raw node cannot use it") { Target = options.NodeName }
+            : child;
+
+    private static string RequirePath(BlockNodeOptions options) =>
+        string.IsNullOrEmpty(options.Path) ? throw Invalid(options, "Parameter 'filename' is missing for driver 'file'") : options.Path;
+
+    private static long RequireSize(BlockNodeOptions options) => options.Size switch
+    {
+        null => throw Invalid(options, $"Parameter 'size' is missing for driver '{options.Driver}'"),
+        < 0 and var size => throw Invalid(options, $"Parameter 'size' must be a non-negative number, not {size}"),
+        var size => size.Value,
     };
 
-    private static long RequireSize(BlockNodeOptions options)
-    {
-        if (options.Size is not { } size)
-        {
-            throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.InvalidArgument,
-                $"Parameter 'size' is missing for driver '{options.Driver}'") { Target = options.NodeName };
-        }
-
-        if (size < 0)
-        {
-            throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.InvalidArgument,
-                $"Parameter 'size' must be a non-negative number, not {size}") { Target = options.NodeName };
-        }
-
-        return size;
-    }
+    private static EngineException Invalid(BlockNodeOptions options, string message) =>
+        new(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.InvalidArgument, message) { Target = options.NodeName };
 }

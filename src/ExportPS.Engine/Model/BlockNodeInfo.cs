@@ -15,6 +15,9 @@ public sealed record BlockNodeInfo
 
     public string? Path { get; init; }
 
+    /// <summary>Raw: the child node's name.</summary>
+    public string? File { get; init; }
+
     public required long AllocatedBytes { get; init; }
 
     public BlockCompression Compression { get; init; }

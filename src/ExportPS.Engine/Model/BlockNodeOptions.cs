@@ -1,11 +1,14 @@
 namespace ExportPS.Engine.Model;
 
-/// <summary>Block drivers ExportPS has (QEMU's blockdev-add drivers file and null-co, plus ExportPS's sparse memory disk).</summary>
+/// <summary>Block drivers ExportPS has (QEMU's blockdev-add drivers file, raw and null-co, plus ExportPS's sparse memory disk).</summary>
 public enum BlockDriverKind
 {
     File,
     Memory,
     Null,
+
+    /// <summary>QEMU's format driver raw: passes every request to its <see cref="BlockNodeOptions.File"/> child.</summary>
+    Raw,
 }
 
 public enum BlockCompression
@@ -23,6 +26,9 @@ public sealed record BlockNodeOptions
 
     /// <summary>File: the image path (QEMU's filename).</summary>
     public string? Path { get; init; }
+
+    /// <summary>Raw: node name of the child node it passes requests to (QEMU's file).</summary>
+    public string? File { get; init; }
 
     /// <summary>Memory and Null: the virtual size in bytes.</summary>
     public long? Size { get; init; }
