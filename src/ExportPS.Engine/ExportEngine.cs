@@ -26,7 +26,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
     public ExportEngine()
     {
-        Register(new NbdExportDriver(() => _nbdServer));
+        Register(new NbdExportDriver(() => _nbdServer, ResolveBitmap));
     }
 
     /// <summary>The process-wide engine, created on first use (the PowerShell module's engine).</summary>

@@ -1,21 +1,241 @@
+using System.Net;
+using System.Net.Sockets;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using Microsoft.Extensions.ObjectPool;
 
 namespace ExportPS.Engine.Exports.Nbd;
 
-/// <summary>The engine's NBD server: the listener, the connections and the table of export names.</summary>
+/// <summary>
+/// The engine's NBD server: the listener, the connections and the table of export names.
+/// With max-connections, the listener stops accepting while the limit is reached (as QEMU does): further clients wait
+/// in the backlog until a connection closes.
+/// </summary>
 internal sealed class NbdServer(NbdServerOptions options) : IDisposable
 {
+    private readonly object _lock = new();
+    private readonly Dictionary<string, NbdExport> _exports = new(StringComparer.Ordinal);
+    private readonly HashSet<NbdConnection> _connections = [];
+    private readonly SemaphoreSlim? _slots = options.MaxConnections > 0 ? new SemaphoreSlim((int)Math.Min(options.MaxConnections, int.MaxValue)) : null;
+    private readonly CancellationTokenSource _stopping = new();
+    private Socket? _listener;
+    private int _port;
+
     public NbdServerOptions Options { get; } = options;
 
-    public void Start() => throw new NotImplementedException("owned by the NBD work");
+    /// <summary>Request objects of every connection of this server.</summary>
+    internal ObjectPool<NbdRequest> Requests { get; } = new DefaultObjectPool<NbdRequest>(new NbdRequest.Policy(), 4096);
+
+    /// <summary>Multi-conn is promised only when more than one connection may exist.</summary>
+    public bool AllowsMultipleConnections => Options.MaxConnections != 1;
+
+    public void Start()
+    {
+        var address = Options.Address;
+        Socket listener;
+        try
+        {
+            listener = address.Kind == SocketAddressKind.Unix ? ListenUnix(address.Path) : ListenInet(address.Host, address.Port);
+        }
+        catch (SocketException e)
+        {
+            throw new EngineException(ErrorIds.NbdServerListenFailed, EngineErrorCategory.InvalidState,
+                $"Failed to bind socket {address}: {e.Message}", e) { Target = address.ToString() };
+        }
+
+        _listener = listener;
+        _port = listener.LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
+        _ = Task.Run(AcceptLoopAsync);
+    }
+
+    private static Socket ListenUnix(string? path)
+    {
+        if (string.IsNullOrEmpty(path))
+        {
+            throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument, "Parameter 'path' is missing for a unix socket address");
+        }
+
+        // Like QEMU: a stale socket file from an earlier run would make bind fail.
+        if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.Directory) == 0)
+        {
+            File.Delete(path);
+        }
+
+        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            socket.Bind(new UnixDomainSocketEndPoint(path));
+            socket.Listen(128);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static Socket ListenInet(string host, int port)
+    {
+        var ip = IPAddress.TryParse(host.Trim('[', ']'), out var parsed)
+            ? parsed
+            : Dns.GetHostAddresses(host).FirstOrDefault()
+              ?? throw new SocketException((int)SocketError.HostNotFound);
+        var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(new IPEndPoint(ip, port));
+            socket.Listen(128);
+            return socket;
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                if (_slots is not null)
+                {
+                    await _slots.WaitAsync(token).ConfigureAwait(false);
+                }
+
+                client = await _listener!.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                // Stopped (or the listener failed for good): no more clients.
+                return;
+            }
+
+            if (client.AddressFamily != AddressFamily.Unix)
+            {
+                client.NoDelay = true;
+            }
+
+            var connection = new NbdConnection(this, new NbdSocketTransport(client));
+            lock (_lock)
+            {
+                _connections.Add(connection);
+            }
+
+            _ = Task.Run(connection.RunAsync);
+        }
+    }
+
+    internal void OnConnectionClosed(NbdConnection connection)
+    {
+        lock (_lock)
+        {
+            if (!_connections.Remove(connection))
+            {
+                return;
+            }
+        }
+
+        _slots?.Release();
+    }
+
+    // ---- export names ------------------------------------------------------------------------------------------
+
+    internal void AddExport(NbdExport export)
+    {
+        lock (_lock)
+        {
+            if (!_exports.TryAdd(export.Name, export))
+            {
+                throw new EngineException(ErrorIds.ExportNameExists, EngineErrorCategory.AlreadyExists,
+                    $"NBD server already has export named '{export.Name}'") { Target = export.Name };
+            }
+        }
+    }
+
+    internal void RemoveExport(NbdExport export)
+    {
+        lock (_lock)
+        {
+            if (_exports.TryGetValue(export.Name, out var current) && current == export)
+            {
+                _exports.Remove(export.Name);
+            }
+        }
+    }
+
+    /// <summary>The export a client names. The empty name selects the only export when there is exactly one.</summary>
+    internal NbdExport? FindExport(string name)
+    {
+        lock (_lock)
+        {
+            if (_exports.TryGetValue(name, out var export))
+            {
+                return export;
+            }
+
+            return name.Length == 0 && _exports.Count == 1 ? _exports.Values.First() : null;
+        }
+    }
+
+    internal NbdExport[] ListExports()
+    {
+        lock (_lock)
+        {
+            return [.. _exports.Values.OrderBy(e => e.Name, StringComparer.Ordinal)];
+        }
+    }
+
+    public NbdServerInfo ToInfo(int exports)
+    {
+        int connections;
+        lock (_lock)
+        {
+            connections = _connections.Count;
+        }
+
+        return new NbdServerInfo
+        {
+            Running = true,
+            Endpoint = Options.Address.Kind == SocketAddressKind.Inet ? (Options.Address with { Port = _port }).ToString() : Options.Address.ToString(),
+            Port = _port,
+            MaxConnections = Options.MaxConnections,
+            TlsCreds = Options.TlsCreds,
+            TlsAuthz = Options.TlsAuthz,
+            Connections = connections,
+            Exports = exports,
+        };
+    }
 
     public void StopListening()
     {
+        _stopping.Cancel();
+        _listener?.Dispose();
+        if (Options.Address.Kind == SocketAddressKind.Unix && Options.Address.Path is { } path && File.Exists(path))
+        {
+            File.Delete(path);
+        }
     }
 
-    public NbdServerInfo ToInfo(int exports) => new() { Running = true, Endpoint = Options.Address.ToString(), Exports = exports };
-
+    /// <summary>Stops listening and drops the connections still negotiating (exports drop their own clients).</summary>
     public void Dispose()
     {
+        StopListening();
+        NbdConnection[] left;
+        lock (_lock)
+        {
+            left = [.. _connections];
+        }
+
+        foreach (var connection in left)
+        {
+            connection.Abort();
+        }
     }
 }

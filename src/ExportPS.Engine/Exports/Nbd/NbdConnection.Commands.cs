@@ -1,0 +1,535 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text.Unicode;
+using ExportPS.Engine.Block;
+using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
+
+namespace ExportPS.Engine.Exports.Nbd;
+
+/// <summary>
+/// The transmission phase: every request is checked in one place (flags, range, permissions) and only then reaches the
+/// node; the reply is composed in one buffer (headers in front of the data read into it) and sent in one piece.
+/// </summary>
+internal sealed partial class NbdConnection
+{
+    private const int MaxReadChunks = 16;
+    private const int MaxStatusExtents = 8192;
+    private const int MaxStatusQueries = 65536;
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ProcessAsync(NbdRequest request)
+    {
+        var export = Export!;
+        uint error;
+        string? message = null;
+        int reply = 0;
+        try
+        {
+            error = Validate(request, export, out message);
+            if (error == 0)
+            {
+                reply = await ExecuteAsync(request, export);
+            }
+        }
+        catch (Exception e)
+        {
+            error = ErrnoOf(e);
+            message = e.Message;
+        }
+
+        try
+        {
+            if (error != 0)
+            {
+                await SendErrorAsync(request, error, message);
+            }
+            else if (reply > 0)
+            {
+                await SendAsync(request.Buffer.AsMemory(0, reply));
+            }
+            else
+            {
+                await SendAsync(request.Scratch.AsMemory(0, WriteSuccess(request)));
+            }
+        }
+        catch (Exception)
+        {
+            // The reply cannot be delivered: the connection is gone.
+            Abort();
+        }
+    }
+
+    private uint Validate(NbdRequest request, NbdExport export, out string? message)
+    {
+        message = null;
+        ushort allowed = CmdFlagFua;
+        bool writes = false;
+        bool ranged = true;
+        switch (request.Type)
+        {
+            case CmdRead:
+                allowed |= CmdFlagDf;
+                if (request.Length > MaximumPayload)
+                {
+                    message = $"read of {request.Length} bytes is larger than the maximum of {MaximumPayload}";
+                    return request.Has(CmdFlagDf) ? EOverflow : EInval;
+                }
+
+                break;
+            case CmdWrite:
+                allowed |= CmdFlagPayloadLen;
+                writes = true;
+                break;
+            case CmdTrim:
+                writes = true;
+                break;
+            case CmdWriteZeroes:
+                allowed |= CmdFlagNoHole | CmdFlagFastZero;
+                writes = true;
+                break;
+            case CmdFlush:
+                ranged = false;
+                break;
+            case CmdCache:
+                break;
+            case CmdBlockStatus:
+                allowed |= CmdFlagReqOne | CmdFlagPayloadLen;
+                if (MetaContextsFor(export) is null)
+                {
+                    message = "no metadata context was negotiated";
+                    return EInval;
+                }
+
+                if (request.Has(CmdFlagPayloadLen) && !TryReadStatusPayload(request, out message))
+                {
+                    return EInval;
+                }
+
+                if (request.Length == 0)
+                {
+                    message = "block status of length 0";
+                    return EInval;
+                }
+
+                break;
+            default:
+                message = $"unknown command {request.Type}";
+                return EInval;
+        }
+
+        if ((request.Flags & ~allowed) != 0 || (request.Has(CmdFlagPayloadLen) && Mode != NbdReplyMode.Extended)
+            || (request.Has(CmdFlagDf) && Mode == NbdReplyMode.Simple))
+        {
+            message = $"unsupported flags 0x{request.Flags:x} for command {request.Type}";
+            return EInval;
+        }
+
+        if (export.ShuttingDown)
+        {
+            message = "the export is shutting down";
+            return EShutdown;
+        }
+
+        if (writes && !export.Options.Writable)
+        {
+            message = "the export is read-only";
+            return EPerm;
+        }
+
+        long size = export.Node.Size;
+        if (ranged && (request.Offset > (ulong)size || request.Length > (ulong)size - request.Offset))
+        {
+            message = $"request at offset {request.Offset} of length {request.Length} is beyond the end of the export ({size} bytes)";
+            return EInval;
+        }
+
+        return 0;
+    }
+
+    /// <summary>Runs the command against the node. Returns the length of a reply composed in the request buffer, or 0 for a plain success.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ExecuteAsync(NbdRequest request, NbdExport export)
+    {
+        var node = export.Node;
+        long offset = (long)request.Offset;
+        bool writethrough = export.Options.Writethrough;
+        bool fua = request.Has(CmdFlagFua);
+        switch (request.Type)
+        {
+            case CmdRead:
+                return await ReadAsync(request, node);
+            case CmdWrite:
+                await node.WriteAsync(offset, request.Buffer.AsMemory(0, request.PayloadLength), fua || writethrough);
+                if (writethrough)
+                {
+                    await node.FlushAsync();
+                }
+
+                return 0;
+            case CmdTrim:
+                await node.DiscardAsync(offset, (long)request.Length);
+                break;
+            case CmdWriteZeroes:
+                var flags = (request.Has(CmdFlagNoHole) ? WriteZeroesFlags.None : WriteZeroesFlags.MayUnmap)
+                    | (request.Has(CmdFlagFastZero) ? WriteZeroesFlags.FastOnly : WriteZeroesFlags.None);
+                await node.WriteZeroesAsync(offset, (long)request.Length, flags);
+                break;
+            case CmdFlush:
+                await node.FlushAsync();
+                return 0;
+            case CmdCache:
+                // Every driver here serves reads from memory or the page cache already: nothing to prefetch.
+                return 0;
+            case CmdBlockStatus:
+                return await BlockStatusAsync(request, export);
+        }
+
+        if (fua || writethrough)
+        {
+            await node.FlushAsync();
+        }
+
+        return 0;
+    }
+
+    // ---- READ ----------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Composes the whole reply in the request buffer. With structured replies and without DF, ranges that read as zeroes
+    /// become OFFSET_HOLE chunks (no payload); the data of every OFFSET_DATA chunk is read straight behind its header.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> ReadAsync(NbdRequest request, BlockNode node)
+    {
+        long offset = (long)request.Offset;
+        int length = (int)request.Length;
+        if (Mode == NbdReplyMode.Simple)
+        {
+            var simple = request.RentBuffer(SimpleReplyLength + length);
+            await node.ReadAsync(offset, simple.AsMemory(SimpleReplyLength, length));
+            WriteSimpleReply(simple, 0, request.Cookie);
+            return SimpleReplyLength + length;
+        }
+
+        if (length == 0)
+        {
+            // OFFSET_DATA needs at least one byte, and a READ never gets a simple reply here.
+            var none = request.RentBuffer(ChunkHeaderLength);
+            WriteChunkHeader(none, ReplyFlagDone, ReplyTypeNone, request, 0);
+            return ChunkHeaderLength;
+        }
+
+        var chunks = request.ReadChunks;
+        int count = 0;
+        if (request.Has(CmdFlagDf))
+        {
+            chunks[count++] = (length, false);
+        }
+        else
+        {
+            long position = offset;
+            long end = offset + length;
+            while (position < end)
+            {
+                var status = await node.GetBlockStatusAsync(position, end - position);
+                int run = (int)Math.Min(status.Length, end - position);
+                if (count > 0 && chunks[count - 1].Zero == status.Zero)
+                {
+                    chunks[count - 1].Length += run;
+                }
+                else if (count == MaxReadChunks)
+                {
+                    // Enough fragments: the rest goes out as data.
+                    chunks[count - 1] = (chunks[count - 1].Length + (int)(end - position), false);
+                    break;
+                }
+                else
+                {
+                    chunks[count++] = (run, status.Zero);
+                }
+
+                position += run;
+            }
+        }
+
+        int header = ChunkHeaderLength;
+        int total = 0;
+        for (int i = 0; i < count; i++)
+        {
+            total += chunks[i].Zero ? header + 12 : header + 8 + chunks[i].Length;
+        }
+
+        var buffer = request.RentBuffer(total);
+        int at = 0;
+        long chunkOffset = offset;
+        for (int i = 0; i < count; i++)
+        {
+            var (run, zero) = chunks[i];
+            ushort flags = i == count - 1 ? ReplyFlagDone : (ushort)0;
+            if (zero)
+            {
+                WriteChunkHeader(buffer.AsSpan(at), flags, ReplyTypeOffsetHole, request, 12);
+                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(at + header), chunkOffset);
+                BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(at + header + 8), run);
+                at += header + 12;
+            }
+            else
+            {
+                WriteChunkHeader(buffer.AsSpan(at), flags, ReplyTypeOffsetData, request, 8 + run);
+                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(at + header), chunkOffset);
+                await node.ReadAsync(chunkOffset, buffer.AsMemory(at + header + 8, run));
+                at += header + 8 + run;
+            }
+
+            chunkOffset += run;
+        }
+
+        return total;
+    }
+
+    // ---- BLOCK_STATUS ----------------------------------------------------------------------------------------------
+
+    private NbdMetaContext[]? MetaContextsFor(NbdExport export) =>
+        Mode != NbdReplyMode.Simple && MetaContexts is { Contexts.Length: > 0 } selection && NamesExport(selection.ExportName, export)
+            ? selection.Contexts
+            : null;
+
+    private bool NamesExport(string name, NbdExport export) => name == export.Name || _server.FindExport(name) == export;
+
+    /// <summary>
+    /// Extended headers with NBD_CMD_FLAG_PAYLOAD_LEN: the payload holds the effect length and the ids of the contexts
+    /// wanted. The effect length replaces the header's length; the ids stay in the buffer for <see cref="BlockStatusAsync"/>.
+    /// </summary>
+    private bool TryReadStatusPayload(NbdRequest request, out string? message)
+    {
+        message = null;
+        int length = request.PayloadLength;
+        if (length < 12 || (length - 8) % 4 != 0)
+        {
+            message = $"block status payload of {length} bytes is malformed";
+            return false;
+        }
+
+        var contexts = MetaContextsFor(Export!)!;
+        var payload = request.Buffer.AsSpan(0, length);
+        for (int i = 8; i < length; i += 4)
+        {
+            uint id = BinaryPrimitives.ReadUInt32BigEndian(payload[i..]);
+            if (Array.FindIndex(contexts, c => c.Id == id) < 0)
+            {
+                message = $"metadata context {id} was not negotiated";
+                return false;
+            }
+        }
+
+        request.Length = BinaryPrimitives.ReadUInt64BigEndian(payload);
+        return true;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> BlockStatusAsync(NbdRequest request, NbdExport export)
+    {
+        var contexts = MetaContextsFor(export)!;
+        int maxExtents = request.Has(CmdFlagReqOne) ? 1 : MaxStatusExtents;
+        bool extended = Mode == NbdReplyMode.Extended;
+        int extentLength = extended ? 16 : 8;
+        int prefix = ChunkHeaderLength + (extended ? 8 : 4);
+        var wanted = request.Has(CmdFlagPayloadLen) ? request.Buffer.AsMemory(8, request.PayloadLength - 8) : default;
+
+        var extents = ArrayPool<NbdExtent>.Shared.Rent(maxExtents);
+        byte[]? reply = null;
+        int at = 0;
+        try
+        {
+            var selected = contexts.Where(c => wanted.IsEmpty || Wants(wanted.Span, c.Id)).ToArray();
+            for (int i = 0; i < selected.Length; i++)
+            {
+                var context = selected[i];
+                int count = await CollectExtentsAsync(context, export.Node, (long)request.Offset, (long)request.Length, extents, maxExtents);
+                int chunk = prefix + (count * extentLength);
+                if (reply is null || reply.Length - at < chunk)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(at + (chunk * (selected.Length - i)));
+                    reply?.AsSpan(0, at).CopyTo(larger);
+                    if (reply is not null)
+                    {
+                        ArrayPool<byte>.Shared.Return(reply);
+                    }
+
+                    reply = larger;
+                }
+
+                var span = reply.AsSpan(at, chunk);
+                WriteChunkHeader(span, i == selected.Length - 1 ? ReplyFlagDone : (ushort)0,
+                    extended ? ReplyTypeBlockStatusExt : ReplyTypeBlockStatus, request, chunk - ChunkHeaderLength);
+                var body = span[ChunkHeaderLength..];
+                BinaryPrimitives.WriteUInt32BigEndian(body, context.Id);
+                if (extended)
+                {
+                    BinaryPrimitives.WriteUInt32BigEndian(body[4..], (uint)count);
+                }
+
+                body = body[(extended ? 8 : 4)..];
+                for (int e = 0; e < count; e++)
+                {
+                    if (extended)
+                    {
+                        BinaryPrimitives.WriteUInt64BigEndian(body[(e * 16)..], (ulong)extents[e].Length);
+                        BinaryPrimitives.WriteUInt64BigEndian(body[((e * 16) + 8)..], extents[e].Flags);
+                    }
+                    else
+                    {
+                        BinaryPrimitives.WriteUInt32BigEndian(body[(e * 8)..], (uint)extents[e].Length);
+                        BinaryPrimitives.WriteUInt32BigEndian(body[((e * 8) + 4)..], extents[e].Flags);
+                    }
+                }
+
+                at += chunk;
+            }
+
+            var buffer = request.RentBuffer(at);
+            reply.AsSpan(0, at).CopyTo(buffer);
+            return at;
+        }
+        finally
+        {
+            ArrayPool<NbdExtent>.Shared.Return(extents);
+            if (reply is not null)
+            {
+                ArrayPool<byte>.Shared.Return(reply);
+            }
+        }
+
+        static bool Wants(ReadOnlySpan<byte> ids, uint id)
+        {
+            for (int i = 0; i < ids.Length; i += 4)
+            {
+                if (BinaryPrimitives.ReadUInt32BigEndian(ids[i..]) == id)
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+    }
+
+    /// <summary>Extents from <paramref name="offset"/> on, neighbours with equal flags merged, at most <paramref name="maxExtents"/>.</summary>
+    private static async ValueTask<int> CollectExtentsAsync(NbdMetaContext context, BlockNode node, long offset, long length, NbdExtent[] extents, int maxExtents)
+    {
+        long position = offset;
+        long end = offset + length;
+        int count = 0;
+        for (int queries = 0; position < end && queries < MaxStatusQueries; queries++)
+        {
+            long run;
+            uint flags;
+            switch (context.Kind)
+            {
+                case NbdMetaContextKind.DirtyBitmap:
+                    var bitmap = context.Bitmap!;
+                    if (position >= bitmap.NodeSize)
+                    {
+                        (run, flags) = (end - position, 0);
+                    }
+                    else
+                    {
+                        var (bits, dirty) = bitmap.GetRun(position, end - position);
+                        (run, flags) = (bits, dirty ? StateDirty : 0);
+                    }
+
+                    break;
+                default:
+                    var status = await node.GetBlockStatusAsync(position, end - position);
+                    run = status.Length;
+                    flags = context.Kind == NbdMetaContextKind.AllocationDepth
+                        ? (uint)status.Depth
+                        : (status.Data ? 0 : StateHole) | (status.Zero ? StateZero : 0);
+                    break;
+            }
+
+            run = Math.Clamp(run, 1, end - position);
+            if (count > 0 && extents[count - 1].Flags == flags)
+            {
+                extents[count - 1].Length += run;
+            }
+            else if (count == maxExtents)
+            {
+                break;
+            }
+            else
+            {
+                extents[count++] = new NbdExtent(run, flags);
+            }
+
+            position += run;
+        }
+
+        return count;
+    }
+
+    // ---- reply headers -----------------------------------------------------------------------------------------
+
+    private int ChunkHeaderLength => Mode == NbdReplyMode.Extended ? ExtendedReplyLength : StructuredReplyLength;
+
+    private static void WriteSimpleReply(Span<byte> destination, uint error, ulong cookie)
+    {
+        BinaryPrimitives.WriteUInt32BigEndian(destination, SimpleReplyMagic);
+        BinaryPrimitives.WriteUInt32BigEndian(destination[4..], error);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], cookie);
+    }
+
+    /// <summary>A structured (20-byte) or extended (32-byte, echoing the request offset) chunk header.</summary>
+    private void WriteChunkHeader(Span<byte> destination, ushort flags, ushort type, NbdRequest request, long payloadLength)
+    {
+        bool extended = Mode == NbdReplyMode.Extended;
+        BinaryPrimitives.WriteUInt32BigEndian(destination, extended ? ExtendedReplyMagic : StructuredReplyMagic);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[4..], flags);
+        BinaryPrimitives.WriteUInt16BigEndian(destination[6..], type);
+        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], request.Cookie);
+        if (extended)
+        {
+            BinaryPrimitives.WriteUInt64BigEndian(destination[16..], request.Offset);
+            BinaryPrimitives.WriteUInt64BigEndian(destination[24..], (ulong)payloadLength);
+        }
+        else
+        {
+            BinaryPrimitives.WriteUInt32BigEndian(destination[16..], (uint)payloadLength);
+        }
+    }
+
+    /// <summary>Success without payload: a simple reply, or with extended headers (which forbid simple replies) a NONE chunk.</summary>
+    private int WriteSuccess(NbdRequest request)
+    {
+        if (Mode == NbdReplyMode.Extended)
+        {
+            WriteChunkHeader(request.Scratch, ReplyFlagDone, ReplyTypeNone, request, 0);
+            return ExtendedReplyLength;
+        }
+
+        WriteSimpleReply(request.Scratch, 0, request.Cookie);
+        return SimpleReplyLength;
+    }
+
+    /// <summary>An error: a simple reply without structured replies, else an ERROR chunk that carries the message.</summary>
+    internal ValueTask SendErrorAsync(NbdRequest request, uint error, string? message)
+    {
+        var scratch = request.Scratch;
+        if (Mode == NbdReplyMode.Simple)
+        {
+            WriteSimpleReply(scratch, error, request.Cookie);
+            return SendAsync(scratch.AsMemory(0, SimpleReplyLength));
+        }
+
+        int header = ChunkHeaderLength;
+        Utf8.FromUtf16(message ?? string.Empty, scratch.AsSpan(header + 6, NbdRequest.MaxMessage), out _, out int written);
+        WriteChunkHeader(scratch, ReplyFlagDone, ReplyTypeError, request, 6 + written);
+        BinaryPrimitives.WriteUInt32BigEndian(scratch.AsSpan(header), error);
+        BinaryPrimitives.WriteUInt16BigEndian(scratch.AsSpan(header + 4), (ushort)written);
+        return SendAsync(scratch.AsMemory(0, header + 6 + written));
+    }
+}
+
+/// <summary>One block-status extent before encoding: 32-bit or 64-bit on the wire depending on the headers.</summary>
+internal record struct NbdExtent(long Length, uint Flags);

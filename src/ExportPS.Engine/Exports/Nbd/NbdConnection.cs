@@ -1,0 +1,268 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+
+namespace ExportPS.Engine.Exports.Nbd;
+
+/// <summary>Which reply headers a connection negotiated.</summary>
+internal enum NbdReplyMode
+{
+    Simple,
+    Structured,
+    Extended,
+}
+
+/// <summary>
+/// One client connection: the handshake, then one receive loop that parses request headers out of a pooled buffer and
+/// starts each request at once. A request that completes synchronously (memory, page cache) is answered inline; one that
+/// has to wait finishes on its own while the loop reads the next request, so replies go out of order. Every reply message
+/// is written whole under the send lock, so replies never interleave on the wire.
+/// Awaits here deliberately keep the caller's context: on an iothread everything of the connection stays on it.
+/// </summary>
+internal sealed partial class NbdConnection
+{
+    private const int ReceiveBufferLength = 64 * 1024;
+    private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly NbdServer _server;
+    private readonly SemaphoreSlim _sendLock = new(1, 1);
+    private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private NbdTransport _transport;
+    private byte[]? _receiveBuffer;
+    private int _receiveStart;
+    private int _receiveEnd;
+    private int _inFlight = 1; // the receive loop itself
+    private int _aborted;
+
+    public NbdConnection(NbdServer server, NbdTransport transport)
+    {
+        _server = server;
+        _transport = transport;
+    }
+
+    public NbdReplyMode Mode { get; set; }
+
+    /// <summary>The export this client holds a reference on (set when NBD_OPT_GO or NBD_OPT_EXPORT_NAME attached it).</summary>
+    public NbdExport? Export { get; private set; }
+
+    /// <summary>The metadata contexts selected with NBD_OPT_SET_META_CONTEXT and the export name they were selected for.</summary>
+    public NbdMetaContextSelection? MetaContexts { get; set; }
+
+    public NbdTransport Transport => _transport;
+
+    public NbdServer Server => _server;
+
+    /// <summary>Hard disconnect (hard export removal, server stop): the receive loop and pending sends fail at once.</summary>
+    public void Abort()
+    {
+        if (Interlocked.Exchange(ref _aborted, 1) == 0)
+        {
+            _transport.Abort();
+        }
+    }
+
+    public async Task RunAsync()
+    {
+        bool clean = false;
+        NbdExport? selected = null;
+        try
+        {
+            using (var timeout = new CancellationTokenSource(HandshakeTimeout))
+            {
+                var handshake = new NbdHandshake(this);
+                selected = await handshake.RunAsync(timeout.Token);
+            }
+
+            if (selected is not null)
+            {
+                _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferLength);
+                await (selected.IoThread is { } ioThread ? ioThread.Run(TransmitAsync) : TransmitAsync());
+            }
+
+            clean = true;
+        }
+        catch (Exception)
+        {
+            // A broken, hostile or dropped client, or a bug in handling it: this connection ends, nothing else does.
+        }
+        finally
+        {
+            // After NBD_CMD_DISC the requests in flight still get their replies; after a failure nobody listens.
+            if (!clean)
+            {
+                Abort();
+            }
+
+            if (Interlocked.Decrement(ref _inFlight) != 0)
+            {
+                await _drained.Task;
+            }
+
+            Abort();
+            if (_receiveBuffer is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_receiveBuffer);
+                _receiveBuffer = null;
+            }
+
+            _transport.Dispose();
+            Export?.Detach(this);
+            _server.OnConnectionClosed(this);
+        }
+    }
+
+    /// <summary>Called by the handshake once the export accepted this client.</summary>
+    public bool TryAttach(NbdExport export)
+    {
+        if (Export is not null || !export.TryAttach(this))
+        {
+            return false;
+        }
+
+        Export = export;
+        return true;
+    }
+
+    // ---- receiving ---------------------------------------------------------------------------------------------
+
+    private async Task TransmitAsync()
+    {
+        var pool = _server.Requests;
+        bool extended = Mode == NbdReplyMode.Extended;
+        int headerLength = extended ? NbdProtocol.ExtendedRequestHeaderLength : NbdProtocol.RequestHeaderLength;
+        while (true)
+        {
+            if (!await FillAsync(headerLength))
+            {
+                return; // the client closed between requests
+            }
+
+            var header = _receiveBuffer.AsSpan(_receiveStart, headerLength);
+            uint magic = BinaryPrimitives.ReadUInt32BigEndian(header);
+            if (magic != (extended ? NbdProtocol.ExtendedRequestMagic : NbdProtocol.RequestMagic))
+            {
+                throw new NbdProtocolException($"bad request magic 0x{magic:x8}");
+            }
+
+            var request = pool.Get();
+            request.Connection = this;
+            request.Flags = BinaryPrimitives.ReadUInt16BigEndian(header[4..]);
+            request.Type = BinaryPrimitives.ReadUInt16BigEndian(header[6..]);
+            request.Cookie = BinaryPrimitives.ReadUInt64BigEndian(header[8..]);
+            request.Offset = BinaryPrimitives.ReadUInt64BigEndian(header[16..]);
+            request.Length = extended ? BinaryPrimitives.ReadUInt64BigEndian(header[24..]) : BinaryPrimitives.ReadUInt32BigEndian(header[24..]);
+            request.PayloadLength = 0;
+            _receiveStart += headerLength;
+
+            ulong payload = request.Type == NbdProtocol.CmdWrite || (extended && request.Has(NbdProtocol.CmdFlagPayloadLen)) ? request.Length : 0;
+            if (payload > NbdProtocol.MaximumPayload)
+            {
+                // The payload cannot be skipped cheaply: answer, then close (QEMU does the same).
+                await SendErrorAsync(request, NbdProtocol.EInval, "request payload too large");
+                pool.Return(request);
+                throw new NbdProtocolException($"request payload of {payload} bytes is larger than {NbdProtocol.MaximumPayload}");
+            }
+
+            if (payload > 0)
+            {
+                await ReceivePayloadAsync(request, (int)payload);
+            }
+
+            if (request.Type == NbdProtocol.CmdDisc)
+            {
+                pool.Return(request);
+                return;
+            }
+
+            Interlocked.Increment(ref _inFlight);
+            var processing = ProcessAsync(request);
+            if (processing.IsCompleted)
+            {
+                processing.GetAwaiter().GetResult();
+                Finish(request);
+            }
+            else
+            {
+                request.Pending = processing;
+                processing.GetAwaiter().UnsafeOnCompleted(request.OnCompleted);
+            }
+        }
+    }
+
+    /// <summary>Buffers at least <paramref name="count"/> bytes; false if the client closed cleanly before sending any.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> FillAsync(int count)
+    {
+        var buffer = _receiveBuffer!;
+        while (_receiveEnd - _receiveStart < count)
+        {
+            if (_receiveStart == _receiveEnd)
+            {
+                _receiveStart = _receiveEnd = 0;
+            }
+            else if (buffer.Length - _receiveStart < count)
+            {
+                Buffer.BlockCopy(buffer, _receiveStart, buffer, 0, _receiveEnd - _receiveStart);
+                _receiveEnd -= _receiveStart;
+                _receiveStart = 0;
+            }
+
+            int received = await _transport.ReceiveAsync(buffer.AsMemory(_receiveEnd), CancellationToken.None);
+            if (received == 0)
+            {
+                if (_receiveEnd == _receiveStart)
+                {
+                    return false;
+                }
+
+                throw new NbdProtocolException("the client closed the connection in the middle of a request");
+            }
+
+            _receiveEnd += received;
+        }
+
+        return true;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask ReceivePayloadAsync(NbdRequest request, int length)
+    {
+        var destination = request.RentBuffer(length);
+        int buffered = Math.Min(length, _receiveEnd - _receiveStart);
+        Buffer.BlockCopy(_receiveBuffer!, _receiveStart, destination, 0, buffered);
+        _receiveStart += buffered;
+        if (buffered < length)
+        {
+            await _transport.ReceiveExactlyAsync(destination.AsMemory(buffered, length - buffered), CancellationToken.None);
+        }
+
+        request.PayloadLength = length;
+    }
+
+    /// <summary>The request is done (answered or failed): give its buffers back and let a draining connection close.</summary>
+    internal void Finish(NbdRequest request)
+    {
+        _server.Requests.Return(request);
+        if (Interlocked.Decrement(ref _inFlight) == 0)
+        {
+            _drained.TrySetResult();
+        }
+    }
+
+    // ---- sending -----------------------------------------------------------------------------------------------
+
+    /// <summary>Sends one or more whole reply messages; nothing else is written to the connection meanwhile.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    internal async ValueTask SendAsync(ReadOnlyMemory<byte> messages)
+    {
+        await _sendLock.WaitAsync();
+        try
+        {
+            await _transport.SendAsync(messages, CancellationToken.None);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+}
