@@ -67,6 +67,7 @@ internal sealed class QmpCommands
             "file" => BlockDriverKind.File,
             "null-co" or "null-aio" => BlockDriverKind.Null,
             "memory" => BlockDriverKind.Memory,
+            "raw" => BlockDriverKind.Raw,
             _ => throw args.DoesNotAccept("driver", driverName),
         };
         string? nodeName = args.OptionalString("node-name");
@@ -91,6 +92,10 @@ internal sealed class QmpCommands
                     options = options with { ReadZeroes = readZeroes };
                 }
 
+                break;
+            case BlockDriverKind.Raw:
+                // QEMU's BlockdevRef may also be an inline definition; ExportPS takes the name of an existing node.
+                options = options with { File = args.RequiredString("file") };
                 break;
             default:
                 options = options with
@@ -139,20 +144,20 @@ internal sealed class QmpCommands
         args.Finish();
         var nodes = _engine.GetBlockNodes();
         var bitmaps = _engine.GetDirtyBitmaps().ToLookup(b => b.NodeName, StringComparer.Ordinal);
-        var backingOf = nodes.ToDictionary(n => n.NodeName, n => n.Backing, StringComparer.Ordinal);
+        var byName = nodes.ToDictionary(n => n.NodeName, StringComparer.Ordinal);
         var list = new JsonArray();
         foreach (var node in nodes)
         {
-            list.Add(DescribeNode(node, bitmaps[node.NodeName], BackingDepth(node, backingOf)));
+            list.Add(DescribeNode(node, FileName(node, byName), bitmaps[node.NodeName], BackingDepth(node, byName)));
         }
 
         return list;
     }
 
-    private static int BackingDepth(BlockNodeInfo node, Dictionary<string, string?> backingOf)
+    private static int BackingDepth(BlockNodeInfo node, Dictionary<string, BlockNodeInfo> byName)
     {
         int depth = 0;
-        for (string? next = node.Backing; next is not null && depth < backingOf.Count; next = backingOf.GetValueOrDefault(next))
+        for (string? next = node.Backing; next is not null && depth < byName.Count; next = byName.GetValueOrDefault(next)?.Backing)
         {
             depth++;
         }
@@ -160,10 +165,30 @@ internal sealed class QmpCommands
         return depth;
     }
 
-    private static JsonObject DescribeNode(BlockNodeInfo node, IEnumerable<DirtyBitmapInfo> bitmaps, int backingDepth)
+    // QEMU's "file": the image path, the path of a format node's file child, else a pseudo-URL of the driver.
+    private static string FileName(BlockNodeInfo node, Dictionary<string, BlockNodeInfo> byName)
+    {
+        for (int hops = 0; hops <= byName.Count; hops++)
+        {
+            if (node.Driver == BlockDriverKind.File)
+            {
+                return node.Path ?? string.Empty;
+            }
+
+            if (node.File is null || !byName.TryGetValue(node.File, out var child))
+            {
+                break;
+            }
+
+            node = child;
+        }
+
+        return $"{DriverName(node.Driver)}://";
+    }
+
+    private static JsonObject DescribeNode(BlockNodeInfo node, string file, IEnumerable<DirtyBitmapInfo> bitmaps, int backingDepth)
     {
         string drv = DriverName(node.Driver);
-        string file = node.Driver == BlockDriverKind.File ? node.Path ?? string.Empty : $"{drv}://";
         var info = new JsonObject
         {
             ["node-name"] = node.NodeName,
@@ -192,6 +217,11 @@ internal sealed class QmpCommands
         if (node.Backing is not null)
         {
             info["x-backing-node-name"] = node.Backing;
+        }
+
+        if (node.File is not null)
+        {
+            info["x-file-node-name"] = node.File;
         }
 
         if (node.Driver == BlockDriverKind.Memory)

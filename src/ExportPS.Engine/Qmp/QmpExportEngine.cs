@@ -52,6 +52,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 SetIf(args, "size", options.Size);
                 args["read-zeroes"] = options.ReadZeroes;
                 break;
+            case BlockDriverKind.Raw:
+                args["file"] = options.File;
+                break;
             default:
                 SetIf(args, "size", options.Size);
                 if (options.Compression != BlockCompression.None)
@@ -74,7 +77,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         var nodes = new List<BlockNodeInfo>();
         foreach (var node in Run("query-named-block-nodes").EnumerateArray())
         {
-            // Nodes of drivers ExportPS has no kind for (qcow2, raw, ... in QEMU) cannot be described by a BlockNodeInfo.
+            // Nodes of drivers ExportPS has no kind for (qcow2, nbd, ... in QEMU) cannot be described by a BlockNodeInfo.
             if (DriverOf(node.GetProperty("drv").GetString()) is not { } driver)
             {
                 continue;
@@ -88,6 +91,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 Size = image.GetProperty("virtual-size").GetInt64(),
                 ReadOnly = node.GetProperty("ro").GetBoolean(),
                 Backing = StringOf(node, "x-backing-node-name"),
+                File = StringOf(node, "x-file-node-name"),
                 Path = driver == BlockDriverKind.File ? StringOf(image, "filename") : null,
                 AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
                 Compression = StringOf(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
@@ -103,6 +107,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         "file" => BlockDriverKind.File,
         "null-co" or "null-aio" => BlockDriverKind.Null,
         "memory" => BlockDriverKind.Memory,
+        "raw" => BlockDriverKind.Raw,
         _ => null,
     };
 
