@@ -25,6 +25,8 @@ internal static class QmpErrorMapping
         (Text("^NBD server not running$"), ErrorIds.NbdServerNotRunning, EngineErrorCategory.InvalidState),
         (Text("still in use"), ErrorIds.ExportInUse, EngineErrorCategory.InUse),
         (Text("^Block device .* is in use$|^Node .* is in use$|^Node '.*' is busy"), ErrorIds.BlockNodeInUse, EngineErrorCategory.InUse),
+        (Text("^Could not open .*: No such file or directory$"), ErrorIds.BlockNodeOpenFailed, EngineErrorCategory.NotFound),
+        (Text("^Could not open .*: (Permission denied|Operation not permitted|Read-only file system)$"), ErrorIds.BlockNodeOpenFailed, EngineErrorCategory.PermissionDenied),
         (Text("^Could not open "), ErrorIds.BlockNodeOpenFailed, EngineErrorCategory.IoError),
         (Text("^Cannot export read-only node as writable$"), ErrorIds.ExportReadOnlyNode, EngineErrorCategory.PermissionDenied),
         (Text("^Invalid node-name|^Invalid block export id$|expects an identifier$"), ErrorIds.InvalidName, EngineErrorCategory.InvalidArgument),

@@ -2,7 +2,7 @@ using Xunit;
 namespace ExportPS.Engine.Tests.Qmp;
 
 /// <summary>A private temp directory for one test's sockets and images (unix socket paths must stay short).</summary>
-internal sealed class QmpTestDirectory : IDisposable
+public sealed class QmpTestDirectory : IDisposable
 {
     public QmpTestDirectory()
     {

@@ -8,6 +8,7 @@ internal sealed class QsdProcess : IDisposable
 {
     private const string Binary = "/usr/bin/qemu-storage-daemon";
     private readonly Process _process;
+    private bool _disposed;
 
     public QsdProcess(string directory)
     {
@@ -44,6 +45,12 @@ internal sealed class QsdProcess : IDisposable
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
         try
         {
             if (!_process.HasExited)
