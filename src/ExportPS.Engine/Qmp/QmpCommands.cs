@@ -65,7 +65,7 @@ internal sealed class QmpCommands
         BlockDriverKind driver = driverName switch
         {
             "file" => BlockDriverKind.File,
-            "null-co" or "null-aio" => BlockDriverKind.Null,
+            "null-co" or "null-aio" or "null" => BlockDriverKind.Null,
             "memory" => BlockDriverKind.Memory,
             "raw" => BlockDriverKind.Raw,
             _ => throw args.DoesNotAccept("driver", driverName),
@@ -77,6 +77,9 @@ internal sealed class QmpCommands
             Driver = driver,
             ReadOnly = args.OptionalBool("read-only") ?? false,
             CacheDirect = ReadCacheDirect(args),
+
+            // An ExportPS extension for every driver (QEMU has it only on image formats): reads of unallocated ranges fall through.
+            Backing = args.OptionalString("backing"),
         };
         switch (driver)
         {
@@ -102,7 +105,6 @@ internal sealed class QmpCommands
                 {
                     Size = args.RequiredInt("size", 0, long.MaxValue),
                     Compression = args.OptionalEnum<BlockCompression>("compression") ?? BlockCompression.None,
-                    Backing = args.OptionalString("backing"),
                 };
                 break;
         }

@@ -38,6 +38,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         var args = new JsonObject { ["driver"] = QmpCommands.DriverName(options.Driver), ["node-name"] = options.NodeName };
         SetIf(args, "read-only", options.ReadOnly);
+        SetIf(args, "backing", options.Backing);
         if (options.CacheDirect)
         {
             args["cache"] = new JsonObject { ["direct"] = true };
@@ -62,7 +63,6 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                     args["compression"] = QapiName.Of(options.Compression);
                 }
 
-                SetIf(args, "backing", options.Backing);
                 break;
         }
 
