@@ -47,21 +47,21 @@ public sealed class QmpServer : IDisposable
             },
         });
 
-        // Like QEMU's server=on socket: a stale socket file from an earlier run is replaced.
-        if (File.Exists(path))
-        {
-            File.Delete(path);
-        }
-
+        // Bound under a temporary name and renamed once listening, so a client that waits for the file to appear never
+        // finds a socket that refuses connections. Like QEMU's server=on socket, a stale file from an earlier run is replaced.
+        string bindPath = path + ".new";
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         try
         {
-            _listener.Bind(new UnixDomainSocketEndPoint(path));
+            File.Delete(bindPath);
+            _listener.Bind(new UnixDomainSocketEndPoint(bindPath));
             _listener.Listen(16);
+            File.Move(bindPath, path, overwrite: true);
         }
         catch
         {
             _listener.Dispose();
+            File.Delete(bindPath);
             throw;
         }
 
