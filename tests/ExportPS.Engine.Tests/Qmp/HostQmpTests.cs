@@ -26,12 +26,13 @@ public sealed class HostQmpTests : IDisposable
     public async Task A_host_with_a_monitor_serves_QMP_and_exits_0_on_quit()
     {
         string qmp = _dir.File("host.qmp");
+        // Options run in order: the monitor comes last so that its socket appearing means everything else is in place.
         var host = Task.Run(() => RunHost(
             "--blockdev", "null-co,node-name=n0,size=1M",
-            "--chardev", $"socket,id=m0,path={qmp},server=on,wait=off",
-            "--monitor", "m0",
             "--nbd-server", $"addr.type=unix,addr.path={_dir.File("nbd.sock")}",
-            "--export", "nbd,id=e0,node-name=n0"));
+            "--export", "nbd,id=e0,node-name=n0",
+            "--chardev", $"socket,id=m0,path={qmp},server=on,wait=off",
+            "--monitor", "m0"));
 
         using (var engine = ConnectWhenReady(qmp, host))
         {

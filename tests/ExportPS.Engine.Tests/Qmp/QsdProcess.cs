@@ -1,5 +1,6 @@
 using Xunit;
 using System.Diagnostics;
+using System.Net.Sockets;
 
 namespace ExportPS.Engine.Tests.Qmp;
 
@@ -29,15 +30,30 @@ internal sealed class QsdProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (!File.Exists(SocketPath))
+        // QEMU creates the socket file before it listens: wait until a connection is accepted.
+        while (!Accepts(SocketPath))
         {
             if (_process.HasExited || DateTime.UtcNow > deadline)
             {
                 Dispose();
-                Assert.Fail("qemu-storage-daemon did not create its QMP socket within 10 s");
+                Assert.Fail("qemu-storage-daemon did not accept QMP connections within 10 s");
             }
 
             Thread.Sleep(20);
+        }
+    }
+
+    private static bool Accepts(string path)
+    {
+        using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        try
+        {
+            probe.Connect(new UnixDomainSocketEndPoint(path));
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 
