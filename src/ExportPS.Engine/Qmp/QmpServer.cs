@@ -92,7 +92,8 @@ public sealed class QmpServer : IDisposable
 
     internal byte[] Greeting { get; }
 
-    internal void OnQuitRequested() => QuitRequested?.Invoke(this, EventArgs.Empty);
+    // Raised off the session's task, so a handler may dispose this server (which waits for its sessions).
+    internal void OnQuitRequested() => ThreadPool.QueueUserWorkItem(_ => QuitRequested?.Invoke(this, EventArgs.Empty));
 
     private async Task AcceptLoopAsync()
     {
@@ -158,7 +159,8 @@ public sealed class QmpServer : IDisposable
             session.Dispose();
         }
 
-        Task.WaitAll([_acceptLoop, .. _sessions.Values], TimeSpan.FromSeconds(5));
+        // Waits without throwing: sessions end on their own errors, which are theirs to report.
+        ((IAsyncResult)Task.WhenAll([_acceptLoop, .. _sessions.Values])).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5));
         if (File.Exists(SocketPath))
         {
             File.Delete(SocketPath);

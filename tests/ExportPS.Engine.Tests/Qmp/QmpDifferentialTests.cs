@@ -9,6 +9,10 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// One script of QMP input, successes and errors, run against qemu-storage-daemon and against ExportPS's QmpServer:
 /// success or failure, the error class and the events must match for every step; the desc must match too except in
 /// the steps that name why QEMU's text differs.
+/// Left out on purpose, because ExportPS differs by design: the memory driver, 'null' as a driver name and backing on
+/// every driver (extensions); query-iothreads (qemu-storage-daemon 7.2 lacks it) and x-query-nbd-server (an extension);
+/// object-del of an iothread an export runs on (QEMU deletes it, ExportPS refuses); several clients on one monitor
+/// socket (QEMU serves one at a time); inline BlockdevRef definitions for raw's file (ExportPS takes a node name).
 /// </summary>
 public sealed class QmpDifferentialTests : IDisposable
 {
@@ -109,6 +113,7 @@ public sealed class QmpDifferentialTests : IDisposable
         new("""{"execute":"blockdev-del","arguments":{"node-name":"n0"}}""", "ExportPS names the export that uses it"),
         new("""{"execute":"block-export-del","arguments":{"id":"e0","mode":"safe"}}"""),
         new("""{"execute":"nbd-server-stop"}"""),
+        new("""{"execute":"nbd-server-start","arguments":{"addr":{"type":"inet","data":{"host":"127.0.0.1","port":"0"}},"max-connections":2}}"""),
         new("""{"execute":"nbd-server-stop"}"""),
         new("""{"execute":"qmp_capabilities"}"""),
     ];
