@@ -118,8 +118,6 @@ internal sealed class QmpArguments
         }
     }
 
-    public bool Has(string name) => _object.TryGetProperty(name, out _);
-
     public QmpException Missing(string name) => QmpException.Generic($"Parameter '{PathOf(name)}' is missing");
 
     public QmpException DoesNotAccept(string name, string value) =>

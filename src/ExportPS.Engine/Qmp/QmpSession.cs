@@ -210,7 +210,7 @@ internal sealed class QmpSession : IDisposable
             ? element.GetString()!
             : throw QmpArguments.WrongTypeAt(path, "string"));
         args.Finish();
-        foreach (string capability in enable ?? [])
+        if (enable?.FirstOrDefault() is { } capability)
         {
             throw capability == "oob"
                 ? QmpException.Generic("Capability 'oob' not available")
