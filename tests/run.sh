@@ -44,7 +44,7 @@ dotnet test ExportPS.sln -c Release --no-build \
 passed=0 failed=0 skipped=0
 counter() {
     local value
-    value=$(sed -n "s/.*<Counters [^>]* $1=\"\([0-9]*\)\".*/\1/p" "$2" | head -n 1)
+    value=$(grep -o '<Counters [^>]*>' "$2" | grep -o " $1=\"[0-9]*\"" | head -n 1 | tr -dc '0-9' || true)
     echo "${value:-0}"
 }
 shopt -s nullglob
@@ -52,7 +52,7 @@ trx_files=("$results"/*.trx)
 for trx in "${trx_files[@]}"; do
     passed=$((passed + $(counter passed "$trx")))
     failed=$((failed + $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx") + $(counter aborted "$trx")))
-    skipped=$((skipped + $(counter notExecuted "$trx")))
+    skipped=$((skipped + $(counter total "$trx") - $(counter executed "$trx")))
 done
 if ((test_status != 0 && failed == 0)); then
     echo "dotnet test failed (exit $test_status) without a failed test in its results: the run was aborted (hang or crash)" >&2
