@@ -71,7 +71,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
             }
 
             BlockNode? backing = options.Backing is null ? null : FindNode(options.Backing);
-            var node = new BlockNode(options, BlockDriverFactory.Open(options), backing);
+            BlockNode? file = options.File is null ? null : FindNode(options.File);
+            var node = new BlockNode(options, BlockDriverFactory.Open(options, file), backing, file);
             _nodes.Add(options.NodeName, node);
             return Describe(node);
         }
@@ -86,6 +87,12 @@ public sealed class ExportEngine : IExportEngine, IDisposable
             if (user is not null)
             {
                 throw InUse(nodeName, $"Node '{nodeName}' is busy: node is used as backing hd of '{user.NodeName}'");
+            }
+
+            var parent = _nodes.Values.FirstOrDefault(n => n.File == node);
+            if (parent is not null)
+            {
+                throw InUse(nodeName, $"Node '{nodeName}' is busy: node is used as file of '{parent.NodeName}'");
             }
 
             var export = _exports.Values.FirstOrDefault(e => e.Node == node);
@@ -133,6 +140,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         ReadOnly = node.ReadOnly,
         Backing = node.Backing?.NodeName,
         Path = node.Options.Path,
+        File = node.File?.NodeName,
         AllocatedBytes = node.AllocatedBytes,
         Compression = node.Options.Compression,
         Bitmaps = node.Bitmaps.All.Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),

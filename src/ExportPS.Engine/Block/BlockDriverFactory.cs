@@ -7,8 +7,16 @@ namespace ExportPS.Engine.Block;
 /// <summary>Opens the driver a blockdev-add asks for, after checking the options that driver needs.</summary>
 internal static class BlockDriverFactory
 {
-    public static IBlockDriver Open(BlockNodeOptions options)
+    /// <summary><paramref name="file"/> is the resolved <see cref="BlockNodeOptions.File"/> child, if the options name one.</summary>
+    public static IBlockDriver Open(BlockNodeOptions options, BlockNode? file = null)
     {
+        if ((options.File is null) != (options.Driver != BlockDriverKind.Raw))
+        {
+            throw Invalid(options, options.File is null
+                ? "Parameter 'file' is missing for driver 'raw'"
+                : $"Parameter 'file' is not supported by driver '{options.Driver}', only by 'Raw'");
+        }
+
         if (options.Compression != BlockCompression.None && options.Driver != BlockDriverKind.Memory)
         {
             throw Invalid(options, $"Compression is not supported by driver '{options.Driver}', only by 'Memory'");
@@ -18,11 +26,19 @@ internal static class BlockDriverFactory
         {
             BlockDriverKind.File => FileBlockDriver.Open(RequirePath(options), options.ReadOnly, options.CacheDirect),
             BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Load() : null),
+            BlockDriverKind.Raw => new RawBlockDriver(RequireWritableIfWritable(options, file)),
             BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
             _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
                 $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
         };
     }
+
+    private static BlockNode RequireWritableIfWritable(BlockNodeOptions options, BlockNode? child) =>
+        child is null ? throw new ArgumentNullException(nameof(child), "The engine resolves the file child before opening a raw node")
+        : child.ReadOnly && !options.ReadOnly
+            ? throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.PermissionDenied,
+                $"Block node '{child.NodeName}' is read-only: a writable raw node cannot use it") { Target = options.NodeName }
+            : child;
 
     private static string RequirePath(BlockNodeOptions options) =>
         string.IsNullOrEmpty(options.Path) ? throw Invalid(options, "Parameter 'filename' is missing for driver 'file'") : options.Path;

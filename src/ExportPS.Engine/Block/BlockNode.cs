@@ -11,11 +11,12 @@ public sealed class BlockNode : IDisposable
 {
     private readonly IBlockDriver _driver;
 
-    internal BlockNode(BlockNodeOptions options, IBlockDriver driver, BlockNode? backing)
+    internal BlockNode(BlockNodeOptions options, IBlockDriver driver, BlockNode? backing, BlockNode? file = null)
     {
         Options = options;
         _driver = driver;
         Backing = backing;
+        File = file;
         Bitmaps = new DirtyBitmapSet(this);
     }
 
@@ -24,6 +25,9 @@ public sealed class BlockNode : IDisposable
     public string NodeName => Options.NodeName;
 
     public BlockNode? Backing { get; }
+
+    /// <summary>The child a format driver (raw) passes its requests to.</summary>
+    public BlockNode? File { get; }
 
     public bool ReadOnly => Options.ReadOnly;
 
