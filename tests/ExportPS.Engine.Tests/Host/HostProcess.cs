@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
+using System.Text;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Host;
@@ -18,14 +19,32 @@ internal sealed partial class HostProcess : IDisposable
     private static readonly TimeSpan ExitTimeout = TimeSpan.FromSeconds(15);
 
     private readonly Process _process;
-    private readonly Task<string> _stdout;
+    private readonly StringBuilder _stdout = new();
     private readonly Task<string> _stderr;
+    private readonly ManualResetEventSlim _stdoutClosed = new();
+    private volatile bool _serving;
 
     private HostProcess(Process process)
     {
         _process = process;
-        _stdout = process.StandardOutput.ReadToEndAsync();
         _stderr = process.StandardError.ReadToEndAsync();
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is null)
+            {
+                _stdoutClosed.Set();
+                return;
+            }
+
+            lock (_stdout)
+            {
+                _stdout.Append(e.Data).Append('\n');
+            }
+
+            // The host prints its summary only after every option ran, so the endpoint is this host's, not a stranger's.
+            _serving |= e.Data.StartsWith("exportps-host: NBD server on ", StringComparison.Ordinal);
+        };
+        process.BeginOutputReadLine();
     }
 
     public int Id => _process.Id;
@@ -71,10 +90,13 @@ internal sealed partial class HostProcess : IDisposable
         return built[0];
     }
 
-    /// <summary>Waits until a client can connect to the endpoint, failing early (with the host's output) if the host exits.</summary>
-    public void WaitForTcp(int port) => WaitFor(() => TryConnect(new IPEndPoint(IPAddress.Loopback, port)), $"127.0.0.1:{port}");
+    /// <summary>
+    /// Waits until the host said it serves and a client can connect to the endpoint; fails early (with the host's
+    /// stderr) if the host exits.
+    /// </summary>
+    public void WaitForTcp(int port) => WaitFor(() => _serving && TryConnect(new IPEndPoint(IPAddress.Loopback, port)), $"127.0.0.1:{port}");
 
-    public void WaitForUnix(string path) => WaitFor(() => File.Exists(path) && TryConnect(new UnixDomainSocketEndPoint(path)), path);
+    public void WaitForUnix(string path) => WaitFor(() => _serving && File.Exists(path) && TryConnect(new UnixDomainSocketEndPoint(path)), path);
 
     /// <summary>Sends SIGTERM (or SIGINT) and returns the exit code; fails if the host does not exit in time.</summary>
     public int Stop(bool interrupt = false)
@@ -94,7 +116,21 @@ internal sealed partial class HostProcess : IDisposable
     }
 
     /// <summary>Everything the host wrote to stdout; only complete after it exited.</summary>
-    public string Output => _stdout.Wait(ExitTimeout) ? _stdout.Result : throw new TimeoutException("host stdout did not close");
+    public string Output
+    {
+        get
+        {
+            if (!_stdoutClosed.Wait(ExitTimeout))
+            {
+                throw new TimeoutException("host stdout did not close");
+            }
+
+            lock (_stdout)
+            {
+                return _stdout.ToString();
+            }
+        }
+    }
 
     public string Error => _stderr.Wait(ExitTimeout) ? _stderr.Result : throw new TimeoutException("host stderr did not close");
 
@@ -110,6 +146,7 @@ internal sealed partial class HostProcess : IDisposable
         }
         finally
         {
+            // _stdoutClosed is not disposed: the output callback may still set it after the process is gone.
             _process.Dispose();
         }
     }
