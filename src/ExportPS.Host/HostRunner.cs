@@ -6,7 +6,7 @@ namespace ExportPS.Host;
 
 /// <summary>
 /// The host's life: scan the command line, run each option against a new engine in order (as qemu-storage-daemon does),
-/// serve until asked to stop, then stop the NBD server gracefully and dispose the engine.
+/// serve until asked to stop (a signal or QMP quit), then stop the NBD server gracefully and dispose the engine.
 /// </summary>
 internal static class HostRunner
 {
@@ -38,10 +38,16 @@ internal static class HostRunner
 
         var options = args.Count == 0 ? DefaultConfiguration.Options : scanned.Options;
         using var engine = new ExportEngine();
+        using var monitors = new QmpMonitors(engine);
         foreach (var option in options)
         {
             try
             {
+                if (monitors.TryApply(option))
+                {
+                    continue;
+                }
+
                 HostOptionParser.Parse(option).Apply(engine);
             }
             catch (Exception e) when (e is CommandLineException or EngineException)
@@ -59,7 +65,7 @@ internal static class HostRunner
 
         ServingSummary.Write(output, engine);
         output.Flush();
-        stop.WaitHandle.WaitOne();
+        WaitHandle.WaitAny([stop.WaitHandle, monitors.QuitRequested]);
 
         if (engine.GetNbdServer().Running)
         {

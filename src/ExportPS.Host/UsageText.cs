@@ -39,6 +39,10 @@ internal static class UsageText
           --object iothread,id=<id>
                                  create an iothread for exports to run on
 
-        Sizes take the suffixes k, M, G, T, P and E. Options run in the order given; the host runs until SIGINT or SIGTERM.
+          --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
+          --monitor [chardev=]<id>[,mode=control]
+                                 serve QMP on the chardev's unix socket (any number of clients at once)
+
+        Sizes take the suffixes k, M, G, T, P and E. Options run in the order given; the host runs until SIGINT, SIGTERM or QMP quit.
         """;
 }

@@ -55,4 +55,10 @@ public static class ErrorIds
 
     public const string InvalidConfiguration = "InvalidConfiguration";
     public const string ConfigurationStepFailed = "ConfigurationStepFailed";
+
+    // A remote engine (QmpExportEngine): the connection failed, the server lacks a command, or it refused one in a way
+    // that maps to no id above.
+    public const string QmpConnectionFailed = "QmpConnectionFailed";
+    public const string QmpCommandNotFound = "QmpCommandNotFound";
+    public const string QmpCommandFailed = "QmpCommandFailed";
 }

@@ -12,9 +12,6 @@ internal static class HostOptionParser
         _ => throw new CommandLineException($"unrecognized option '--{option.Name}'"),
     };
 
-    /// <summary>All steps of a scanned command line, parsed without running any (for callers that only validate).</summary>
-    public static IReadOnlyList<HostStep> ParseAll(IEnumerable<HostOption> options) => options.Select(Parse).ToArray();
-
     private static OptionMap Tree(string argument, string? impliedKey) =>
         JsonOptionParser.LooksLikeJson(argument) ? JsonOptionParser.Parse(argument) : KeyValParser.Parse(argument, impliedKey);
 }

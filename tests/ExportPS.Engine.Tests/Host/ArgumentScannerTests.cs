@@ -51,7 +51,7 @@ public class ArgumentScannerTests
     [Theory]
     [InlineData("unrecognized option '--bogus'", "--bogus")]
     [InlineData("unrecognized option '--bogus'", "--bogus", "--help")]
-    [InlineData("unrecognized option '--chardev=x'", "--chardev=x")]
+    [InlineData("unrecognized option '--daemonize=x'", "--daemonize=x")]
     [InlineData("invalid option -- 'b'", "-blockdev", "driver=null")]
     [InlineData("option '--blockdev' requires an argument", "--blockdev")]
     [InlineData("option '--export' requires an argument", "--blockdev", "null,node-name=n", "--export")]

@@ -28,6 +28,26 @@ public class HostRunnerTests
     }
 
     [Fact]
+    public void Raw_format_over_a_file_node_as_qemu_storage_daemon_writes_it()
+    {
+        string image = Path.GetTempFileName();
+        try
+        {
+            File.WriteAllBytes(image, new byte[65536]);
+            var (exitCode, output, error) = Run("--blockdev", $"driver=file,node-name=proto,filename={image}",
+                "--blockdev", "driver=raw,node-name=disk,file=proto");
+
+            Assert.Equal(string.Empty, error);
+            Assert.Equal(0, exitCode);
+            Assert.Contains("2 block node(s)", output);
+        }
+        finally
+        {
+            File.Delete(image);
+        }
+    }
+
+    [Fact]
     public void A_parse_error_is_one_line_naming_the_option()
     {
         var (exitCode, output, error) = Run("--blockdev", "driver=file");

@@ -1,4 +1,6 @@
 using ExportPS.Host.CommandLine;
+using FsCheck;
+using FsCheck.Fluent;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Host;
@@ -100,5 +102,18 @@ public class KeyValParserTests
     {
         var e = Assert.Throws<CommandLineException>(() => KeyValParser.Parse(text, impliedKey));
         Assert.Equal(message, e.Message);
+    }
+
+    [Fact]
+    public void Any_values_survive_escaping_and_parsing()
+    {
+        // Whatever a value holds (commas, '=', dots, nothing), doubling its commas makes keyval give it back unchanged.
+        Prop.ForAll<string[]>(values =>
+        {
+            var given = (values ?? []).Select(v => v ?? string.Empty).ToArray();
+            string text = string.Join(',', given.Select((v, i) => $"k{i}={v.Replace(",", ",,")}"));
+            var map = KeyValParser.Parse(text, impliedKey: null);
+            return map.Keys.Count == given.Length && given.Select((v, i) => Text(map, $"k{i}") == v).All(equal => equal);
+        }).QuickCheckThrowOnFailure();
     }
 }

@@ -30,6 +30,12 @@ public sealed class NbdAllocationTests
         var (batch, replyLength) = BuildBatch(extended);
         var replies = new byte[replyLength];
 
+        // Requests in flight together may run in any order, so the reads go to an area no write of the batch touches.
+        for (int i = 0; i < Depth; i++)
+        {
+            Assert.Equal(0u, client.Command(RawNbdClient.CmdWrite, (ulong)((Depth + i) * BlockSize), BlockSize, payload: Pattern(i)));
+        }
+
         void Run(int batches)
         {
             for (int i = 0; i < batches; i++)
@@ -59,7 +65,7 @@ public sealed class NbdAllocationTests
 
     private static byte[] Pattern(int index) => Enumerable.Range(0, BlockSize).Select(b => (byte)(b + (index * 31))).ToArray();
 
-    /// <summary>Depth writes and Depth reads of 4 KiB over one 32 KiB area, pipelined; and the total length of their replies.</summary>
+    /// <summary>Depth writes of 4 KiB to [0, 32K) and Depth reads from [32K, 64K), pipelined; and the total length of their replies.</summary>
     private static (byte[] Batch, int ReplyLength) BuildBatch(bool extended)
     {
         int header = extended ? 32 : 28;
@@ -68,7 +74,7 @@ public sealed class NbdAllocationTests
         {
             stream.Write(Header(RawNbdClient.CmdWrite, (ulong)i, (ulong)(i * BlockSize)));
             stream.Write(Pattern(i));
-            stream.Write(Header(RawNbdClient.CmdRead, (ulong)(Depth + i), (ulong)(i * BlockSize)));
+            stream.Write(Header(RawNbdClient.CmdRead, (ulong)(Depth + i), (ulong)((Depth + i) * BlockSize)));
         }
 
         int writeReply = extended ? 32 : 16;

@@ -32,8 +32,12 @@ internal sealed class RawNbdClient : IDisposable
     public const uint EPerm = 1, EIo = 5, EInval = 22, ENoSpc = 28, EOverflow = 75, ENotSup = 95, EShutdown = 108;
 
     public RawNbdClient(NbdTestServer server, TimeSpan? timeout = null)
+        : this(server.SocketPath is { } path ? new UnixDomainSocketEndPoint(path) : new IPEndPoint(IPAddress.Loopback, server.Port), timeout)
     {
-        EndPoint endPoint = server.SocketPath is { } path ? new UnixDomainSocketEndPoint(path) : new IPEndPoint(IPAddress.Loopback, server.Port);
+    }
+
+    public RawNbdClient(EndPoint endPoint, TimeSpan? timeout = null)
+    {
         Socket = new Socket(endPoint.AddressFamily, SocketType.Stream, endPoint is IPEndPoint ? ProtocolType.Tcp : ProtocolType.Unspecified);
         int milliseconds = (int)(timeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
         Socket.ReceiveTimeout = milliseconds;
