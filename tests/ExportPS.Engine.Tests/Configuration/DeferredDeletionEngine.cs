@@ -96,4 +96,18 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
         Log(call);
         return action();
     }
+
+    public TlsCredsInfo AddTlsCreds(TlsCredsOptions options) => Log($"AddTlsCreds {options.Id}", () => inner.AddTlsCreds(options));
+
+    public IReadOnlyList<TlsCredsInfo> GetTlsCreds() => inner.GetTlsCreds();
+
+    public AuthzInfo AddAuthz(AuthzOptions options) => Log($"AddAuthz {options.Id}", () => inner.AddAuthz(options));
+
+    public IReadOnlyList<AuthzInfo> GetAuthz() => inner.GetAuthz();
+
+    public void RemoveObject(string id)
+    {
+        Log($"RemoveObject {id}");
+        inner.RemoveObject(id);
+    }
 }
