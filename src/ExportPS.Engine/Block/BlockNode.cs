@@ -1,15 +1,24 @@
+using System.Buffers;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Block;
 
 /// <summary>
 /// A named block node: a driver, an optional backing node and its dirty bitmaps.
-/// Every request passes through here, so range and read-only checks, backing fall-through and bitmap marking happen
-/// once for all drivers and all exports.
+/// Every request passes through here, so range and read-only checks, backing fall-through, copy-on-write and bitmap
+/// marking happen once for all drivers and all exports.
 /// </summary>
 public sealed class BlockNode : IDisposable
 {
+    private const int ClusterLockStripes = 64;
+
     private readonly IBlockDriver _driver;
+
+    /// <summary>
+    /// With a backing node: serializes the copy-on-write of a partly written allocation unit (striped by unit), so two
+    /// requests sharing a unit never copy backing data over each other's bytes.
+    /// </summary>
+    private readonly SemaphoreSlim[]? _clusterLocks;
 
     internal BlockNode(BlockNodeOptions options, IBlockDriver driver, BlockNode? backing, BlockNode? file = null)
     {
@@ -18,6 +27,14 @@ public sealed class BlockNode : IDisposable
         Backing = backing;
         File = file;
         Bitmaps = new DirtyBitmapSet(this);
+        if (backing is not null)
+        {
+            _clusterLocks = new SemaphoreSlim[ClusterLockStripes];
+            for (int i = 0; i < ClusterLockStripes; i++)
+            {
+                _clusterLocks[i] = new SemaphoreSlim(1, 1);
+            }
+        }
     }
 
     public BlockNodeOptions Options { get; }
@@ -35,18 +52,27 @@ public sealed class BlockNode : IDisposable
 
     public long AllocatedBytes => _driver.AllocatedBytes;
 
+    /// <summary>The driver's allocation unit (see <see cref="IBlockDriver.AllocationGranularity"/>).</summary>
+    public int AllocationGranularity => _driver.AllocationGranularity;
+
+    public bool ZeroesStayAllocated => _driver.ZeroesStayAllocated;
+
     public DirtyBitmapSet Bitmaps { get; }
 
-    public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
+    // Requests check their arguments synchronously (a refused request throws at the call), and the common case, a node
+    // without backing whose driver completes synchronously, allocates nothing: no async state machine is involved.
+
+    public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken = default)
     {
         CheckRange(offset, destination.Length);
-        if (Backing is null)
-        {
-            await _driver.ReadAsync(offset, destination, cancellationToken).ConfigureAwait(false);
-            return;
-        }
+        return Backing is null
+            ? _driver.ReadAsync(offset, destination, cancellationToken)
+            : ReadThroughBackingAsync(offset, destination, cancellationToken);
+    }
 
-        // Read what this layer allocates from the driver; the rest falls through to the backing chain.
+    /// <summary>Reads what this layer allocates from the driver; the rest falls through to the backing chain.</summary>
+    private async ValueTask ReadThroughBackingAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
         while (!destination.IsEmpty)
         {
             var extent = await _driver.GetBlockStatusAsync(offset, destination.Length, cancellationToken).ConfigureAwait(false);
@@ -66,12 +92,16 @@ public sealed class BlockNode : IDisposable
         }
     }
 
-    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess = false, CancellationToken cancellationToken = default)
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess = false, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, source.Length);
-        await _driver.WriteAsync(offset, source, forceUnitAccess, cancellationToken).ConfigureAwait(false);
-        Bitmaps.MarkDirty(offset, source.Length);
+        return MarkDirtyWhenDone(
+            Backing is null
+                ? _driver.WriteAsync(offset, source, forceUnitAccess, cancellationToken)
+                : CopyOnWriteAsync(offset, source.Length, source, forceUnitAccess, WriteZeroesFlags.None, cancellationToken),
+            offset,
+            source.Length);
     }
 
     public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _driver.FlushAsync(cancellationToken);
@@ -79,33 +109,47 @@ public sealed class BlockNode : IDisposable
     /// <summary>
     /// Trim. With a backing node, a discarded range must not expose the backing data again, so it becomes explicit zeroes.
     /// </summary>
-    public async ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default)
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, length);
-        if (Backing is null)
-        {
-            await _driver.DiscardAsync(offset, length, cancellationToken).ConfigureAwait(false);
-        }
-        else
-        {
-            await _driver.WriteZeroesAsync(offset, length, WriteZeroesFlags.None, cancellationToken).ConfigureAwait(false);
-        }
-
-        Bitmaps.MarkDirty(offset, length);
+        return MarkDirtyWhenDone(
+            Backing is null
+                ? _driver.DiscardAsync(offset, length, cancellationToken)
+                : CopyOnWriteAsync(offset, length, null, false, WriteZeroesFlags.None, cancellationToken),
+            offset,
+            length);
     }
 
-    public async ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags = WriteZeroesFlags.None, CancellationToken cancellationToken = default)
+    public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags = WriteZeroesFlags.None, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, length);
-        if (Backing is not null)
+        return MarkDirtyWhenDone(
+            Backing is null
+                ? _driver.WriteZeroesAsync(offset, length, flags, cancellationToken)
+                // Unmapping would uncover the backing data.
+                : CopyOnWriteAsync(offset, length, null, false, flags & ~WriteZeroesFlags.MayUnmap, cancellationToken),
+            offset,
+            length);
+    }
+
+    /// <summary>Marks the bitmaps once <paramref name="request"/> succeeded; without an await when it already has.</summary>
+    private ValueTask MarkDirtyWhenDone(ValueTask request, long offset, long length)
+    {
+        if (request.IsCompletedSuccessfully)
         {
-            // Unmapping would uncover the backing data.
-            flags &= ~WriteZeroesFlags.MayUnmap;
+            request.GetAwaiter().GetResult();
+            Bitmaps.MarkDirty(offset, length);
+            return default;
         }
 
-        await _driver.WriteZeroesAsync(offset, length, flags, cancellationToken).ConfigureAwait(false);
+        return AwaitAndMarkDirty(request, offset, length);
+    }
+
+    private async ValueTask AwaitAndMarkDirty(ValueTask request, long offset, long length)
+    {
+        await request.ConfigureAwait(false);
         Bitmaps.MarkDirty(offset, length);
     }
 
@@ -133,6 +177,150 @@ public sealed class BlockNode : IDisposable
 
         var below = await Backing.GetBlockStatusAsync(offset, Math.Min(run, Backing.Size - offset), cancellationToken).ConfigureAwait(false);
         return below with { Depth = below.Depth == 0 ? 0 : below.Depth + 1 };
+    }
+
+    /// <summary>
+    /// Writes <paramref name="data"/> (or zeroes when null) on a node with a backing node. An allocation unit the request
+    /// covers only partly would become allocated as a whole, hiding the backing data in its other bytes, so those bytes
+    /// are first copied up from the backing chain (as qcow2 does for a cluster).
+    /// </summary>
+    private async ValueTask CopyOnWriteAsync(long offset, long length, ReadOnlyMemory<byte>? data, bool forceUnitAccess, WriteZeroesFlags flags, CancellationToken cancellationToken)
+    {
+        long unit = _driver.AllocationGranularity;
+        long end = offset + length;
+        long head = offset - offset % unit;
+        long tail = end == 0 ? 0 : (end - 1) - (end - 1) % unit;
+        bool headPartial = length > 0 && (offset > head || end < Math.Min(head + unit, Size));
+        bool tailPartial = length > 0 && tail != head && end < Math.Min(tail + unit, Size);
+        int first = headPartial ? (int)(head / unit % ClusterLockStripes) : -1;
+        int second = tailPartial ? (int)(tail / unit % ClusterLockStripes) : -1;
+        if (first == second)
+        {
+            second = -1;
+        }
+        else if (first > second && second >= 0)
+        {
+            (first, second) = (second, first);
+        }
+
+        // Stripes in ascending order, so requests holding two never deadlock.
+        if (first >= 0)
+        {
+            await _clusterLocks![first].WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (second >= 0)
+            {
+                await _clusterLocks![second].WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            try
+            {
+                if (headPartial)
+                {
+                    await CopyUpAsync(head, Math.Min(head + unit, Size), offset, end, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (tailPartial)
+                {
+                    await CopyUpAsync(tail, Math.Min(tail + unit, Size), offset, end, cancellationToken).ConfigureAwait(false);
+                }
+
+                if (data is { } bytes)
+                {
+                    await _driver.WriteAsync(offset, bytes, forceUnitAccess, cancellationToken).ConfigureAwait(false);
+                }
+                else if (_driver.ZeroesStayAllocated)
+                {
+                    await _driver.WriteZeroesAsync(offset, length, flags, cancellationToken).ConfigureAwait(false);
+                }
+                else
+                {
+                    await WriteZeroDataAsync(offset, length, flags, cancellationToken).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                if (second >= 0)
+                {
+                    _clusterLocks![second].Release();
+                }
+            }
+        }
+        finally
+        {
+            if (first >= 0)
+            {
+                _clusterLocks![first].Release();
+            }
+        }
+    }
+
+    /// <summary>Zeroes as data, for a driver whose zeroed ranges would read as unallocated (and so as the backing data).</summary>
+    private async ValueTask WriteZeroDataAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken)
+    {
+        if ((flags & WriteZeroesFlags.FastOnly) != 0)
+        {
+            throw new BlockIoException(BlockError.NotSupported, $"Block node '{NodeName}' cannot write zeroes quickly over its backing node");
+        }
+
+        var zeroes = ArrayPool<byte>.Shared.Rent((int)Math.Min(length, 1 << 20));
+        try
+        {
+            Array.Clear(zeroes);
+            while (length > 0)
+            {
+                int part = (int)Math.Min(length, zeroes.Length);
+                await _driver.WriteAsync(offset, zeroes.AsMemory(0, part), false, cancellationToken).ConfigureAwait(false);
+                offset += part;
+                length -= part;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(zeroes);
+        }
+    }
+
+    /// <summary>Copies the unallocated bytes of the unit [start, end) outside the request [skipStart, skipEnd) up from the backing chain.</summary>
+    private async ValueTask CopyUpAsync(long start, long end, long skipStart, long skipEnd, CancellationToken cancellationToken)
+    {
+        long position = start;
+        while (position < end)
+        {
+            var extent = await _driver.GetBlockStatusAsync(position, end - position, cancellationToken).ConfigureAwait(false);
+            long runEnd = position + Math.Clamp(extent.Length, 1, end - position);
+            if (!extent.Allocated)
+            {
+                await CopyUpRangeAsync(position, Math.Min(runEnd, skipStart), cancellationToken).ConfigureAwait(false);
+                await CopyUpRangeAsync(Math.Max(position, skipEnd), runEnd, cancellationToken).ConfigureAwait(false);
+            }
+
+            position = runEnd;
+        }
+    }
+
+    private async ValueTask CopyUpRangeAsync(long start, long end, CancellationToken cancellationToken)
+    {
+        if (start >= end)
+        {
+            return;
+        }
+
+        int length = (int)(end - start);
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var part = buffer.AsMemory(0, length);
+            await ReadBackingAsync(start, part, cancellationToken).ConfigureAwait(false);
+            await _driver.WriteAsync(start, part, false, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private async ValueTask ReadBackingAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
@@ -163,5 +351,15 @@ public sealed class BlockNode : IDisposable
         }
     }
 
-    public void Dispose() => _driver.Dispose();
+    public void Dispose()
+    {
+        _driver.Dispose();
+        if (_clusterLocks is not null)
+        {
+            foreach (var clusterLock in _clusterLocks)
+            {
+                clusterLock.Dispose();
+            }
+        }
+    }
 }

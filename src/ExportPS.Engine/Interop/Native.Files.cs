@@ -43,6 +43,7 @@ internal static partial class Native
     public struct StatX
     {
         [FieldOffset(0)] public uint Mask;
+        [FieldOffset(4)] public uint BlockSize;
         [FieldOffset(28)] public ushort Mode;
         [FieldOffset(40)] public long Size;
         [FieldOffset(48)] public long Blocks;

@@ -6,8 +6,8 @@ namespace ExportPS.Engine.Tests.Block;
 /// <summary>Block nodes built directly through the factory, without an engine.</summary>
 internal static class TestNodes
 {
-    public static BlockNode Open(BlockNodeOptions options, BlockNode? backing = null) =>
-        new(options, BlockDriverFactory.Open(options), backing);
+    public static BlockNode Open(BlockNodeOptions options, BlockNode? backing = null, BlockNode? file = null) =>
+        new(options, BlockDriverFactory.Open(options, file), backing, file);
 
     public static BlockNode Memory(long size, string name = "mem", BlockNode? backing = null, BlockCompression compression = BlockCompression.None) =>
         Open(new BlockNodeOptions { NodeName = name, Driver = BlockDriverKind.Memory, Size = size, Compression = compression, Backing = backing?.NodeName }, backing);

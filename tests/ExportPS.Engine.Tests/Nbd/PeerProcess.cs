@@ -73,4 +73,49 @@ internal static class PeerProcess
             }
         }
     }
+
+    /// <summary>A long-running peer (qemu-nbd) killed by its id on Dispose.</summary>
+    public sealed class Background : IDisposable
+    {
+        private readonly Process _process;
+
+        public Background(string file, IEnumerable<string> arguments)
+        {
+            Require(file);
+            var start = new ProcessStartInfo(file) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var argument in arguments)
+            {
+                start.ArgumentList.Add(argument);
+            }
+
+            _process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
+            _process.OutputDataReceived += (_, _) => { };
+            _process.ErrorDataReceived += (_, _) => { };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        /// <summary>Waits until <paramref name="path"/> exists (a unix socket the peer listens on).</summary>
+        public void WaitForFile(string path)
+        {
+            var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+            while (!File.Exists(path))
+            {
+                Assert.False(_process.HasExited, $"{_process.StartInfo.FileName} exited with {(_process.HasExited ? _process.ExitCode : 0)}");
+                Assert.True(DateTime.UtcNow < deadline, $"{path} did not appear");
+                Thread.Sleep(20);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+                _process.WaitForExit(5000);
+            }
+
+            _process.Dispose();
+        }
+    }
 }

@@ -34,11 +34,12 @@ internal sealed class FileBlockDriver : IBlockDriver
     /// </summary>
     private readonly object _partialBlockLock = new();
 
-    private FileBlockDriver(SafeFileHandle handle, string path, long size, int alignment)
+    private FileBlockDriver(SafeFileHandle handle, string path, long size, int alignment, int blockSize)
     {
         _handle = handle;
         _path = path;
         Size = size;
+        AllocationGranularity = blockSize;
         _alignment = alignment;
         if (alignment > 0)
         {
@@ -75,7 +76,9 @@ internal sealed class FileBlockDriver : IBlockDriver
                     $"Could not open '{path}': cache.direct needs the image size to be a multiple of {alignment} bytes") { Target = path };
             }
 
-            return new FileBlockDriver(handle, path, stat.Size, alignment);
+            // The file system allocates whole blocks (st_blksize is the block size on local file systems).
+            int blockSize = BitOperations.IsPow2(stat.BlockSize) ? (int)stat.BlockSize : 4096;
+            return new FileBlockDriver(handle, path, stat.Size, alignment, blockSize);
         }
         catch
         {
@@ -87,6 +90,11 @@ internal sealed class FileBlockDriver : IBlockDriver
     public long Size { get; }
 
     public long AllocatedBytes => Stat(_handle, _path).Blocks * 512;
+
+    public int AllocationGranularity { get; }
+
+    /// <summary>ZERO_RANGE leaves unwritten extents, which SEEK_DATA reports as holes.</summary>
+    public bool ZeroesStayAllocated => false;
 
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

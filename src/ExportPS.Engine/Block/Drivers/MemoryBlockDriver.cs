@@ -72,6 +72,11 @@ internal sealed class MemoryBlockDriver : IBlockDriver
 
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
+    public int AllocationGranularity => ChunkSize;
+
+    /// <summary>Whole chunks become <see cref="ZeroChunk"/>, partial ones stay allocated.</summary>
+    public bool ZeroesStayAllocated => true;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var span = destination.Span;

@@ -10,6 +10,10 @@ internal sealed class RawBlockDriver(BlockNode child) : IBlockDriver
 
     public long AllocatedBytes => child.AllocatedBytes;
 
+    public int AllocationGranularity => child.AllocationGranularity;
+
+    public bool ZeroesStayAllocated => child.ZeroesStayAllocated;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         child.ReadAsync(offset, destination, cancellationToken);
 

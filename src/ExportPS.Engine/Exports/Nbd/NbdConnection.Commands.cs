@@ -13,7 +13,8 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// </summary>
 internal sealed partial class NbdConnection
 {
-    private const int MaxReadChunks = 16;
+    /// <summary>Zero blocks of this size (aligned) become holes in structured READ replies.</summary>
+    private const int HoleBlock = 4096;
     private const int MaxStatusExtents = 8192;
     private const int MaxStatusQueries = 65536;
 
@@ -196,8 +197,10 @@ internal sealed partial class NbdConnection
     // ---- READ ----------------------------------------------------------------------------------------------------
 
     /// <summary>
-    /// Composes the whole reply in the request buffer. With structured replies and without DF, ranges that read as zeroes
-    /// become OFFSET_HOLE chunks (no payload); the data of every OFFSET_DATA chunk is read straight behind its header.
+    /// Composes the whole reply in the request buffer: the data is read straight behind its chunk header. With structured
+    /// replies and without DF, aligned 4 KiB blocks that read as zeroes go out as OFFSET_HOLE chunks (no payload). Zeroes
+    /// are found in the data rather than through block status, which some drivers answer slowly (lseek on tmpfs); the scan
+    /// stops at the first non-zero byte of each block, so real data costs next to nothing.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ReadAsync(NbdRequest request, BlockNode node)
@@ -212,80 +215,106 @@ internal sealed partial class NbdConnection
             return SimpleReplyLength + length;
         }
 
+        int header = ChunkHeaderLength;
+        int prefix = header + 8;
         if (length == 0)
         {
             // OFFSET_DATA needs at least one byte, and a READ never gets a simple reply here.
-            var none = request.RentBuffer(ChunkHeaderLength);
+            var none = request.RentBuffer(header);
             WriteChunkHeader(none, ReplyFlagDone, ReplyTypeNone, request, 0);
-            return ChunkHeaderLength;
+            return header;
         }
 
+        var buffer = request.RentBuffer(prefix + length);
+        await node.ReadAsync(offset, buffer.AsMemory(prefix, length));
         var chunks = request.ReadChunks;
-        int count = 0;
-        if (request.Has(CmdFlagDf))
+        int count = request.Has(CmdFlagDf) ? 0 : FindHoles(request, buffer.AsSpan(prefix, length));
+        if (count <= 1)
         {
-            chunks[count++] = (length, false);
-        }
-        else
-        {
-            long position = offset;
-            long end = offset + length;
-            while (position < end)
+            if (count == 0 || !chunks[0].Zero)
             {
-                var status = await node.GetBlockStatusAsync(position, end - position);
-                int run = (int)Math.Min(status.Length, end - position);
-                if (count > 0 && chunks[count - 1].Zero == status.Zero)
-                {
-                    chunks[count - 1].Length += run;
-                }
-                else if (count == MaxReadChunks)
-                {
-                    // Enough fragments: the rest goes out as data.
-                    chunks[count - 1] = (chunks[count - 1].Length + (int)(end - position), false);
-                    break;
-                }
-                else
-                {
-                    chunks[count++] = (run, status.Zero);
-                }
-
-                position += run;
+                WriteChunkHeader(buffer, ReplyFlagDone, ReplyTypeOffsetData, request, 8 + length);
+                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(header), offset);
+                return prefix + length;
             }
+
+            WriteHoleChunk(buffer, ReplyFlagDone, request, offset, length);
+            return header + 12;
         }
 
-        int header = ChunkHeaderLength;
+        // Data and holes mixed: lay the chunks out one after the other in a second buffer.
         int total = 0;
         for (int i = 0; i < count; i++)
         {
-            total += chunks[i].Zero ? header + 12 : header + 8 + chunks[i].Length;
+            total += chunks[i].Zero ? header + 12 : prefix + chunks[i].Length;
         }
 
-        var buffer = request.RentBuffer(total);
+        var composed = ArrayPool<byte>.Shared.Rent(total);
         int at = 0;
-        long chunkOffset = offset;
+        int within = 0;
         for (int i = 0; i < count; i++)
         {
             var (run, zero) = chunks[i];
             ushort flags = i == count - 1 ? ReplyFlagDone : (ushort)0;
             if (zero)
             {
-                WriteChunkHeader(buffer.AsSpan(at), flags, ReplyTypeOffsetHole, request, 12);
-                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(at + header), chunkOffset);
-                BinaryPrimitives.WriteInt32BigEndian(buffer.AsSpan(at + header + 8), run);
+                WriteHoleChunk(composed.AsSpan(at), flags, request, offset + within, run);
                 at += header + 12;
             }
             else
             {
-                WriteChunkHeader(buffer.AsSpan(at), flags, ReplyTypeOffsetData, request, 8 + run);
-                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(at + header), chunkOffset);
-                await node.ReadAsync(chunkOffset, buffer.AsMemory(at + header + 8, run));
-                at += header + 8 + run;
+                WriteChunkHeader(composed.AsSpan(at), flags, ReplyTypeOffsetData, request, 8 + run);
+                BinaryPrimitives.WriteInt64BigEndian(composed.AsSpan(at + header), offset + within);
+                buffer.AsSpan(prefix + within, run).CopyTo(composed.AsSpan(at + prefix));
+                at += prefix + run;
             }
 
-            chunkOffset += run;
+            within += run;
         }
 
+        request.ReplaceBuffer(composed);
         return total;
+    }
+
+    /// <summary>Splits the data into runs of data and of whole zero blocks; returns the number of runs stored in <see cref="NbdRequest.ReadChunks"/>.</summary>
+    private static int FindHoles(NbdRequest request, ReadOnlySpan<byte> data)
+    {
+        var chunks = request.ReadChunks;
+        long offset = (long)request.Offset;
+        int count = 0;
+        int position = 0;
+        while (position < data.Length)
+        {
+            int blockEnd = (int)Math.Min(data.Length, ((offset + position + HoleBlock) & ~(HoleBlock - 1)) - offset);
+            var block = data[position..blockEnd];
+            bool zero = block.Length == HoleBlock && block.IndexOfAnyExcept((byte)0) < 0;
+            if (count > 0 && chunks[count - 1].Zero == zero)
+            {
+                chunks[count - 1].Length += block.Length;
+            }
+            else if (count == chunks.Length)
+            {
+                // Enough fragments: the rest goes out as data.
+                chunks[count - 1] = (chunks[count - 1].Length + (data.Length - position), false);
+                break;
+            }
+            else
+            {
+                chunks[count++] = (block.Length, zero);
+            }
+
+            position = blockEnd;
+        }
+
+        return count;
+    }
+
+    private void WriteHoleChunk(Span<byte> destination, ushort flags, NbdRequest request, long offset, int length)
+    {
+        int header = ChunkHeaderLength;
+        WriteChunkHeader(destination, flags, ReplyTypeOffsetHole, request, 12);
+        BinaryPrimitives.WriteInt64BigEndian(destination[header..], offset);
+        BinaryPrimitives.WriteInt32BigEndian(destination[(header + 8)..], length);
     }
 
     // ---- BLOCK_STATUS ----------------------------------------------------------------------------------------------

@@ -14,9 +14,10 @@ internal enum NbdReplyMode
 
 /// <summary>
 /// One client connection: the handshake, then one receive loop that parses request headers out of a pooled buffer and
-/// starts each request at once. A request that completes synchronously (memory, page cache) is answered inline; one that
-/// has to wait finishes on its own while the loop reads the next request, so replies go out of order. Every reply message
-/// is written whole under the send lock, so replies never interleave on the wire.
+/// starts each request at once. When further requests are already buffered, the current one goes to the thread pool so
+/// pipelined requests run in parallel; the last one of a batch runs inline (no thread hop for a client that waits for
+/// each answer). A request that has to wait finishes on its own while the loop reads on, so replies go out of order.
+/// Every reply message is written whole under the send lock, so replies never interleave on the wire.
 /// Awaits here deliberately keep the caller's context: on an iothread everything of the connection stays on it.
 /// </summary>
 internal sealed partial class NbdConnection
@@ -27,7 +28,7 @@ internal sealed partial class NbdConnection
     private readonly NbdServer _server;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private NbdTransport _transport;
+    private readonly NbdTransport _transport;
     private byte[]? _receiveBuffer;
     private int _receiveStart;
     private int _receiveEnd;
@@ -130,6 +131,9 @@ internal sealed partial class NbdConnection
         var pool = _server.Requests;
         bool extended = Mode == NbdReplyMode.Extended;
         int headerLength = extended ? NbdProtocol.ExtendedRequestHeaderLength : NbdProtocol.RequestHeaderLength;
+
+        // On an iothread everything stays on that one thread; on the thread pool, pipelined requests spread over cores.
+        bool onThreadPool = Export!.IoThread is null;
         while (true)
         {
             if (!await FillAsync(headerLength))
@@ -175,17 +179,31 @@ internal sealed partial class NbdConnection
             }
 
             Interlocked.Increment(ref _inFlight);
-            var processing = ProcessAsync(request);
-            if (processing.IsCompleted)
+            if (onThreadPool && _receiveEnd - _receiveStart >= headerLength)
             {
-                processing.GetAwaiter().GetResult();
-                Finish(request);
+                // More requests are already here: let another core run this one while the loop parses the next.
+                ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: false);
             }
             else
             {
-                request.Pending = processing;
-                processing.GetAwaiter().UnsafeOnCompleted(request.OnCompleted);
+                Start(request);
             }
+        }
+    }
+
+    /// <summary>Runs a request; when it has to wait, it finishes on its own (no allocation: pooled builder, cached continuation).</summary>
+    internal void Start(NbdRequest request)
+    {
+        var processing = ProcessAsync(request);
+        if (processing.IsCompleted)
+        {
+            processing.GetAwaiter().GetResult();
+            Finish(request);
+        }
+        else
+        {
+            request.Pending = processing;
+            processing.GetAwaiter().UnsafeOnCompleted(request.OnCompleted);
         }
     }
 

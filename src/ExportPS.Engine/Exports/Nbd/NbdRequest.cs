@@ -7,7 +7,7 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// One request in flight: the parsed header, its data buffer (rented) and a scratch area for reply headers.
 /// Pooled per server, so steady-state traffic allocates nothing.
 /// </summary>
-internal sealed class NbdRequest
+internal sealed class NbdRequest : IThreadPoolWorkItem
 {
     public NbdRequest() => OnCompleted = Complete;
 
@@ -45,12 +45,21 @@ internal sealed class NbdRequest
     /// <summary>Cached continuation for <see cref="Pending"/> (no delegate allocation per request).</summary>
     public Action OnCompleted { get; }
 
+    public void Execute() => Connection!.Start(this);
+
     public bool Has(ushort flag) => (Flags & flag) != 0;
 
     public byte[] RentBuffer(int length)
     {
         ReturnBuffer();
         return Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+    }
+
+    /// <summary>Swaps in a buffer rented elsewhere (a reply composed from the current one) and returns the current one.</summary>
+    public void ReplaceBuffer(byte[] rented)
+    {
+        ReturnBuffer();
+        Buffer = rented;
     }
 
     public void ReturnBuffer()

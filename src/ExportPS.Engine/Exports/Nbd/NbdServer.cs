@@ -13,6 +13,9 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// </summary>
 internal sealed class NbdServer(NbdServerOptions options) : IDisposable
 {
+    private const int SolSocket = 1;
+    private const int SoReuseAddr = 2;
+
     private readonly object _lock = new();
     private readonly Dictionary<string, NbdExport> _exports = new(StringComparer.Ordinal);
     private readonly HashSet<NbdConnection> _connections = [];
@@ -84,7 +87,9 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
-            socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            // SO_REUSEADDR only (restart while old connections linger in TIME_WAIT); .NET's ReuseAddress would add
+            // SO_REUSEPORT and let a second server share the port.
+            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
             socket.Bind(new IPEndPoint(ip, port));
             socket.Listen(128);
             return socket;

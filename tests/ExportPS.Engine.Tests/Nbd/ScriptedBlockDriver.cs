@@ -1,0 +1,79 @@
+using ExportPS.Engine.Block;
+
+namespace ExportPS.Engine.Tests.Nbd;
+
+/// <summary>
+/// A memory-like driver for tests that fails on cue: reads at or past <see cref="FailReadsFrom"/> fail with EIO, writes
+/// past <see cref="FullFrom"/> with ENOSPC, fast zeroes always refuse, and reads at <see cref="SlowOffset"/> wait for
+/// <see cref="ReleaseSlowRead"/>.
+/// </summary>
+internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
+{
+    private readonly byte[] _data = new byte[size];
+    private TaskCompletionSource _slow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public long FailReadsFrom { get; set; } = long.MaxValue;
+
+    public long FullFrom { get; set; } = long.MaxValue;
+
+    public long SlowOffset { get; set; } = -1;
+
+    public long Size => size;
+
+    public long AllocatedBytes => size;
+
+    public int AllocationGranularity => 1;
+
+    public bool ZeroesStayAllocated => true;
+
+    public void ReleaseSlowRead() => _slow.TrySetResult();
+
+    public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        if (offset == SlowOffset)
+        {
+            await _slow.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            _slow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+
+        if (offset + destination.Length > FailReadsFrom)
+        {
+            throw new BlockIoException(BlockError.Io, "scripted read failure");
+        }
+
+        _data.AsMemory((int)offset, destination.Length).CopyTo(destination);
+    }
+
+    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken)
+    {
+        if (offset + source.Length > FullFrom)
+        {
+            throw new BlockIoException(BlockError.NoSpace, "scripted full disk");
+        }
+
+        source.CopyTo(_data.AsMemory((int)offset));
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) => WriteZeroesAsync(offset, length, WriteZeroesFlags.None, cancellationToken);
+
+    public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken)
+    {
+        if ((flags & WriteZeroesFlags.FastOnly) != 0)
+        {
+            throw new BlockIoException(BlockError.NotSupported, "zeroing is not fast here");
+        }
+
+        _data.AsSpan((int)offset, (int)length).Clear();
+        return ValueTask.CompletedTask;
+    }
+
+    public ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken) =>
+        ValueTask.FromResult(new BlockExtent(length, Allocated: true, Zero: false));
+
+    public void Dispose()
+    {
+    }
+}
