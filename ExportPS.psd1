@@ -7,8 +7,37 @@
     CompatiblePSEditions = @('Core')
     PowerShellVersion    = '7.4'
     FormatsToProcess     = @('ExportPS.Format.ps1xml')
-    CmdletsToExport      = @()
+    CmdletsToExport      = @(
+        'New-BlockNode'
+        'Get-BlockNode'
+        'Remove-BlockNode'
+        'Add-BlockDirtyBitmap'
+        'Get-BlockDirtyBitmap'
+        'Clear-BlockDirtyBitmap'
+        'Remove-BlockDirtyBitmap'
+        'Enable-BlockDirtyBitmap'
+        'Disable-BlockDirtyBitmap'
+        'Merge-BlockDirtyBitmap'
+        'New-IoThread'
+        'Get-IoThread'
+        'Remove-IoThread'
+        'Start-NbdServer'
+        'Stop-NbdServer'
+        'Get-NbdServer'
+        'Add-BlockExport'
+        'Get-BlockExport'
+        'Remove-BlockExport'
+        'Wait-BlockExport'
+        'Get-ExportEngine'
+        'Add-NbdExport'
+        'Remove-NbdExport'
+    )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags = @('NBD', 'QEMU', 'QMP', 'BlockDevice', 'Linux')
+        }
+    }
 }

@@ -4,6 +4,7 @@ using ExportPS.Engine.Exports;
 using ExportPS.Engine.Exports.Nbd;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
+using ExportPS.Engine.Tls;
 
 namespace ExportPS.Engine;
 
@@ -21,6 +22,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
     private readonly Dictionary<string, IoThread> _ioThreads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BlockExport> _exports = new(StringComparer.Ordinal);
     private readonly Dictionary<BlockExportType, IBlockExportDriver> _exportDrivers = [];
+    private readonly Dictionary<string, TlsCredentials> _tlsCreds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Authz> _authz = new(StringComparer.Ordinal);
     private NbdServer? _nbdServer;
     private bool _disposed;
 
@@ -143,6 +146,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         File = node.File?.NodeName,
         AllocatedBytes = node.AllocatedBytes,
         Compression = node.Options.Compression,
+        CacheDirect = node.Options.CacheDirect,
+        ReadZeroes = node.Options.ReadZeroes,
         Bitmaps = node.Bitmaps.All.Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
     };
 
@@ -236,7 +241,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         lock (_lock)
         {
             ThrowIfDisposed();
-            if (_ioThreads.ContainsKey(id))
+            if (IsObjectId(id))
             {
                 throw new EngineException(ErrorIds.IoThreadExists, EngineErrorCategory.AlreadyExists,
                     $"attempt to add duplicate property '{id}' to object (type 'container')") { Target = id };
@@ -280,6 +285,151 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
     private static IoThreadInfo Describe(IoThread thread) => new() { Id = thread.Id, ThreadId = thread.ThreadId, Users = thread.Users };
 
+    // ---- objects: tls-creds-x509, authz-list, authz-simple (object-add, object-del) ------------------------------
+
+    public TlsCredsInfo AddTlsCreds(TlsCredsOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        QemuName.Require(options.Id, "id");
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            RequireNewObjectId(options.Id);
+            var credentials = TlsCredentials.Load(options);
+            _tlsCreds.Add(options.Id, credentials);
+            return credentials.ToInfo(inUse: false);
+        }
+    }
+
+    public IReadOnlyList<TlsCredsInfo> GetTlsCreds()
+    {
+        lock (_lock)
+        {
+            return _tlsCreds.Values.Select(c => c.ToInfo(IsTlsCredsInUse(c.Id))).ToArray();
+        }
+    }
+
+    public AuthzInfo AddAuthz(AuthzOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        QemuName.Require(options.Id, "id");
+        lock (_lock)
+        {
+            ThrowIfDisposed();
+            RequireNewObjectId(options.Id);
+            var authz = Authz.Create(options);
+            _authz.Add(options.Id, authz);
+            return authz.ToInfo();
+        }
+    }
+
+    public IReadOnlyList<AuthzInfo> GetAuthz()
+    {
+        lock (_lock)
+        {
+            return _authz.Values.Select(a => a.ToInfo()).ToArray();
+        }
+    }
+
+    public void RemoveObject(string id)
+    {
+        lock (_lock)
+        {
+            if (_ioThreads.ContainsKey(id ?? string.Empty))
+            {
+                RemoveIoThread(id!);
+            }
+            else if (_tlsCreds.TryGetValue(id ?? string.Empty, out var credentials))
+            {
+                if (IsTlsCredsInUse(id!))
+                {
+                    throw new EngineException(ErrorIds.ObjectInUse, EngineErrorCategory.InUse,
+                        $"object '{id}' is in use, can not be deleted") { Target = id };
+                }
+
+                _tlsCreds.Remove(id!);
+                credentials.Dispose();
+            }
+            else if (!_authz.Remove(id ?? string.Empty))
+            {
+                // An authz is never "in use": the NBD server looks it up by id for each connection.
+                throw new EngineException(ErrorIds.ObjectNotFound, EngineErrorCategory.NotFound,
+                    $"object '{id}' not found") { Target = id };
+            }
+        }
+    }
+
+    /// <summary>The live credentials, for the NBD server and tests inside the engine.</summary>
+    internal TlsCredentials GetTlsCredentials(string id)
+    {
+        lock (_lock)
+        {
+            return _tlsCreds.TryGetValue(id, out var credentials)
+                ? credentials
+                : throw new EngineException(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound,
+                    $"No TLS credentials with id '{id}'") { Target = id };
+        }
+    }
+
+    /// <summary>The authz object with this id right now, or null (a TLS server asks at each connection).</summary>
+    internal Authz? FindAuthz(string id)
+    {
+        lock (_lock)
+        {
+            return _authz.GetValueOrDefault(id);
+        }
+    }
+
+    private bool IsObjectId(string id) => _ioThreads.ContainsKey(id) || _tlsCreds.ContainsKey(id) || _authz.ContainsKey(id);
+
+    private void RequireNewObjectId(string id)
+    {
+        if (IsObjectId(id))
+        {
+            throw new EngineException(ErrorIds.ObjectExists, EngineErrorCategory.AlreadyExists,
+                $"attempt to add duplicate property '{id}' to object (type 'container')") { Target = id };
+        }
+    }
+
+    private bool IsTlsCredsInUse(string id) => _nbdServer?.Options.TlsCreds == id;
+
+    /// <summary>nbd-server-start's checks of tls-creds and tls-authz (the authz itself is looked up per connection).</summary>
+    private TlsCredentials? ResolveServerTlsCreds(NbdServerOptions options)
+    {
+        if (options.TlsCreds is null)
+        {
+            return options.TlsAuthz is null
+                ? null
+                : throw new EngineException(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument,
+                    "tls-authz is not permitted without tls-creds") { Target = options.TlsAuthz };
+        }
+
+        if (!_tlsCreds.TryGetValue(options.TlsCreds, out var credentials))
+        {
+            throw new EngineException(
+                IsObjectId(options.TlsCreds) ? ErrorIds.InvalidTlsCreds : ErrorIds.TlsCredsNotFound,
+                IsObjectId(options.TlsCreds) ? EngineErrorCategory.InvalidArgument : EngineErrorCategory.NotFound,
+                IsObjectId(options.TlsCreds)
+                    ? $"Object with id '{options.TlsCreds}' is not TLS credentials"
+                    : $"No TLS credentials with id '{options.TlsCreds}'") { Target = options.TlsCreds };
+        }
+
+        if (credentials.Endpoint != TlsCredsEndpoint.Server)
+        {
+            throw new EngineException(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument,
+                "Expecting TLS credentials with a server endpoint") { Target = options.TlsCreds };
+        }
+
+        if (options.TlsAuthz is not null && !credentials.VerifyPeer)
+        {
+            // QEMU would silently skip the check: without verify-peer no client certificate is asked for.
+            throw new EngineException(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument,
+                $"tls-authz needs TLS credentials with verify-peer on; '{options.TlsCreds}' has it off") { Target = options.TlsCreds };
+        }
+
+        return credentials;
+    }
+
     // ---- NBD server --------------------------------------------------------------------------------------------
 
     public NbdServerInfo StartNbdServer(NbdServerOptions options)
@@ -293,7 +443,11 @@ public sealed class ExportEngine : IExportEngine, IDisposable
                 throw new EngineException(ErrorIds.NbdServerRunning, EngineErrorCategory.InvalidState, "NBD server already running");
             }
 
-            var server = new NbdServer(options);
+            var credentials = ResolveServerTlsCreds(options);
+            var server = new NbdServer(options)
+            {
+                Tls = credentials is null ? null : new TlsServer(credentials, options.TlsAuthz, FindAuthz),
+            };
             server.Start();
             _nbdServer = server;
             return server.ToInfo(CountNbdExports());
@@ -505,8 +659,15 @@ public sealed class ExportEngine : IExportEngine, IDisposable
                 node.Dispose();
             }
 
+            foreach (var credentials in _tlsCreds.Values)
+            {
+                credentials.Dispose();
+            }
+
             _ioThreads.Clear();
             _nodes.Clear();
+            _tlsCreds.Clear();
+            _authz.Clear();
         }
     }
 }

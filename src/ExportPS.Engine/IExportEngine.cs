@@ -39,6 +39,21 @@ public interface IExportEngine
 
     IReadOnlyList<IoThreadInfo> GetIoThreads();
 
+    // object-add tls-creds-x509 (tls-creds-psk is refused), object-add authz-list / authz-simple, object-del
+    TlsCredsInfo AddTlsCreds(TlsCredsOptions options);
+
+    IReadOnlyList<TlsCredsInfo> GetTlsCreds();
+
+    AuthzInfo AddAuthz(AuthzOptions options);
+
+    IReadOnlyList<AuthzInfo> GetAuthz();
+
+    /// <summary>
+    /// object-del for any object id (TLS credentials, authz, iothread). Credentials are refused while the NBD server uses
+    /// them; an authz may go at any time (connections look it up by id, and a missing one denies).
+    /// </summary>
+    void RemoveObject(string id);
+
     // nbd-server-start, nbd-server-stop
     NbdServerInfo StartNbdServer(NbdServerOptions options);
 

@@ -12,15 +12,16 @@ public interface IBlockDriver : IDisposable
     /// <summary>
     /// The unit the driver allocates in: writing any byte of one makes all of it allocated. A node with a backing node
     /// copies the rest of such a unit from the backing chain first, so the backing data stays visible (copy-on-write).
+    /// The default, one byte, suits drivers that allocate exactly what is written (or everything up front).
     /// </summary>
-    int AllocationGranularity { get; }
+    int AllocationGranularity => 1;
 
     /// <summary>
     /// Whether zeroes written without <see cref="WriteZeroesFlags.MayUnmap"/> report as allocated afterwards. A file's
     /// zeroed range reports as a hole (SEEK_DATA skips unwritten extents), so over a backing node it would show the
     /// backing data again; the node then writes real zeroes instead.
     /// </summary>
-    bool ZeroesStayAllocated { get; }
+    bool ZeroesStayAllocated => true;
 
     /// <summary>Bytes of storage the driver holds for data (memory used, file blocks allocated).</summary>
     long AllocatedBytes { get; }

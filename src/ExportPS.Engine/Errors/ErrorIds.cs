@@ -39,5 +39,26 @@ public static class ErrorIds
     public const string ExportTypeNotSupported = "ExportTypeNotSupported";
     public const string WaitTimedOut = "WaitTimedOut";
 
+    public const string ObjectNotFound = "ObjectNotFound";
+    public const string ObjectExists = "ObjectExists";
+    public const string ObjectInUse = "ObjectInUse";
+
+    public const string TlsCredsNotFound = "TlsCredsNotFound";
+    public const string InvalidTlsCreds = "InvalidTlsCreds";
+    public const string TlsCredsLoadFailed = "TlsCredsLoadFailed";
+    public const string TlsCredsNotSupported = "TlsCredsNotSupported";
+    public const string InvalidAuthzOptions = "InvalidAuthzOptions";
+    public const string TlsHandshakeFailed = "TlsHandshakeFailed";
+    public const string TlsAuthzDenied = "TlsAuthzDenied";
+
     public const string EngineDisposed = "EngineDisposed";
+
+    public const string InvalidConfiguration = "InvalidConfiguration";
+    public const string ConfigurationStepFailed = "ConfigurationStepFailed";
+
+    // A remote engine (QmpExportEngine): the connection failed, the server lacks a command, or it refused one in a way
+    // that maps to no id above.
+    public const string QmpConnectionFailed = "QmpConnectionFailed";
+    public const string QmpCommandNotFound = "QmpCommandNotFound";
+    public const string QmpCommandFailed = "QmpCommandFailed";
 }

@@ -49,6 +49,8 @@ public abstract class BlockExport
         Writethrough = Options.Writethrough,
         IoThread = IoThread?.Id,
         Clients = ClientCount,
+        Bitmaps = Options.Type == BlockExportType.Nbd ? [.. Options.Nbd.Bitmaps] : [],
+        AllocationDepth = Options.Type == BlockExportType.Nbd && Options.Nbd.AllocationDepth,
     });
 
     /// <summary>A client takes a reference for as long as it is connected. False once shutdown started: refuse the client.</summary>

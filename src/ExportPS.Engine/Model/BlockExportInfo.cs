@@ -23,5 +23,11 @@ public sealed record BlockExportInfo
 
     public string? Description { get; init; }
 
+    /// <summary>NBD: the published dirty bitmaps, as given when the export was added.</summary>
+    public string[] Bitmaps { get; init; } = [];
+
+    /// <summary>NBD: whether qemu:allocation-depth is published.</summary>
+    public bool AllocationDepth { get; init; }
+
     public required int Clients { get; init; }
 }

@@ -22,5 +22,11 @@ public sealed record BlockNodeInfo
 
     public BlockCompression Compression { get; init; }
 
+    /// <summary>File: O_DIRECT (QEMU's cache.direct).</summary>
+    public bool CacheDirect { get; init; }
+
+    /// <summary>Null: whether reads return zeroes.</summary>
+    public bool ReadZeroes { get; init; }
+
     public required string[] Bitmaps { get; init; }
 }

@@ -2,11 +2,12 @@ using ExportPS.Engine.Block.Drivers;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using Xunit;
+using Xunit.Abstractions;
 using static ExportPS.Engine.Tests.Block.TestNodes;
 
 namespace ExportPS.Engine.Tests.Block;
 
-public sealed class Lz4CompressionTests
+public sealed class Lz4CompressionTests(ITestOutputHelper output)
 {
     private const int Chunk = MemoryBlockDriver.ChunkSize;
 
@@ -72,6 +73,7 @@ public sealed class Lz4CompressionTests
         Write(packed, 0, data);
 
         Assert.Equal(64 * Chunk, plain.AllocatedBytes);
+        output.WriteLine($"4 MiB of text-like data: {packed.AllocatedBytes} bytes compressed ({100.0 * packed.AllocatedBytes / plain.AllocatedBytes:F1}%)");
         Assert.True(packed.AllocatedBytes < plain.AllocatedBytes / 2, $"compressed {packed.AllocatedBytes} bytes");
         Assert.Equal(data, Read(packed, 0, data.Length));
     }

@@ -15,7 +15,7 @@ public sealed class MemoryBlockDriverTests
     {
         using var node = Memory(4 * Chunk);
         Assert.Equal(0, node.AllocatedBytes);
-        Assert.All(Read(node, 0, 4 * Chunk), b => Assert.Equal(0, b));
+        Assert.Equal(new byte[4 * Chunk], Read(node, 0, 4 * Chunk));
         Assert.Equal(new BlockStatus(4 * Chunk, Data: false, Zero: true, Depth: 0), Status(node, 0, 4 * Chunk));
     }
 
@@ -52,16 +52,18 @@ public sealed class MemoryBlockDriverTests
     }
 
     [Fact]
-    public void DiscardFreesWholeChunksOnly()
+    public void DiscardFreesWholeChunksAndZeroesPartialOnes()
     {
         using var node = Memory(4 * Chunk);
-        Write(node, 0, Pattern(4 * Chunk, 4));
+        var data = Pattern(4 * Chunk, 4);
+        Write(node, 0, data);
         Assert.Equal(4 * Chunk, node.AllocatedBytes);
 
         Discard(node, Chunk / 2, 2 * Chunk);
         Assert.Equal(3 * Chunk, node.AllocatedBytes);
         Assert.Equal(new BlockStatus(Chunk, Data: false, Zero: true, Depth: 0), Status(node, Chunk, 3 * Chunk));
-        Assert.All(Read(node, Chunk, Chunk), b => Assert.Equal(0, b));
+        Array.Clear(data, Chunk / 2, 2 * Chunk);
+        Assert.Equal(data, Read(node, 0, 4 * Chunk));
     }
 
     [Fact]
@@ -132,9 +134,43 @@ public sealed class MemoryBlockDriverTests
         var all = Read(node, 0, 16 * Chunk);
         for (int b = 0; b < Blocks; b++)
         {
-            Assert.All(all.AsSpan(b * 4096, 4096).ToArray(), x => Assert.Equal((byte)(b * 7 + 1), x));
+            Assert.True(all.AsSpan(b * 4096, 4096).IndexOfAnyExcept((byte)(b * 7 + 1)) < 0, $"block {b} lost its write");
         }
 
         Assert.Equal(16 * Chunk, node.AllocatedBytes);
+    }
+
+    [Fact]
+    public void ZeroingWholeLeavesOfAFreshDiskCostsNoTables()
+    {
+        const long Leaf = (long)Chunk * MemoryBlockDriver.ChunksPerLeaf;
+        long size = 4 * Leaf + 5 * Chunk + 100;
+        using var node = Memory(size);
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        Zero(node, 0, size);
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 * 1024, "whole zero leaves are shared, not allocated");
+        Assert.Equal(new BlockStatus(size, Data: false, Zero: true, Depth: 1), Status(node, 0, size));
+
+        // Writing into a zero leaf copies it; the rest stays allocated zeroes.
+        var data = Pattern(4096, 7);
+        Write(node, Leaf + 3 * Chunk + 10, data);
+        Assert.Equal(data, Read(node, Leaf + 3 * Chunk + 10, 4096));
+        Assert.Equal(new byte[60], Read(node, Leaf + 3 * Chunk - 50, 60));
+        Assert.Equal(Chunk, node.AllocatedBytes);
+        Assert.Equal(new BlockStatus(Leaf + 3 * Chunk, Data: false, Zero: true, Depth: 1), Status(node, 0, size));
+        Assert.Equal(new BlockStatus(Chunk, Data: true, Zero: false, Depth: 1), Status(node, Leaf + 3 * Chunk, size - Leaf - 3 * Chunk));
+
+        // Unmapping a chunk of a zero leaf must not touch the shared leaf: another disk still sees zeroes there.
+        Zero(node, 2 * Leaf + Chunk, Chunk, WriteZeroesFlags.MayUnmap);
+        Assert.Equal(new BlockStatus(Chunk, Data: false, Zero: true, Depth: 0), Status(node, 2 * Leaf + Chunk, Chunk));
+        using var other = Memory(size, "other");
+        Zero(other, 0, size);
+        Assert.Equal(new BlockStatus(size, Data: false, Zero: true, Depth: 1), Status(other, 0, size));
+        Assert.Equal(new BlockStatus(Chunk, Data: false, Zero: true, Depth: 1), Status(other, 2 * Leaf + Chunk, Chunk));
+
+        // Unmapping whole leaves frees them again.
+        Discard(node, 3 * Leaf, size - 3 * Leaf);
+        Assert.Equal(new BlockStatus(size - 3 * Leaf, Data: false, Zero: true, Depth: 0), Status(node, 3 * Leaf, size - 3 * Leaf));
+        Assert.Equal(Chunk, node.AllocatedBytes);
     }
 }

@@ -14,7 +14,12 @@ internal sealed unsafe class Lz4ChunkCodec : IChunkCodec
     /// <summary>The codec, or NotSupported when <paramref name="libraryName"/> cannot be loaded on this machine.</summary>
     public static Lz4ChunkCodec Load(string libraryName = Lz4.LibraryName)
     {
-        if (!NativeLibrary.TryLoad(libraryName, typeof(Lz4ChunkCodec).Assembly, null, out _))
+        // Only a check: the calls bind to the library through LibraryImport, which loads it on its own.
+        if (NativeLibrary.TryLoad(libraryName, typeof(Lz4ChunkCodec).Assembly, null, out var handle))
+        {
+            NativeLibrary.Free(handle);
+        }
+        else
         {
             throw new EngineException(ErrorIds.CompressionNotSupported, EngineErrorCategory.NotSupported,
                 $"LZ4 compression needs the LZ4 library ({libraryName}), which is not installed (Debian package liblz4-1)");

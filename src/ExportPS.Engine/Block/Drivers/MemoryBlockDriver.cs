@@ -25,12 +25,19 @@ internal sealed class MemoryBlockDriver : IBlockDriver
     private const int LeafShift = 12;
     public const int ChunksPerLeaf = 1 << LeafShift;
     private const int LeafMask = ChunksPerLeaf - 1;
+    private const long LeafSpan = (long)ChunkSize << LeafShift;
 
     /// <summary>The directory for this size is 2 MiB; larger disks would cost memory before the first write.</summary>
     public const long MaxSize = 64L << 40;
 
     /// <summary>Marks a chunk that is allocated and reads as zeroes; never written to.</summary>
     private static readonly byte[] ZeroChunk = new byte[1];
+
+    /// <summary>
+    /// A leaf of <see cref="ZeroChunk"/> slots, shared by every disk and never written (writers replace it by a copy):
+    /// zeroing a fresh disk then costs no leaves, where a 1 TiB disk would otherwise need 128 MiB of them.
+    /// </summary>
+    private static readonly byte[]?[] ZeroLeaf = CreateLeaf(ZeroChunk);
 
     private const int LockStripes = 64;
 
@@ -137,19 +144,9 @@ internal sealed class MemoryBlockDriver : IBlockDriver
     /// <summary>RAM has nothing to make durable.</summary>
     public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
 
-    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken)
-    {
-        // Whole chunks are freed; the edges of a discard are left alone (a discard may do nothing), as QEMU does for
-        // requests smaller than the discard granularity.
-        long first = (offset + ChunkSize - 1) >> ChunkShift;
-        long end = (offset + length) >> ChunkShift;
-        for (long index = first; index < end; index++)
-        {
-            Replace(index, null);
-        }
-
-        return ValueTask.CompletedTask;
-    }
+    /// <summary>Frees whole chunks and zeroes the partial ones at the edges, so a discarded range always reads as zeroes.</summary>
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) =>
+        WriteZeroesAsync(offset, length, WriteZeroesFlags.MayUnmap, cancellationToken);
 
     /// <summary>
     /// Whole chunks become unallocated (with <see cref="WriteZeroesFlags.MayUnmap"/>) or <see cref="ZeroChunk"/>, so
@@ -161,6 +158,12 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         long end = offset + length;
         while (offset < end)
         {
+            if ((offset & (LeafSpan - 1)) == 0 && (end - offset >= LeafSpan || end == Size) && TryReplaceEmptyLeaf(offset / LeafSpan, unmap ? null : ZeroLeaf))
+            {
+                offset = Math.Min(offset + LeafSpan, end);
+                continue;
+            }
+
             long index = offset >> ChunkShift;
             int within = (int)(offset & (ChunkSize - 1));
             int part = (int)Math.Min(end - offset, ChunkSize - within);
@@ -189,9 +192,9 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         {
             index = position >> ChunkShift;
             var leaf = Volatile.Read(ref _directory[index >> LeafShift]);
-            if (leaf is null && !allocated)
+            if ((leaf is null && !allocated) || (leaf == ZeroLeaf && allocated && zero))
             {
-                // A missing leaf is a run of unallocated chunks: skip it whole (an empty 1 TiB disk is 4096 steps).
+                // A missing or zero leaf is a run of equal chunks: skip it whole (an empty 1 TiB disk is 4096 steps).
                 position = ((index | LeafMask) + 1) << ChunkShift;
                 continue;
             }
@@ -216,17 +219,46 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         return leaf is null ? null : Volatile.Read(ref leaf[index & LeafMask]);
     }
 
+    /// <summary>The leaf holding chunk <paramref name="index"/>, created (or copied from <see cref="ZeroLeaf"/>) for writing.</summary>
     private byte[]?[] Leaf(long index)
     {
         ref var entry = ref _directory[index >> LeafShift];
-        var leaf = Volatile.Read(ref entry);
-        if (leaf is null)
+        while (true)
         {
-            var created = new byte[]?[ChunksPerLeaf];
-            leaf = Interlocked.CompareExchange(ref entry, created, null) ?? created;
+            var leaf = Volatile.Read(ref entry);
+            if (leaf is not null && leaf != ZeroLeaf)
+            {
+                return leaf;
+            }
+
+            var created = CreateLeaf(leaf == ZeroLeaf ? ZeroChunk : null);
+            if (Interlocked.CompareExchange(ref entry, created, leaf) == leaf)
+            {
+                return created;
+            }
+        }
+    }
+
+    private static byte[]?[] CreateLeaf(byte[]? fill)
+    {
+        var leaf = new byte[]?[ChunksPerLeaf];
+        if (fill is not null)
+        {
+            Array.Fill(leaf, fill);
         }
 
         return leaf;
+    }
+
+    /// <summary>
+    /// Sets a whole leaf to unallocated (null) or zero (<see cref="ZeroLeaf"/>) when it holds no chunk memory yet; a leaf
+    /// with chunks is left to the per-chunk path, which keeps the allocated-bytes count exact.
+    /// </summary>
+    private bool TryReplaceEmptyLeaf(long leafIndex, byte[]?[]? replacement)
+    {
+        ref var entry = ref _directory[leafIndex];
+        var current = Volatile.Read(ref entry);
+        return (current is null || current == ZeroLeaf) && Interlocked.CompareExchange(ref entry, replacement, current) == current;
     }
 
     /// <summary>The chunk array at <paramref name="index"/>, allocated (zeroed) if the slot is unallocated or zero.</summary>
@@ -300,6 +332,11 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         if (leaf is null)
         {
             return;
+        }
+
+        if (leaf == ZeroLeaf)
+        {
+            leaf = Leaf(index);
         }
 
         var previous = Interlocked.Exchange(ref leaf[index & LeafMask], replacement);

@@ -7,11 +7,6 @@ internal sealed class NullBlockDriver(long size, bool readZeroes) : IBlockDriver
 
     public long AllocatedBytes => 0;
 
-    /// <summary>Everything is allocated already: nothing to copy on write.</summary>
-    public int AllocationGranularity => 1;
-
-    public bool ZeroesStayAllocated => true;
-
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (readZeroes)

@@ -29,7 +29,7 @@ internal sealed partial class NbdConnection
     private readonly NbdServer _server;
     private readonly NbdReplySender _sender;
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly NbdTransport _transport;
+    private NbdTransport _transport;
     private byte[]? _receiveBuffer;
     private int _receiveStart;
     private int _receiveEnd;
@@ -52,6 +52,9 @@ internal sealed partial class NbdConnection
     public NbdMetaContextSelection? MetaContexts { get; set; }
 
     public NbdTransport Transport => _transport;
+
+    /// <summary>NBD_OPT_STARTTLS succeeded: from now on everything goes through <paramref name="transport"/>.</summary>
+    public void UpgradeTransport(NbdTransport transport) => _transport = transport;
 
     public NbdServer Server => _server;
 

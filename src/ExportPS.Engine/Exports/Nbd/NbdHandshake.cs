@@ -10,7 +10,7 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// A client that breaks the framing (bad magic, absurd length, truncated message) is disconnected; a client that asks
 /// for something wrong gets an error reply and may go on.
 /// </summary>
-internal sealed class NbdHandshake(NbdConnection connection)
+internal sealed partial class NbdHandshake(NbdConnection connection)
 {
     private bool _noZeroes;
     private CancellationToken _cancellation;
@@ -61,6 +61,11 @@ internal sealed class NbdHandshake(NbdConnection connection)
                 throw new NbdProtocolException($"option {option} without fixed newstyle");
             }
 
+            if (await TlsGateAsync(option, data))
+            {
+                continue;
+            }
+
             switch (option)
             {
                 case OptExportName:
@@ -88,9 +93,6 @@ internal sealed class NbdHandshake(NbdConnection connection)
                 case OptListMetaContext:
                 case OptSetMetaContext:
                     await MetaContextAsync(option, data);
-                    break;
-                case OptStartTls:
-                    await ErrorAsync(option, RepErrPolicy, "TLS not configured");
                     break;
                 default:
                     await ErrorAsync(option, RepErrUnsup, $"Unsupported option {option}");

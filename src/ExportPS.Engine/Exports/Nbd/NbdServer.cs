@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Tls;
 using Microsoft.Extensions.ObjectPool;
 
 namespace ExportPS.Engine.Exports.Nbd;
@@ -25,6 +26,9 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     private int _port;
 
     public NbdServerOptions Options { get; } = options;
+
+    /// <summary>Set when the server has tls-creds: clients must upgrade with NBD_OPT_STARTTLS before anything else.</summary>
+    public TlsServer? Tls { get; init; }
 
     /// <summary>Request objects of every connection of this server.</summary>
     internal ObjectPool<NbdRequest> Requests { get; } = new DefaultObjectPool<NbdRequest>(new NbdRequest.Policy(), 4096);

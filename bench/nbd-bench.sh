@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# NBD benchmark: ExportPS (file and memory drivers) against qemu-nbd and nbdkit (file and memory plugins), back to back,
+# on one 1 GiB raw image in /dev/shm over loopback TCP. Prints one Markdown table per job: IOPS, MiB/s, server CPU time
+# per operation (utime+stime from /proc/PID/stat), and the ratio to the best peer and to qemu-nbd.
+#
+#   RUNTIME=5          seconds per fio job
+#   QEMU_CACHE=writeback   qemu-nbd --cache (none needs O_DIRECT, which tmpfs may refuse; writeback matches the file
+#                      driver, which also goes through the page cache)
+#   SERVERS="exportps-file exportps-memory qemu-nbd nbdkit-file nbdkit-memory"
+#   JOBS="randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd32 read-1m-qd8 write-1m-qd8 nbdcopy-1 nbdcopy-4"
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+RUNTIME=${RUNTIME:-5}
+QEMU_CACHE=${QEMU_CACHE:-writeback}
+SERVERS=${SERVERS:-exportps-file exportps-memory qemu-nbd nbdkit-file nbdkit-memory}
+JOBS=${JOBS:-randread-4k-qd1 randread-4k-qd32 randwrite-4k-qd32 read-1m-qd8 write-1m-qd8 nbdcopy-1 nbdcopy-4}
+SIZE=$((1 << 30))
+COPY_REQUEST=$((256 << 10))
+PYTHON=/usr/bin/python3
+TICKS=$(getconf CLK_TCK)
+
+for tool in fio nbdcopy nbdinfo qemu-nbd nbdkit dotnet "$PYTHON"; do
+    command -v "$tool" >/dev/null || { echo "error: $tool is missing (bash tests/run.sh as root installs the peers)" >&2; exit 1; }
+done
+
+work=$(mktemp -d /dev/shm/exportps-bench.XXXXXX)
+image=$work/disk.img
+results=$work/results.tsv
+server_pid=""
+
+stop_server() {
+    if [[ -n $server_pid ]]; then
+        kill -TERM "$server_pid" 2>/dev/null || true
+        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
+        kill -KILL "$server_pid" 2>/dev/null || true
+        wait "$server_pid" 2>/dev/null || true
+        server_pid=""
+    fi
+}
+cleanup() { stop_server; rm -rf "$work"; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+
+dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2
+host=src/ExportPS.Host/bin/Release/net8.0/exportps-host.dll
+
+echo "Preparing a 1 GiB image of random data in $work" >&2
+head -c "$SIZE" /dev/urandom >"$image"
+
+# Starts one server in the background on $port (export "disk"); the PID is the server process itself.
+start_server() {
+    local name=$1
+    case $name in
+        exportps-file)
+            dotnet "$host" --blockdev "driver=file,node-name=img,filename=$image" \
+                --nbd-server "addr.type=inet,addr.host=127.0.0.1,addr.port=$port" \
+                --export "type=nbd,id=exp,node-name=img,name=disk,writable=on" >/dev/null &
+            ;;
+        exportps-memory)
+            dotnet "$host" --blockdev "driver=memory,node-name=mem,size=$SIZE" \
+                --nbd-server "addr.type=inet,addr.host=127.0.0.1,addr.port=$port" \
+                --export "type=nbd,id=exp,node-name=mem,name=disk,writable=on" >/dev/null &
+            ;;
+        qemu-nbd)
+            qemu-nbd -f raw --cache="$QEMU_CACHE" --shared=8 --persistent -b 127.0.0.1 -p "$port" -x disk "$image" &
+            ;;
+        nbdkit-file)
+            nbdkit --foreground --ipaddr 127.0.0.1 --port "$port" --exportname disk file "$image" &
+            ;;
+        nbdkit-memory)
+            nbdkit --foreground --ipaddr 127.0.0.1 --port "$port" --exportname disk memory "$SIZE" &
+            ;;
+        *) echo "unknown server $name" >&2; exit 1 ;;
+    esac
+    server_pid=$!
+    for _ in $(seq 150); do
+        if timeout 5 nbdinfo --size "$uri" >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$server_pid" 2>/dev/null || { echo "error: $name exited before serving" >&2; exit 1; }
+        sleep 0.2
+    done
+    echo "error: $name did not serve $uri within 30 s" >&2
+    exit 1
+}
+
+# Runs one job against the current server; appends "job server ops bytes seconds cpu_ticks" to the results.
+run_job() {
+    local server=$1 job=$2 before after ops bytes seconds
+    before=$(cpu_ticks "$server_pid")
+    case $job in
+        nbdcopy-*)
+            local connections=${job#nbdcopy-} start end
+            start=$(date +%s.%N)
+            timeout 300 nbdcopy --no-extents --connections="$connections" --request-size=$COPY_REQUEST "$uri" null:
+            end=$(date +%s.%N)
+            seconds=$("$PYTHON" -c "print($end - $start)")
+            bytes=$SIZE
+            ops=$((SIZE / COPY_REQUEST))
+            ;;
+        *)
+            local rw bs depth
+            case $job in
+                randread-4k-qd1) rw=randread bs=4k depth=1 ;;
+                randread-4k-qd32) rw=randread bs=4k depth=32 ;;
+                randwrite-4k-qd32) rw=randwrite bs=4k depth=32 ;;
+                read-1m-qd8) rw=read bs=1m depth=8 ;;
+                write-1m-qd8) rw=write bs=1m depth=8 ;;
+                *) echo "unknown job $job" >&2; exit 1 ;;
+            esac
+            timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
+                --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
+                --output-format=json --output="$work/fio.json" >/dev/null
+            read -r ops bytes seconds < <("$PYTHON" -c '
+import json, sys
+job = json.load(open(sys.argv[1]))["jobs"][0]
+ops = job["read"]["total_ios"] + job["write"]["total_ios"]
+io = job["read"]["io_bytes"] + job["write"]["io_bytes"]
+print(ops, io, job["job_runtime"] / 1000.0)' "$work/fio.json")
+            ;;
+    esac
+    after=$(cpu_ticks "$server_pid")
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$server" "$ops" "$bytes" "$seconds" "$((after - before))" >>"$results"
+    echo "  $server $job: $ops ops in $seconds s" >&2
+}
+
+: >"$results"
+: >"$work/multiconn.txt"
+for server in $SERVERS; do
+    port=$(free_port)
+    uri="nbd://127.0.0.1:$port/disk"
+    echo "Server $server on $uri" >&2
+    start_server "$server"
+    if [[ $server == *memory ]]; then
+        # Memory disks start empty (reads of holes cost nothing): give them the image's data first, as the file servers have.
+        timeout 300 nbdcopy --request-size=$COPY_REQUEST "$image" "$uri"
+    fi
+    echo "| $server | $(nbdinfo --can multi-conn "$uri" && echo yes || echo no) |" >>"$work/multiconn.txt"
+    for job in $JOBS; do
+        run_job "$server" "$job"
+    done
+    stop_server
+done
+
+"$PYTHON" - "$results" "$TICKS" "$RUNTIME" "$QEMU_CACHE" <<'PY'
+import sys
+from collections import OrderedDict
+rows = OrderedDict()
+for line in open(sys.argv[1]):
+    job, server, ops, size, seconds, ticks = line.split("\t")
+    ops, size, seconds, ticks = int(ops), int(size), float(seconds), int(ticks)
+    rows.setdefault(job, []).append((server, ops / seconds, size / seconds / 2**20, ticks * 1e6 / int(sys.argv[2]) / max(ops, 1)))
+print(f"fio --ioengine=nbd, {sys.argv[3]} s per job; nbdcopy of 1 GiB to null: (--no-extents, 256 KiB requests); "
+      f"qemu-nbd --cache={sys.argv[4]} --shared=8; loopback TCP; image in /dev/shm.\n")
+for job, results in rows.items():
+    peers = [r for r in results if not r[0].startswith("exportps")]
+    best = max((r[1] for r in peers), default=0)
+    qemu = next((r[1] for r in results if r[0] == "qemu-nbd"), 0)
+    print(f"### {job}\n")
+    print("| Server | IOPS | MiB/s | CPU us/op | vs best peer | vs qemu-nbd |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    for server, iops, mib, cpu in results:
+        ratio_best = f"{iops / best:.2f}x" if best else "-"
+        ratio_qemu = f"{iops / qemu:.2f}x" if qemu else "-"
+        print(f"| {server} | {iops:,.0f} | {mib:,.1f} | {cpu:.1f} | {ratio_best} | {ratio_qemu} |")
+    print()
+PY
+echo "| Server | Multi-conn advertised |"
+echo "| --- | --- |"
+cat "$work/multiconn.txt"

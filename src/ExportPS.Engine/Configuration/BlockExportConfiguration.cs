@@ -1,0 +1,48 @@
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Configuration;
+
+/// <summary>An export (block-export-add). Name, Description, Bitmaps and AllocationDepth belong to type nbd.</summary>
+public sealed record BlockExportConfiguration
+{
+    public required string Id { get; init; }
+
+    public ConfigurationEnsure Ensure { get; init; }
+
+    public BlockExportType Type { get; init; } = BlockExportType.Nbd;
+
+    public string NodeName { get; init; } = string.Empty;
+
+    public bool Writable { get; init; }
+
+    public bool Writethrough { get; init; }
+
+    public string? IoThread { get; init; }
+
+    /// <summary>NBD export name; null means the node name.</summary>
+    public string? Name { get; init; }
+
+    public string? Description { get; init; }
+
+    /// <summary>"name" (a bitmap of the exported node) or "node/name".</summary>
+    public IReadOnlyList<string> Bitmaps { get; init; } = [];
+
+    public bool AllocationDepth { get; init; }
+
+    /// <summary>The name NBD clients ask for.</summary>
+    public string EffectiveName => Name ?? NodeName;
+
+    /// <summary>A published bitmap as "node/name".</summary>
+    public string BitmapKey(string reference) => reference.Contains('/') ? reference : NodeName + "/" + reference;
+
+    public BlockExportOptions ToOptions() => new()
+    {
+        Type = Type,
+        Id = Id,
+        NodeName = NodeName,
+        Writable = Writable,
+        Writethrough = Writethrough,
+        IoThread = IoThread,
+        Nbd = new NbdExportOptions { Name = Name, Description = Description, Bitmaps = [.. Bitmaps], AllocationDepth = AllocationDepth },
+    };
+}

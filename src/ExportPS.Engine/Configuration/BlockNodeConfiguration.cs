@@ -1,0 +1,45 @@
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Configuration;
+
+/// <summary>A block node (blockdev-add). Which properties apply depends on <see cref="Driver"/>; the parser refuses the others.</summary>
+public sealed record BlockNodeConfiguration
+{
+    public required string NodeName { get; init; }
+
+    public ConfigurationEnsure Ensure { get; init; }
+
+    public BlockDriverKind Driver { get; init; }
+
+    /// <summary>File only.</summary>
+    public string? Path { get; init; }
+
+    /// <summary>Memory and Null only.</summary>
+    public long? Size { get; init; }
+
+    public bool ReadOnly { get; init; }
+
+    public string? Backing { get; init; }
+
+    /// <summary>Memory only.</summary>
+    public BlockCompression Compression { get; init; }
+
+    /// <summary>File only.</summary>
+    public bool CacheDirect { get; init; }
+
+    /// <summary>Null only.</summary>
+    public bool ReadZeroes { get; init; } = true;
+
+    public BlockNodeOptions ToOptions() => new()
+    {
+        NodeName = NodeName,
+        Driver = Driver,
+        Path = Path,
+        Size = Size,
+        ReadOnly = ReadOnly,
+        Backing = Backing,
+        Compression = Compression,
+        CacheDirect = CacheDirect,
+        ReadZeroes = ReadZeroes,
+    };
+}

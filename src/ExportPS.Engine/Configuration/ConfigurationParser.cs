@@ -1,0 +1,283 @@
+using System.Collections;
+using System.Collections.Specialized;
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Configuration;
+
+/// <summary>
+/// Reads a configuration from a PowerShell hashtable (or the IDictionary Import-PowerShellDataFile returns for a .psd1).
+/// Keys are case-insensitive and may be spelled the PowerShell way (NodeName) or QEMU's way (node-name); unknown keys,
+/// wrong types, keys that do not apply to an item and duplicate ids are refused with an InvalidConfiguration error that
+/// names the path of the bad value. References between items are checked when planning, against the engine too.
+/// </summary>
+public static class ConfigurationParser
+{
+    private static readonly ConfigurationKey Ensure = new("Ensure");
+
+    /// <param name="configuration">The hashtable, or what Import-PowerShellDataFile returned for a .psd1.</param>
+    /// <param name="unwrap">
+    /// Applied to every key and value first: a front end passes its wrapper removal here (PowerShell: a PSObject's
+    /// BaseObject), since the engine cannot know the wrapper type.
+    /// </param>
+    public static ExportConfiguration Parse(IDictionary configuration, Func<object?, object?>? unwrap = null)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (unwrap is not null)
+        {
+            configuration = (IDictionary)Unwrap(configuration, unwrap)!;
+        }
+
+        var root = new ConfigurationSection(configuration, string.Empty,
+            new("IoThreads"), new("BlockNodes", "block-nodes"), new("DirtyBitmaps", "dirty-bitmaps"),
+            new("NbdServer", "nbd-server"), new("Exports", "block-exports"), new("Prune"));
+
+        var result = new ExportConfiguration
+        {
+            IoThreads = Items(root, "IoThreads", ParseIoThread),
+            BlockNodes = Items(root, "BlockNodes", ParseBlockNode),
+            DirtyBitmaps = Items(root, "DirtyBitmaps", ParseDirtyBitmap),
+            NbdServer = root.Has("NbdServer") ? ParseNbdServer(root.Raw("NbdServer"), root.PathOf("NbdServer")) : null,
+            Exports = Items(root, "Exports", ParseExport),
+            Prune = root.Bool("Prune", false),
+        };
+
+        RefuseDuplicates(result);
+        return result;
+    }
+
+    /// <summary>Each item may be listed once (also checked when planning a configuration built from records).</summary>
+    internal static void RefuseDuplicates(ExportConfiguration configuration)
+    {
+        RefuseDuplicates(configuration.IoThreads, t => t.Id, "IoThreads", "Id");
+        RefuseDuplicates(configuration.BlockNodes, n => n.NodeName, "BlockNodes", "NodeName");
+        RefuseDuplicates(configuration.DirtyBitmaps, b => b.Key, "DirtyBitmaps", "Name");
+        RefuseDuplicates(configuration.Exports, e => e.Id, "Exports", "Id");
+    }
+
+    /// <summary>A copy of the tree with every key and value unwrapped; strings stay strings, lists become object[].</summary>
+    private static object? Unwrap(object? value, Func<object?, object?> unwrap)
+    {
+        value = unwrap(value);
+        switch (value)
+        {
+            case IDictionary dictionary:
+                // Case-sensitive and ordered, so a key given twice is reported (with its path) as in the original.
+                var table = new OrderedDictionary();
+                foreach (DictionaryEntry entry in dictionary)
+                {
+                    table.Add(unwrap(entry.Key) ?? string.Empty, Unwrap(entry.Value, unwrap));
+                }
+
+                return table;
+            case IEnumerable list and not string:
+                return list.Cast<object?>().Select(item => Unwrap(item, unwrap)).ToArray();
+            default:
+                return value;
+        }
+    }
+
+    private static T[] Items<T>(ConfigurationSection root, string key, Func<object?, string, T> parse) =>
+        root.List(key).Select((item, i) => parse(item, $"{key}[{i}]")).ToArray();
+
+    /// <summary>An iothread is its id: "io0" or @{ Id = 'io0'; Ensure = 'Absent' }.</summary>
+    private static IoThreadConfiguration ParseIoThread(object? value, string path)
+    {
+        if (value is string id)
+        {
+            return new IoThreadConfiguration { Id = ConfigurationSection.RequireName(id, path) };
+        }
+
+        var section = new ConfigurationSection(value, path, new("Id"), Ensure);
+        return new IoThreadConfiguration { Id = section.RequiredName("Id"), Ensure = EnsureOf(section) };
+    }
+
+    private static BlockNodeConfiguration ParseBlockNode(object? value, string path)
+    {
+        var section = new ConfigurationSection(value, path,
+            new("NodeName", "node-name"), new("Driver"), new("Path", "filename"), new("Size"), new("ReadOnly", "read-only"),
+            new("Backing"), new("Compression"), new("CacheDirect", "cache-direct", "cache.direct"), new("ReadZeroes", "read-zeroes"),
+            Ensure);
+        string nodeName = section.RequiredName("NodeName");
+        var ensure = EnsureOf(section);
+        if (ensure == ConfigurationEnsure.Absent)
+        {
+            return new BlockNodeConfiguration { NodeName = nodeName, Ensure = ensure };
+        }
+
+        section.Require("Driver");
+        var driver = section.Enum("Driver", BlockDriverKind.Null, ConfigurationSpellings.Drivers);
+        if (driver == BlockDriverKind.File)
+        {
+            section.Forbid("Size", "applies only to drivers memory and null; a file node has the size of its file");
+            section.Require("Path");
+        }
+        else
+        {
+            section.Forbid("Path", "applies only to driver file");
+            section.Require("Size");
+        }
+
+        if (driver != BlockDriverKind.Memory)
+        {
+            section.Forbid("Compression", "applies only to driver memory");
+        }
+
+        if (driver != BlockDriverKind.File)
+        {
+            section.Forbid("CacheDirect", "applies only to driver file");
+        }
+
+        if (driver != BlockDriverKind.Null)
+        {
+            section.Forbid("ReadZeroes", "applies only to driver null");
+        }
+
+        return new BlockNodeConfiguration
+        {
+            NodeName = nodeName,
+            Driver = driver,
+            Path = section.String("Path"),
+            Size = section.Integer("Size", 0, long.MaxValue),
+            ReadOnly = section.Bool("ReadOnly", false),
+            Backing = section.Name("Backing"),
+            Compression = section.Enum("Compression", BlockCompression.None, ConfigurationSpellings.Compressions),
+            CacheDirect = section.Bool("CacheDirect", false),
+            ReadZeroes = section.Bool("ReadZeroes", true),
+        };
+    }
+
+    private static DirtyBitmapConfiguration ParseDirtyBitmap(object? value, string path)
+    {
+        var section = new ConfigurationSection(value, path,
+            new("NodeName", "node-name", "node"), new("Name"), new("Granularity"), new("Persistent"), new("Enabled"), Ensure);
+        var bitmap = new DirtyBitmapConfiguration
+        {
+            NodeName = section.RequiredName("NodeName"),
+            Name = section.RequiredName("Name"),
+            Ensure = EnsureOf(section),
+            Persistent = section.Bool("Persistent", false),
+            Enabled = section.Bool("Enabled", true),
+        };
+
+        if (section.Integer("Granularity", Block.DirtyBitmapSet.MinGranularity, Block.DirtyBitmapSet.MaxGranularity) is { } granularity)
+        {
+            if (!long.IsPow2(granularity))
+            {
+                throw ConfigurationSection.Error(section.PathOf("Granularity"), $"{granularity} is not a power of 2");
+            }
+
+            bitmap = bitmap with { Granularity = granularity };
+        }
+
+        return bitmap;
+    }
+
+    private static NbdServerConfiguration ParseNbdServer(object? value, string path)
+    {
+        var section = new ConfigurationSection(value, path,
+            new("Address", "addr"), new("MaxConnections", "max-connections"), new("TlsCreds", "tls-creds"), new("TlsAuthz", "tls-authz"), Ensure);
+        var ensure = EnsureOf(section);
+        if (ensure == ConfigurationEnsure.Absent)
+        {
+            return new NbdServerConfiguration { Ensure = ensure };
+        }
+
+        section.Require("Address");
+        return new NbdServerConfiguration
+        {
+            Address = ParseAddress(section.Raw("Address"), section.PathOf("Address")),
+            MaxConnections = (uint)(section.Integer("MaxConnections", 0, uint.MaxValue) ?? 0),
+            TlsCreds = section.Name("TlsCreds"),
+            TlsAuthz = section.Name("TlsAuthz"),
+        };
+    }
+
+    /// <summary>"unix:/path", "host:port", or @{ Type = 'inet'; Host = ...; Port = ... } / @{ Type = 'unix'; Path = ... } (Type inferred).</summary>
+    internal static SocketAddressOptions ParseAddress(object? value, string path)
+    {
+        if (value is string text)
+        {
+            return SocketAddressText.Parse(text) ?? throw ConfigurationSection.Error(path, $"'{text}' is not an address: expected host:port or unix:/path");
+        }
+
+        var section = new ConfigurationSection(value, path, new("Type"), new("Host"), new("Port"), new("Path"));
+        var kind = section.Enum("Type", section.Has("Path") ? SocketAddressKind.Unix : SocketAddressKind.Inet, ConfigurationSpellings.AddressKinds);
+        if (kind == SocketAddressKind.Unix)
+        {
+            section.Forbid("Host", "applies only to type inet");
+            section.Forbid("Port", "applies only to type inet");
+            return SocketAddressOptions.Unix(section.RequiredString("Path"));
+        }
+
+        section.Forbid("Path", "applies only to type unix");
+        return SocketAddressOptions.Inet(
+            section.RequiredString("Host"),
+            (int)(section.Integer("Port", 0, ushort.MaxValue) ?? SocketAddressOptions.DefaultNbdPort));
+    }
+
+    private static BlockExportConfiguration ParseExport(object? value, string path)
+    {
+        var section = new ConfigurationSection(value, path,
+            new("Id"), new("Type"), new("NodeName", "node-name"), new("Writable"), new("Writethrough"), new("IoThread"),
+            new("Name"), new("Description"), new("Bitmaps"), new("AllocationDepth", "allocation-depth"), Ensure);
+        string id = section.RequiredName("Id");
+        var ensure = EnsureOf(section);
+        if (ensure == ConfigurationEnsure.Absent)
+        {
+            return new BlockExportConfiguration { Id = id, Ensure = ensure };
+        }
+
+        var type = section.Enum("Type", BlockExportType.Nbd, ConfigurationSpellings.ExportTypes);
+        if (type != BlockExportType.Nbd)
+        {
+            foreach (string nbdOnly in new[] { "Name", "Description", "Bitmaps", "AllocationDepth" })
+            {
+                section.Forbid(nbdOnly, "applies only to type nbd");
+            }
+        }
+
+        var bitmapsPath = section.PathOf("Bitmaps");
+        return new BlockExportConfiguration
+        {
+            Id = id,
+            Type = type,
+            NodeName = section.RequiredName("NodeName"),
+            Writable = section.Bool("Writable", false),
+            Writethrough = section.Bool("Writethrough", false),
+            IoThread = section.Name("IoThread"),
+            Name = section.String("Name"),
+            Description = section.String("Description"),
+            Bitmaps = section.List("Bitmaps").Select((b, i) => ParseBitmapReference(b, $"{bitmapsPath}[{i}]")).ToArray(),
+            AllocationDepth = section.Bool("AllocationDepth", false),
+        };
+    }
+
+    private static string ParseBitmapReference(object? value, string path)
+    {
+        string reference = ConfigurationSection.ToString(value, path);
+        int slash = reference.IndexOf('/');
+        if (slash < 0)
+        {
+            return ConfigurationSection.RequireName(reference, path);
+        }
+
+        ConfigurationSection.RequireName(reference[..slash], path);
+        ConfigurationSection.RequireName(reference[(slash + 1)..], path);
+        return reference;
+    }
+
+    private static ConfigurationEnsure EnsureOf(ConfigurationSection section) =>
+        section.Enum("Ensure", ConfigurationEnsure.Present, ConfigurationSpellings.Ensures);
+
+    private static void RefuseDuplicates<T>(IReadOnlyList<T> items, Func<T, string> key, string list, string property)
+    {
+        var first = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < items.Count; i++)
+        {
+            if (!first.TryAdd(key(items[i]), i))
+            {
+                throw ConfigurationSection.Error($"{list}[{i}].{property}", $"'{key(items[i])}' is already configured by {list}[{first[key(items[i])]}]");
+            }
+        }
+    }
+}

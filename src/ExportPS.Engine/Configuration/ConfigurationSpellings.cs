@@ -1,0 +1,28 @@
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Configuration;
+
+/// <summary>The values enums accept in a configuration: QEMU's spelling and the PowerShell (enum) name, case-insensitively.</summary>
+internal static class ConfigurationSpellings
+{
+    public static readonly IReadOnlyDictionary<string, BlockDriverKind> Drivers = Of(
+        ("file", BlockDriverKind.File), ("memory", BlockDriverKind.Memory), ("null", BlockDriverKind.Null), ("null-co", BlockDriverKind.Null));
+
+    public static readonly IReadOnlyDictionary<string, BlockCompression> Compressions = Of(
+        ("none", BlockCompression.None), ("lz4", BlockCompression.Lz4));
+
+    public static readonly IReadOnlyDictionary<string, BlockExportType> ExportTypes = Of(
+        ("nbd", BlockExportType.Nbd),
+        ("vhost-user-blk", BlockExportType.VhostUserBlk), ("VhostUserBlk", BlockExportType.VhostUserBlk),
+        ("fuse", BlockExportType.Fuse),
+        ("vduse-blk", BlockExportType.VduseBlk), ("VduseBlk", BlockExportType.VduseBlk));
+
+    public static readonly IReadOnlyDictionary<string, SocketAddressKind> AddressKinds = Of(
+        ("inet", SocketAddressKind.Inet), ("unix", SocketAddressKind.Unix));
+
+    public static readonly IReadOnlyDictionary<string, ConfigurationEnsure> Ensures = Of(
+        ("Present", ConfigurationEnsure.Present), ("Absent", ConfigurationEnsure.Absent));
+
+    private static Dictionary<string, T> Of<T>(params (string Text, T Value)[] spellings) =>
+        spellings.ToDictionary(s => s.Text, s => s.Value, StringComparer.OrdinalIgnoreCase);
+}

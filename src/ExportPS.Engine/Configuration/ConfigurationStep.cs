@@ -1,0 +1,36 @@
+namespace ExportPS.Engine.Configuration;
+
+public enum ConfigurationStepKind
+{
+    RemoveExport,
+    StopNbdServer,
+    RemoveDirtyBitmap,
+    RemoveBlockNode,
+    RemoveIoThread,
+    AddIoThread,
+    AddBlockNode,
+    AddDirtyBitmap,
+    EnableDirtyBitmap,
+    DisableDirtyBitmap,
+    StartNbdServer,
+    AddExport,
+}
+
+/// <summary>
+/// One engine call of a plan, with a description for -WhatIf and -Verbose ("Add block node 'disk0' (memory, 1 GiB)").
+/// Steps are in dependency order, so any prefix of a plan can be applied on its own (a declined -Confirm stops there).
+/// </summary>
+public sealed record ConfigurationStep
+{
+    public required ConfigurationStepKind Kind { get; init; }
+
+    /// <summary>The id, node name, "node/name" of a bitmap, or "NbdServer" (ShouldProcess's target).</summary>
+    public required string Target { get; init; }
+
+    public required string Description { get; init; }
+
+    /// <summary>The configuration record the call is made from (the item to add, or the one to remove).</summary>
+    internal object? Item { get; init; }
+
+    public override string ToString() => Description;
+}

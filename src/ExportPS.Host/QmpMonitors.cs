@@ -1,0 +1,82 @@
+using System.Net.Sockets;
+using ExportPS.Engine;
+using ExportPS.Engine.Qmp;
+using ExportPS.Host.CommandLine;
+
+namespace ExportPS.Host;
+
+/// <summary>
+/// The host's --chardev and --monitor options: each monitor is a QmpServer on its chardev's socket. Unlike QEMU's
+/// socket chardev, which talks to one client at a time, each serves any number of clients at once.
+/// </summary>
+internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
+{
+    private readonly Dictionary<string, ChardevOptions> _chardevs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, QmpServer> _servers = new(StringComparer.Ordinal);
+    private readonly ManualResetEvent _quit = new(false);
+
+    /// <summary>Set when a client executes quit (after its reply went out).</summary>
+    public WaitHandle QuitRequested => _quit;
+
+    public IEnumerable<string> SocketPaths => _servers.Values.Select(s => s.SocketPath);
+
+    /// <summary>Handles --chardev and --monitor; false for every other option.</summary>
+    public bool TryApply(HostOption option)
+    {
+        switch (option.Name)
+        {
+            case "chardev":
+                var chardev = ChardevParser.Parse(Tree(option.Argument, "backend"));
+                if (!_chardevs.TryAdd(chardev.Id, chardev))
+                {
+                    throw new CommandLineException($"attempt to add duplicate property '{chardev.Id}' to object (type 'container')");
+                }
+
+                return true;
+            case "monitor":
+                Start(MonitorParser.Parse(Tree(option.Argument, "chardev")));
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    private void Start(string chardevId)
+    {
+        if (!_chardevs.TryGetValue(chardevId, out var chardev))
+        {
+            throw new CommandLineException($"chardev \"{chardevId}\" not found");
+        }
+
+        if (_servers.ContainsKey(chardevId))
+        {
+            throw new CommandLineException($"Device '{chardevId}' is in use");
+        }
+
+        QmpServer server;
+        try
+        {
+            server = QmpServer.Start(engine, chardev.Path);
+        }
+        catch (SocketException e)
+        {
+            throw new CommandLineException($"Failed to bind socket to {chardev.Path}: {e.Message}");
+        }
+
+        server.QuitRequested += (_, _) => _quit.Set();
+        _servers.Add(chardevId, server);
+    }
+
+    private static OptionMap Tree(string argument, string impliedKey) =>
+        JsonOptionParser.LooksLikeJson(argument) ? JsonOptionParser.Parse(argument) : KeyValParser.Parse(argument, impliedKey);
+
+    public void Dispose()
+    {
+        foreach (var server in _servers.Values)
+        {
+            server.Dispose();
+        }
+
+        _quit.Dispose();
+    }
+}

@@ -1,0 +1,48 @@
+using System.Reflection;
+
+namespace ExportPS.Host;
+
+/// <summary>--help and --version.</summary>
+internal static class UsageText
+{
+    public const string ProgramName = "exportps-host";
+
+    public static string Version =>
+        typeof(UsageText).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0";
+
+    public static string VersionText => $"{ProgramName} version {Version} (ExportPS)";
+
+    public static string Help => $$"""
+        Usage: {{ProgramName}} [options]
+        ExportPS host: serves block nodes over NBD, taking qemu-storage-daemon's options.
+        Without options it serves a writable 1 GiB memory disk 'disk0' on nbd://127.0.0.1:10809/disk0.
+
+          -h, --help             display this help and exit
+          -V, --version          output version information and exit
+
+          --blockdev [driver=]file,node-name=<N>,filename=<path>[,read-only=on|off][,cache.direct=on|off]
+          --blockdev [driver=]raw,node-name=<N>,file=<node-name of a file node>
+          --blockdev [driver=]memory,node-name=<N>,size=<size>[,compression=lz4|none][,backing=<N>]
+          --blockdev [driver=]null-co|null,node-name=<N>[,size=<size>][,read-zeroes=on|off]
+                                 add a block node (also as JSON: --blockdev '{"driver":"file",...}');
+                                 every driver takes read-only, cache.direct and backing
+
+          --nbd-server addr.type=inet,addr.host=<host>,addr.port=<port>[,max-connections=<n>]
+          --nbd-server addr.type=unix,addr.path=<path>[,max-connections=<n>]
+                                 start the NBD server
+
+          --export [type=]nbd,id=<id>,node-name=<N>[,name=<export-name>][,description=<text>]
+                   [,writable=on|off][,writethrough=on|off][,iothread=<id>][,fixed-iothread=on|off]
+                   [,bitmaps.0=<name>|bitmaps.0.node=<N>,bitmaps.0.name=<name>][,allocation-depth=on|off]
+                                 export a block node over NBD (requires --nbd-server)
+
+          --object iothread,id=<id>
+                                 create an iothread for exports to run on
+
+          --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
+          --monitor [chardev=]<id>[,mode=control]
+                                 serve QMP on the chardev's unix socket (any number of clients at once)
+
+        Sizes take the suffixes k, M, G, T, P and E. Options run in the order given; the host runs until SIGINT, SIGTERM or QMP quit.
+        """;
+}

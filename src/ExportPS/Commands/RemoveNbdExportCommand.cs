@@ -1,0 +1,35 @@
+using System.Management.Automation;
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Commands;
+
+/// <summary>Deprecated nbd-server-remove: removes NBD exports by the name clients use.</summary>
+[Cmdlet(VerbsCommon.Remove, "NbdExport", SupportsShouldProcess = true)]
+[OutputType(typeof(void))]
+public sealed class RemoveNbdExportCommand : EngineCommand
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [SupportsWildcards]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NbdExportNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    [Parameter]
+    public BlockExportRemoveMode Mode { get; set; } = BlockExportRemoveMode.Safe;
+
+    protected override void Begin() =>
+        WriteWarning("Remove-NbdExport is deprecated (QEMU's nbd-server-remove); use Remove-BlockExport instead.");
+
+    protected override void Process()
+    {
+        // The engine removes by id; the NBD name is looked up here, so a missing name is reported as the engine would.
+        var exports = TargetEngine.GetBlockExports().Where(e => e.Type == BlockExportType.Nbd && e.Name is not null);
+        foreach (var export in SelectByName(exports, Name, e => e.Name!, GetBlockExportCommand.NotFound))
+        {
+            if (ShouldProcess(export.Name, $"Remove NBD export ({Mode})"))
+            {
+                TryInvoke(export.Name, () => TargetEngine.RemoveBlockExport(export.Id, Mode));
+            }
+        }
+    }
+}

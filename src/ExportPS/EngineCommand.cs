@@ -1,0 +1,148 @@
+using System.Management.Automation;
+using System.Reflection;
+using ExportPS.Engine;
+using ExportPS.Engine.Errors;
+
+namespace ExportPS;
+
+/// <summary>
+/// Base of every ExportPS cmdlet: finds the engine the command targets, turns engine errors into ErrorRecords with the
+/// same id, and selects objects by name with PowerShell's wildcard rules.
+/// </summary>
+public abstract class EngineCommand : PSCmdlet
+{
+    private IExportEngine? _engine;
+
+    /// <summary>The engine this command drives, resolved before any input is processed.</summary>
+    protected IExportEngine TargetEngine => _engine ?? throw new InvalidOperationException("The engine is resolved in BeginProcessing");
+
+    /// <summary>Finds the engine first: without one nothing can be done, so that failure (and only that) is terminating.</summary>
+    protected sealed override void BeginProcessing()
+    {
+        try
+        {
+            _engine = EngineLocator.Resolve(MyInvocation.BoundParameters);
+        }
+        catch (EngineException e)
+        {
+            ThrowTerminatingError(ToErrorRecord(e, null));
+        }
+
+        Begin();
+    }
+
+    /// <summary>Work done once before the first input, after the engine is known.</summary>
+    protected virtual void Begin()
+    {
+    }
+
+    /// <summary>The work for one pipeline input. An engine error that escapes it is reported for that input only.</summary>
+    protected abstract void Process();
+
+    protected sealed override void ProcessRecord()
+    {
+        try
+        {
+            Process();
+        }
+        catch (EngineException e)
+        {
+            WriteEngineError(e, null);
+        }
+    }
+
+    /// <summary>Runs one engine call for one item; an engine refusal becomes a non-terminating error for that item.</summary>
+    protected bool TryInvoke(object? target, Action call)
+    {
+        try
+        {
+            call();
+            return true;
+        }
+        catch (EngineException e)
+        {
+            WriteEngineError(e, target);
+            return false;
+        }
+    }
+
+    protected void WriteEngineError(EngineException exception, object? target) =>
+        WriteError(ToErrorRecord(exception, target));
+
+    /// <summary>The ErrorRecord of an engine error: same id, a PowerShell category, the engine's target when it named one.</summary>
+    protected ErrorRecord ToErrorRecord(EngineException exception, object? target) =>
+        new(exception, exception.ErrorId, MapCategory(exception.Category), exception.Target ?? target);
+
+    internal ErrorCategory MapCategory(EngineErrorCategory category) => category switch
+    {
+        EngineErrorCategory.NotFound => ErrorCategory.ObjectNotFound,
+        EngineErrorCategory.AlreadyExists => ErrorCategory.ResourceExists,
+        EngineErrorCategory.InUse => ErrorCategory.ResourceBusy,
+        EngineErrorCategory.InvalidArgument => ErrorCategory.InvalidArgument,
+        EngineErrorCategory.InvalidState => ErrorCategory.InvalidOperation,
+        EngineErrorCategory.NotSupported => ErrorCategory.NotImplemented,
+        EngineErrorCategory.PermissionDenied => ErrorCategory.PermissionDenied,
+        // A failed I/O is a write failure for commands that change state, a read failure for queries.
+        EngineErrorCategory.IoError => ChangesState ? ErrorCategory.WriteError : ErrorCategory.ReadError,
+        EngineErrorCategory.Timeout => ErrorCategory.OperationTimeout,
+        _ => ErrorCategory.NotSpecified,
+    };
+
+    private bool ChangesState => GetType().GetCustomAttribute<CmdletAttribute>()?.SupportsShouldProcess == true;
+
+    /// <summary>
+    /// Writes the items whose key matches one of <paramref name="patterns"/> (all items when none are given), each once,
+    /// in the engine's order. A literal that matches nothing is a non-terminating ObjectNotFound error; a wildcard that
+    /// matches nothing is silent.
+    /// </summary>
+    protected IEnumerable<T> SelectByName<T>(IEnumerable<T> items, string[]? patterns, Func<T, string> key, Func<string, EngineException> notFound)
+    {
+        var all = items.ToArray();
+        if (patterns is null || patterns.Length == 0)
+        {
+            return all;
+        }
+
+        var selected = new HashSet<object?>(ReferenceEqualityComparer.Instance);
+        foreach (var pattern in patterns)
+        {
+            var matches = all.Where(item => NameSelector.Matches(pattern, key(item))).ToArray();
+            if (matches.Length == 0 && !NameSelector.IsPattern(pattern))
+            {
+                WriteEngineError(notFound(pattern), pattern);
+            }
+
+            selected.UnionWith(matches.Cast<object?>());
+        }
+
+        return all.Where(item => selected.Contains(item));
+    }
+
+    /// <summary>
+    /// The names an action applies to: a literal is passed through unchanged (the engine reports it when it does not
+    /// exist), a wildcard expands to the existing names it matches (none: nothing, silently). Each name once.
+    /// </summary>
+    protected static IEnumerable<string> ExpandNames(string[] patterns, Func<IEnumerable<string>> existing)
+    {
+        string[]? known = null;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var pattern in patterns)
+        {
+            if (!NameSelector.IsPattern(pattern))
+            {
+                if (seen.Add(pattern))
+                {
+                    yield return pattern;
+                }
+
+                continue;
+            }
+
+            known ??= existing().ToArray();
+            foreach (var name in known.Where(n => NameSelector.Matches(pattern, n) && seen.Add(n)))
+            {
+                yield return name;
+            }
+        }
+    }
+}

@@ -1,0 +1,149 @@
+using ExportPS.Engine.Configuration;
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Model;
+using Xunit;
+using static ExportPS.Engine.Tests.Configuration.Tables;
+
+namespace ExportPS.Engine.Tests.Configuration;
+
+/// <summary>
+/// From random states to random states on a real engine: Set always converges (or refuses before touching anything),
+/// and a second Set has nothing to do. Seeds make every case reproducible.
+/// </summary>
+public sealed class ConfigurationConvergenceTests : IDisposable
+{
+    private const int Cases = 40;
+    private readonly string _directory = Directory.CreateTempSubdirectory("exportps-converge-").FullName;
+
+    [Fact]
+    public void PrunedSetMakesTheEngineExactlyTheConfiguration()
+    {
+        for (int seed = 0; seed < Cases; seed++)
+        {
+            var random = new Random(seed);
+            var from = RandomConfiguration(random) with { Prune = true };
+            var to = RandomConfiguration(random) with { Prune = true };
+            using var engine = new ExportEngine();
+            Apply(engine, from, seed);
+            Apply(engine, to, seed);
+
+            // Pruned, an unmentioned server is stopped, and a stopped server reads as Absent.
+            var expected = Items(to with { NbdServer = to.NbdServer ?? new() { Ensure = ConfigurationEnsure.Absent } });
+            var actual = Items(ConfigurationReader.Read(engine));
+            Assert.True(expected.SequenceEqual(actual), $"seed {seed}: the engine differs from the configuration:\n{string.Join("\n", expected)}\n--- engine:\n{string.Join("\n", actual)}");
+            Assert.True(ConfigurationPlanner.Plan(to, ConfigurationReader.Read(engine)).Steps.Count == 0, $"seed {seed}: a second Set plans steps");
+        }
+    }
+
+    [Fact]
+    public void UnprunedSetConvergesOrRefusesUntouched()
+    {
+        int converged = 0;
+        for (int seed = 0; seed < Cases; seed++)
+        {
+            var random = new Random(1000 + seed);
+            var from = RandomConfiguration(random) with { Prune = true };
+            var to = RandomConfiguration(random, absentChance: 0.3);
+            using var engine = new ExportEngine();
+            Apply(engine, from, seed);
+            var before = Items(ConfigurationReader.Read(engine));
+            ConfigurationPlan plan;
+            try
+            {
+                plan = ConfigurationPlanner.Plan(to, ConfigurationReader.Read(engine));
+            }
+            catch (EngineException e) when (e.ErrorId == ErrorIds.InvalidConfiguration)
+            {
+                Assert.True(before.SequenceEqual(Items(ConfigurationReader.Read(engine))), $"seed {seed}: a refused plan changed the engine");
+                continue;
+            }
+
+            ConfigurationExecutor.Apply(engine, plan.Steps);
+            var after = ConfigurationReader.Read(engine);
+            Assert.True(ConfigurationPlanner.Plan(to, after).InDesiredState, $"seed {seed}: not converged");
+            Assert.All(Items(to).Where(i => !i.Contains("Ensure='Absent'")), i => Assert.Contains(i, Items(after)));
+            converged++;
+        }
+
+        Assert.True(converged >= Cases / 4, $"only {converged} of {Cases} cases converged: the generator makes too many invalid targets");
+    }
+
+    private void Apply(IExportEngine engine, ExportConfiguration configuration, int seed)
+    {
+        try
+        {
+            ConfigurationExecutor.Apply(engine, ConfigurationPlanner.Plan(configuration, ConfigurationReader.Read(engine)).Steps);
+        }
+        catch (EngineException e)
+        {
+            Assert.Fail($"seed {seed}: {e.Message}\nconfiguration: {Render(configuration)}");
+        }
+    }
+
+    /// <summary>Each item rendered on its own, sorted: the same set of items whatever the listing order.</summary>
+    private static string[] Items(ExportConfiguration c) =>
+        c.IoThreads.Select(Render1).Concat(c.BlockNodes.Select(Render1)).Concat(c.DirtyBitmaps.Select(Render1))
+            .Concat(c.Exports.Select(Render1)).Concat(c.NbdServer is { } s ? [Render1(s)] : []).Order(StringComparer.Ordinal).ToArray();
+
+    private static string Render1(object item) => Render(ConfigurationWriter.ToDictionary(item switch
+    {
+        IoThreadConfiguration t => new ExportConfiguration { IoThreads = [t] },
+        BlockNodeConfiguration n => new ExportConfiguration { BlockNodes = [n] },
+        DirtyBitmapConfiguration b => new ExportConfiguration { DirtyBitmaps = [b] },
+        NbdServerConfiguration s => new ExportConfiguration { NbdServer = s },
+        _ => new ExportConfiguration { Exports = [(BlockExportConfiguration)item] },
+    }));
+
+    /// <summary>A valid, self-contained configuration over a few names, so that two of them overlap a lot.</summary>
+    private ExportConfiguration RandomConfiguration(Random random, double absentChance = 0)
+    {
+        bool Chance(double p) => random.NextDouble() < p;
+        T Pick<T>(IReadOnlyList<T> items) => items[random.Next(items.Count)];
+
+        var ioThreads = new[] { "io0", "io1" }.Where(_ => Chance(0.5)).Select(id => new IoThreadConfiguration { Id = id }).ToList();
+        var nodes = new List<BlockNodeConfiguration>();
+        foreach (string name in new[] { "n0", "n1", "n2", "n3" }.Where(_ => Chance(0.7)))
+        {
+            var driver = Chance(0.7) ? BlockDriverKind.Memory : BlockDriverKind.Null;
+            nodes.Add(new BlockNodeConfiguration
+            {
+                NodeName = name,
+                Driver = driver,
+                Size = Chance(0.5) ? 65536 : 1 << 20,
+                ReadOnly = Chance(0.2),
+                Backing = nodes.Count > 0 && Chance(0.4) ? Pick(nodes).NodeName : null,
+                Compression = driver == BlockDriverKind.Memory && Chance(0.2) ? BlockCompression.Lz4 : BlockCompression.None,
+                ReadZeroes = driver != BlockDriverKind.Null || Chance(0.7),
+            });
+        }
+
+        var bitmaps = nodes.Where(_ => Chance(0.4)).Select(n => new DirtyBitmapConfiguration
+        {
+            NodeName = n.NodeName, Name = "b0", Granularity = Chance(0.5) ? 512 : 65536, Persistent = Chance(0.3), Enabled = Chance(0.7),
+        }).ToList();
+        var server = Chance(0.7)
+            ? new NbdServerConfiguration { Address = SocketAddressOptions.Unix(Path.Combine(_directory, "nbd.sock")), MaxConnections = Chance(0.5) ? 0u : 4u }
+            : null;
+        var exports = server is null ? [] : nodes.Where(_ => Chance(0.5)).Select(n => new BlockExportConfiguration
+        {
+            Id = "e-" + n.NodeName,
+            NodeName = n.NodeName,
+            Writable = !n.ReadOnly && Chance(0.5),
+            IoThread = ioThreads.Count > 0 && Chance(0.5) ? Pick(ioThreads).Id : null,
+            Name = Chance(0.3) ? "name-" + n.NodeName : null,
+            Bitmaps = bitmaps.Any(b => b.NodeName == n.NodeName) && Chance(0.5) ? ["b0"] : [],
+            AllocationDepth = Chance(0.3),
+        }).ToList();
+
+        return new ExportConfiguration
+        {
+            IoThreads = [.. ioThreads, .. new[] { "io0", "io1" }.Where(id => ioThreads.All(t => t.Id != id) && Chance(absentChance)).Select(id => new IoThreadConfiguration { Id = id, Ensure = ConfigurationEnsure.Absent })],
+            BlockNodes = [.. nodes, .. new[] { "n0", "n1", "n2", "n3" }.Where(id => nodes.All(n => n.NodeName != id) && Chance(absentChance)).Select(id => new BlockNodeConfiguration { NodeName = id, Ensure = ConfigurationEnsure.Absent })],
+            DirtyBitmaps = bitmaps,
+            NbdServer = server ?? (Chance(0.5) ? new NbdServerConfiguration { Ensure = ConfigurationEnsure.Absent } : null),
+            Exports = exports,
+        };
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
