@@ -40,7 +40,7 @@ internal sealed partial class NbdConnection
     {
         _server = server;
         _transport = transport;
-        _sender = new NbdReplySender(this, transport);
+        _sender = new NbdReplySender(this);
     }
 
     public NbdReplyMode Mode { get; set; }

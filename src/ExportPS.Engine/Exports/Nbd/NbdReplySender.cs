@@ -8,7 +8,7 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// after the other, so replies never interleave and no request waits on a lock (a contended SemaphoreSlim allocates).
 /// When the loop is idle, the request that wakes it usually carries on sending inline, with no thread hop.
 /// </summary>
-internal sealed class NbdReplySender(NbdConnection connection, NbdTransport transport) : IValueTaskSource
+internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSource
 {
     private readonly Queue<NbdRequest> _queue = new(64);
     private ManualResetValueTaskSourceCore<bool> _wake;
@@ -79,7 +79,8 @@ internal sealed class NbdReplySender(NbdConnection connection, NbdTransport tran
             {
                 try
                 {
-                    await transport.SendAsync(next.Reply, CancellationToken.None);
+                    // The connection's current transport: NBD_OPT_STARTTLS may have replaced the plain one.
+                    await connection.Transport.SendAsync(next.Reply, CancellationToken.None);
                 }
                 catch (Exception)
                 {
