@@ -334,28 +334,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }, e.TryGetProperty("x-clients", out _)))
         .ToArray();
 
-    public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deleted = new ManualResetEventSlim();
-        void OnDeleted(object? sender, BlockExportDeletedEventArgs e)
-        {
-            if (e.Id == id)
-            {
-                deleted.Set();
-            }
-        }
-
-        // Subscribe before looking, so a deletion between the two cannot be missed.
-        ExportDeleted += OnDeleted;
-        try
-        {
-            return GetBlockExports().All(e => e.Id != id) || deleted.Wait(timeout, cancellationToken);
-        }
-        finally
-        {
-            ExportDeleted -= OnDeleted;
-        }
-    }
+    public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExportDeletion.Wait(this, id, () => GetBlockExports().Any(e => e.Id == id), timeout, cancellationToken);
 
     private void OnEvent(object? sender, QmpEvent qmpEvent)
     {
