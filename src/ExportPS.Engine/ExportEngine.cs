@@ -565,35 +565,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         }
     }
 
-    public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deleted = new ManualResetEventSlim();
-        void OnDeleted(object? sender, BlockExportDeletedEventArgs e)
-        {
-            if (e.Id == id)
-            {
-                deleted.Set();
-            }
-        }
-
-        ExportDeleted += OnDeleted;
-        try
-        {
-            lock (_lock)
-            {
-                if (!_exports.ContainsKey(id))
-                {
-                    return true;
-                }
-            }
-
-            return deleted.Wait(timeout, cancellationToken);
-        }
-        finally
-        {
-            ExportDeleted -= OnDeleted;
-        }
-    }
+    public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExportDeletion.Wait(this, id, () => { lock (_lock) { return _exports.ContainsKey(id); } }, timeout, cancellationToken);
 
     private BlockExport FindExport(string id) =>
         _exports.TryGetValue(id ?? string.Empty, out var export)

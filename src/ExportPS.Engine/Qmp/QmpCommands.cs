@@ -207,7 +207,7 @@ internal sealed class QmpCommands
             ["iops_rd"] = 0,
             ["iops_wr"] = 0,
             ["write_threshold"] = 0,
-            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = false, ["no-flush"] = false },
+            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = node.CacheDirect, ["no-flush"] = false },
             ["image"] = new JsonObject
             {
                 ["filename"] = file,
@@ -229,6 +229,11 @@ internal sealed class QmpCommands
         if (node.Driver == BlockDriverKind.Memory)
         {
             info["x-compression"] = QapiName.Of(node.Compression);
+        }
+
+        if (node.Driver == BlockDriverKind.Null)
+        {
+            info["x-read-zeroes"] = node.ReadZeroes;
         }
 
         var dirty = new JsonArray();
@@ -542,6 +547,12 @@ internal sealed class QmpCommands
             AddIfSet(info, "x-iothread", export.IoThread);
             AddIfSet(info, "x-name", export.Name);
             AddIfSet(info, "x-description", export.Description);
+            if (export.Type == BlockExportType.Nbd)
+            {
+                info["x-bitmaps"] = new JsonArray(export.Bitmaps.Select(b => (JsonNode)b).ToArray());
+                info["x-allocation-depth"] = export.AllocationDepth;
+            }
+
             list.Add(info);
         }
 

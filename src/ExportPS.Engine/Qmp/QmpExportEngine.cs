@@ -94,6 +94,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 File = StringOf(node, "x-file-node-name"),
                 Path = driver == BlockDriverKind.File ? StringOf(image, "filename") : null,
                 AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
+                CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
+                // QEMU does not report null-co's read-zeroes (default off there); other drivers carry the option's default.
+                ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) ? zeroes.GetBoolean() : driver != BlockDriverKind.Null,
                 Compression = StringOf(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
                 Bitmaps = BitmapsOf(node).Select(b => b.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray(),
             });
@@ -326,31 +329,13 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             Name = StringOf(e, "x-name"),
             Description = StringOf(e, "x-description"),
             Clients = e.TryGetProperty("x-clients", out var clients) ? clients.GetInt32() : 0,
+            Bitmaps = e.TryGetProperty("x-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray().Select(b => b.GetString()!).ToArray() : [],
+            AllocationDepth = e.TryGetProperty("x-allocation-depth", out var depth) && depth.GetBoolean(),
         }, e.TryGetProperty("x-clients", out _)))
         .ToArray();
 
-    public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken)
-    {
-        using var deleted = new ManualResetEventSlim();
-        void OnDeleted(object? sender, BlockExportDeletedEventArgs e)
-        {
-            if (e.Id == id)
-            {
-                deleted.Set();
-            }
-        }
-
-        // Subscribe before looking, so a deletion between the two cannot be missed.
-        ExportDeleted += OnDeleted;
-        try
-        {
-            return GetBlockExports().All(e => e.Id != id) || deleted.Wait(timeout, cancellationToken);
-        }
-        finally
-        {
-            ExportDeleted -= OnDeleted;
-        }
-    }
+    public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken) =>
+        ExportDeletion.Wait(this, id, () => GetBlockExports().Any(e => e.Id == id), timeout, cancellationToken);
 
     private void OnEvent(object? sender, QmpEvent qmpEvent)
     {
