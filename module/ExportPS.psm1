@@ -49,11 +49,11 @@ class ExportPSConfiguration {
         $desired = $this.Desired()
         $engine = $this.Connect()
         try {
-            $drifts = @(ExportPS\Test-ExportConfiguration -Engine $engine -Configuration $desired -Prune:$this.Prune -Detailed -ErrorAction Stop)
-            $state = ExportPS\Get-ExportConfiguration -Engine $engine -ErrorAction Stop
+            $drifts = @(& ([ExportPSConfiguration]::Command('Test-ExportConfiguration')) -Engine $engine -Configuration $desired -Prune:$this.Prune -Detailed -ErrorAction Stop)
+            $state = & ([ExportPSConfiguration]::Command('Get-ExportConfiguration')) -Engine $engine -ErrorAction Stop
         }
         finally {
-            ExportPS\Disconnect-ExportEngine -Engine $engine
+            & ([ExportPSConfiguration]::Command('Disconnect-ExportEngine')) -Engine $engine
         }
 
         $result = [ExportPSConfiguration]::new()
@@ -75,10 +75,10 @@ class ExportPSConfiguration {
         $desired = $this.Desired()
         $engine = $this.Connect()
         try {
-            return [bool](ExportPS\Test-ExportConfiguration -Engine $engine -Configuration $desired -Prune:$this.Prune -ErrorAction Stop)
+            return [bool](& ([ExportPSConfiguration]::Command('Test-ExportConfiguration')) -Engine $engine -Configuration $desired -Prune:$this.Prune -ErrorAction Stop)
         }
         finally {
-            ExportPS\Disconnect-ExportEngine -Engine $engine
+            & ([ExportPSConfiguration]::Command('Disconnect-ExportEngine')) -Engine $engine
         }
     }
 
@@ -86,15 +86,21 @@ class ExportPSConfiguration {
         $desired = $this.Desired()
         $engine = $this.Connect()
         try {
-            ExportPS\Set-ExportConfiguration -Engine $engine -Configuration $desired -Prune:$this.Prune -Confirm:$false -ErrorAction Stop
+            & ([ExportPSConfiguration]::Command('Set-ExportConfiguration')) -Engine $engine -Configuration $desired -Prune:$this.Prune -Confirm:$false -ErrorAction Stop
         }
         finally {
-            ExportPS\Disconnect-ExportEngine -Engine $engine
+            & ([ExportPSConfiguration]::Command('Disconnect-ExportEngine')) -Engine $engine
         }
     }
 
+    # The module's cmdlet by its class: session-state independent, so it resolves however the module was imported
+    # (globally, into Invoke-DscResource's module scope, ...). Looked up at run time because this file loads before the dll.
+    hidden static [System.Management.Automation.CmdletInfo] Command([string] $Name) {
+        return [System.Management.Automation.CmdletInfo]::new($Name, [type]('ExportPS.Commands.{0}Command' -f ($Name -replace '-')))
+    }
+
     hidden [object] Connect() {
-        return ExportPS\Connect-ExportEngine -Path $this.SocketPath -Timeout $this.Timeout -ErrorAction Stop
+        return & ([ExportPSConfiguration]::Command('Connect-ExportEngine')) -Path $this.SocketPath -Timeout $this.Timeout -ErrorAction Stop
     }
 
     # The file's configuration; with Ensure = Absent, every item it lists marked Absent.

@@ -1,7 +1,3 @@
-BeforeDiscovery {
-    $hasDsc = [bool](Get-Module -Name PSDesiredStateConfiguration -ListAvailable | Where-Object Version -GE ([version]'2.0'))
-}
-
 # DSC runs Get, Set and Test each in a fresh process: so do these tests, against a host engine reached by its socket.
 Describe 'DSC resource ExportPSConfiguration' {
     BeforeAll {
@@ -33,7 +29,7 @@ $resource.SocketPath = $Socket
 $resource.ConfigurationPath = $Config
 $resource.Ensure = $Ensure
 $result = switch ($Method) { 'Get' { $resource.Get() } 'Test' { $resource.Test() } 'Set' { $resource.Set(); 'done' } }
-ConvertTo-Json -InputObject $result -Depth 4 -Compress
+ConvertTo-Json -InputObject $result -Depth 4 -Compress -EnumsAsStrings
 '@
             $encoded = [Convert]::ToBase64String([Text.Encoding]::Unicode.GetBytes(
                     "& { $script } '$($script:manifest)' '$($script:engine.Path)' '$($script:configPath)' '$Method' '$Ensure'"))
@@ -73,14 +69,25 @@ ConvertTo-Json -InputObject $result -Depth 4 -Compress
         Get-BlockNode -Engine $script:engine -NodeName dsc-disk -ErrorAction SilentlyContinue | Should -BeNullOrEmpty
     }
 
-    It 'works through Invoke-DscResource' -Skip:(-not $hasDsc) {
+    It 'works through Invoke-DscResource' {
+        if (-not (Get-Module -Name PSDesiredStateConfiguration -ListAvailable | Where-Object Version -GE ([version]'2.0'))) {
+            Set-ItResult -Skipped -Because 'PSDesiredStateConfiguration 2.0 or later (Invoke-DscResource) is not installed: Install-Module PSDesiredStateConfiguration'
+            return
+        }
+
         # Invoke-DscResource finds the resource through PSModulePath: the module folder's parent goes first.
+        $savedModulePath = $env:PSModulePath
         $env:PSModulePath = (Split-Path -Parent (Split-Path -Parent $script:manifest)) + [IO.Path]::PathSeparator + $env:PSModulePath
-        $property = @{ SocketPath = $script:engine.Path; ConfigurationPath = $script:configPath }
-        $module = @{ ModuleName = 'ExportPS'; ModuleVersion = (Import-PowerShellDataFile -LiteralPath $script:manifest).ModuleVersion }
-        (Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Test -Property $property).InDesiredState | Should -BeFalse
-        $null = Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Set -Property $property
-        (Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Test -Property $property).InDesiredState | Should -BeTrue
-        (Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Get -Property $property).Ensure | Should -Be 'Present'
+        try {
+            $property = @{ SocketPath = $script:engine.Path; ConfigurationPath = $script:configPath }
+            $module = @{ ModuleName = 'ExportPS'; ModuleVersion = (Import-PowerShellDataFile -LiteralPath $script:manifest).ModuleVersion }
+            (Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Test -Property $property).InDesiredState | Should -BeFalse
+            $null = Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Set -Property $property
+            (Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Test -Property $property).InDesiredState | Should -BeTrue
+            (Invoke-DscResource -Name ExportPSConfiguration -ModuleName $module -Method Get -Property $property).Ensure | Should -Be 'Present'
+        }
+        finally {
+            $env:PSModulePath = $savedModulePath
+        }
     }
 }
