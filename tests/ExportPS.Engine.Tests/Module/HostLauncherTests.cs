@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Reflection;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Qmp;
 using ExportPS.Engine.Tests.Qmp;
 using Xunit;
@@ -102,6 +103,58 @@ public sealed class HostLauncherTests(ModuleFiles module) : IClassFixture<Module
         Assert.Equal(1, process.ExitCode);
         string tail = (string)Launcher("LogTail").Invoke(null, [log, 5])!;
         Assert.Contains("unrecognized option '--no-such-option'", tail, StringComparison.Ordinal);
+    }
+
+    /// <summary>ExportEngineHandle.Connect (what Connect-ExportEngine calls): the handle's display values.</summary>
+    private object ConnectHandle(string socket, string kind, Process? process)
+    {
+        var assembly = Assembly.LoadFrom(Path.Combine(module.ModuleDir, "ExportPS.dll"));
+        var handleType = assembly.GetType("ExportPS.ExportEngineHandle", throwOnError: true)!;
+        var kindValue = Enum.Parse(assembly.GetType("ExportPS.ExportEngineKind", throwOnError: true)!, kind);
+        var connect = handleType.GetMethod("Connect", BindingFlags.NonPublic | BindingFlags.Static)!;
+        return connect.Invoke(null, [socket, TimeSpan.FromSeconds(10), kindValue, process, null])!;
+    }
+
+    private static T Property<T>(object handle, string name) => (T)handle.GetType().GetProperty(name)!.GetValue(handle)!;
+
+    private static void Disconnect(object handle) =>
+        handle.GetType().GetMethod("Disconnect", BindingFlags.NonPublic | BindingFlags.Instance)!.Invoke(handle, null);
+
+    [Fact]
+    public void Handle_describes_a_started_host_and_refuses_use_once_disconnected()
+    {
+        string socket = _dir.File("h.sock");
+        string log = _dir.File("h.log");
+        var process = Start(socket, log);
+        WaitForSocket(socket, process, log);
+
+        var handle = ConnectHandle(socket, "Host", process);
+        Assert.Equal("Host", Property<object>(handle, "Kind").ToString());
+        Assert.Equal(socket, Property<string>(handle, "Path"));
+        Assert.Equal(process.Id, Property<int?>(handle, "ProcessId"));
+        Assert.Matches(@"^ExportPS \d+\.\d+\.\d+$", Property<string>(handle, "Server"));
+        Assert.Empty(Property<IExportEngine>(handle, "Engine").GetBlockNodes());
+
+        Disconnect(handle);
+        Assert.False(Property<bool>(handle, "Connected"));
+        var refused = Assert.Throws<TargetInvocationException>(() => handle.GetType().GetProperty("Engine")!.GetValue(handle));
+        Assert.Equal(ErrorIds.EngineDisposed, Assert.IsType<ExportPS.Engine.Errors.EngineException>(refused.InnerException).ErrorId);
+    }
+
+    [Fact]
+    public void Handle_describes_a_qemu_storage_daemon()
+    {
+        using var qsd = new QsdProcess(_dir.Path);
+        var handle = ConnectHandle(qsd.SocketPath, "Remote", null);
+        try
+        {
+            Assert.Matches(@"^QEMU \d+\.\d+\.\d+", Property<string>(handle, "Server"));
+            Assert.Null(Property<int?>(handle, "ProcessId"));
+        }
+        finally
+        {
+            Disconnect(handle);
+        }
     }
 
     [Fact]
