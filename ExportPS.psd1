@@ -1,5 +1,7 @@
 @{
     RootModule           = 'ExportPS.dll'
+    # The DSC resource is a PowerShell class, so it lives in a script module loaded beside the binary cmdlets.
+    NestedModules        = @('ExportPS.psm1')
     ModuleVersion        = '0.1.0'
     GUID                 = '5f3c2a4e-8d1b-4c7a-9e62-0b7d4f1a2c93'
     Author               = 'ExportPS contributors'
@@ -37,13 +39,21 @@
         'Get-ExportEngine'
         'Add-NbdExport'
         'Remove-NbdExport'
+        'Connect-ExportEngine'
+        'Disconnect-ExportEngine'
+        'Start-ExportEngine'
+        'Stop-ExportEngine'
+        'Get-ExportConfiguration'
+        'Test-ExportConfiguration'
+        'Set-ExportConfiguration'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
+    DscResourcesToExport = @('ExportPSConfiguration')
     PrivateData          = @{
         PSData = @{
-            Tags = @('NBD', 'QEMU', 'QMP', 'BlockDevice', 'Linux')
+            Tags = @('NBD', 'QEMU', 'QMP', 'BlockDevice', 'Linux', 'DSC', 'DSCResource')
         }
     }
 }

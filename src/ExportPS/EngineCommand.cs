@@ -13,6 +13,11 @@ public abstract class EngineCommand : PSCmdlet
 {
     private IExportEngine? _engine;
 
+    /// <summary>The engine to drive (from Connect-ExportEngine or Start-ExportEngine); the in-process engine when omitted.</summary>
+    [Parameter]
+    [ValidateNotNull]
+    public ExportEngineHandle? Engine { get; set; }
+
     /// <summary>The engine this command drives, resolved before any input is processed.</summary>
     protected IExportEngine TargetEngine => _engine ?? throw new InvalidOperationException("The engine is resolved in BeginProcessing");
 

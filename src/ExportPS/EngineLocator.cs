@@ -1,13 +1,24 @@
 using System.Collections;
+using System.Management.Automation;
 using ExportPS.Engine;
 
 namespace ExportPS;
 
 /// <summary>
-/// The one place that decides which engine a command (or a tab completion) talks to. Today that is always the
-/// process-wide in-process engine; an -Engine parameter will be read from the bound parameters here.
+/// The one place that decides which engine a command (or a tab completion) talks to: the handle bound to -Engine, else
+/// the process-wide in-process engine.
 /// </summary>
 internal static class EngineLocator
 {
-    public static IExportEngine Resolve(IDictionary boundParameters) => ExportEngine.Shared;
+    public const string ParameterName = "Engine";
+
+    public static IExportEngine Resolve(IDictionary boundParameters) => Handle(boundParameters)?.Engine ?? ExportEngine.Shared;
+
+    /// <summary>The handle given with -Engine; completion passes it as the PSObject a variable holds.</summary>
+    public static ExportEngineHandle? Handle(IDictionary boundParameters) => boundParameters[ParameterName] switch
+    {
+        ExportEngineHandle handle => handle,
+        PSObject { BaseObject: ExportEngineHandle handle } => handle,
+        _ => null,
+    };
 }

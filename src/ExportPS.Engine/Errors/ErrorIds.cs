@@ -61,4 +61,7 @@ public static class ErrorIds
     public const string QmpConnectionFailed = "QmpConnectionFailed";
     public const string QmpCommandNotFound = "QmpCommandNotFound";
     public const string QmpCommandFailed = "QmpCommandFailed";
+
+    // Start-ExportEngine: the host could not be launched, exited before serving, or its socket is taken.
+    public const string HostStartFailed = "HostStartFailed";
 }

@@ -83,7 +83,9 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
         var cmdlet = Cmdlet(name);
         bool outputs = cmdlet.OutputTypes.Any(t => t.FullName != "System.Void");
         bool hasPassThru = cmdlet.Parameters.Any(p => p.Name == "PassThru");
-        if (cmdlet.Verb is "New" or "Add" or "Set" or "Start")
+        // A cmdlet whose product is a connection handle returns it always, as Start-Job and New-PSSession do.
+        bool returnsHandle = cmdlet.OutputTypes.Any(t => t.Name == "ExportEngineHandle");
+        if (cmdlet.Verb is "New" or "Add" or "Set" or "Start" && !returnsHandle)
         {
             Assert.True(hasPassThru, $"{name} needs -PassThru");
         }
@@ -206,7 +208,7 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
 
     private IEnumerable<Type> OutputRecords() => module.Cmdlets
         .SelectMany(c => c.OutputTypes)
-        .Where(t => t.Namespace == "ExportPS.Engine.Model")
+        .Where(t => t.Namespace is "ExportPS.Engine.Model" or "ExportPS.Engine.Configuration")
         .Distinct();
 
     [Fact]
@@ -246,6 +248,42 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
                 }
             }
         }
+    }
+
+    [Fact]
+    public void The_engine_handle_has_a_table_view_for_live_and_deserialized_handles()
+    {
+        foreach (var format in module.Manifest.List("FormatsToProcess"))
+        {
+            var selected = XDocument.Load(Path.Combine(module.ModuleDir, format)).Descendants("TypeName").Select(n => n.Value).ToArray();
+            Assert.Contains("ExportPS.ExportEngineHandle", selected);
+            Assert.Contains("Deserialized.ExportPS.ExportEngineHandle", selected);
+        }
+    }
+
+    [Fact]
+    public void Manifest_exports_the_DSC_resource_from_a_staged_script_module()
+    {
+        var nested = module.Manifest.List("NestedModules");
+        Assert.Contains("ExportPS.psm1", nested);
+        foreach (var file in nested)
+        {
+            Assert.True(File.Exists(Path.Combine(module.ModuleDir, file)), $"{file} is not staged in {module.ModuleDir}");
+        }
+
+        string script = File.ReadAllText(Path.Combine(module.ModuleDir, "ExportPS.psm1"));
+        var resources = module.Manifest.List("DscResourcesToExport");
+        Assert.NotEmpty(resources);
+        Assert.All(resources, r => Assert.Matches($@"\[DscResource\(\)\]\s*class\s+{r}\b", script));
+    }
+
+    [Fact]
+    public void Module_folder_holds_the_host_Start_ExportEngine_runs()
+    {
+        string host = Path.Combine(module.ModuleDir, "bin", "host");
+        Assert.True(File.Exists(Path.Combine(host, "exportps-host.dll")), $"{host}/exportps-host.dll is missing");
+        Assert.True(File.Exists(Path.Combine(host, "exportps-host.runtimeconfig.json")), "the host cannot run without its runtimeconfig");
+        Assert.True(File.Exists(Path.Combine(host, "ExportPS.Engine.dll")));
     }
 
     [Fact]
