@@ -209,7 +209,7 @@ internal sealed class QmpCommands
             ["iops_rd"] = 0,
             ["iops_wr"] = 0,
             ["write_threshold"] = 0,
-            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = false, ["no-flush"] = false },
+            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = node.CacheDirect, ["no-flush"] = false },
             ["image"] = new JsonObject
             {
                 ["filename"] = file,
@@ -231,6 +231,11 @@ internal sealed class QmpCommands
         if (node.Driver == BlockDriverKind.Memory)
         {
             info["x-compression"] = QapiName.Of(node.Compression);
+        }
+
+        if (node.ReadZeroes)
+        {
+            info["x-read-zeroes"] = true;
         }
 
         var dirty = new JsonArray();
@@ -640,6 +645,16 @@ internal sealed class QmpCommands
             AddIfSet(info, "x-iothread", export.IoThread);
             AddIfSet(info, "x-name", export.Name);
             AddIfSet(info, "x-description", export.Description);
+            if (export.Bitmaps.Length > 0)
+            {
+                info["x-bitmaps"] = new JsonArray(export.Bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
+            }
+
+            if (export.AllocationDepth)
+            {
+                info["x-allocation-depth"] = true;
+            }
+
             list.Add(info);
         }
 

@@ -95,6 +95,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 Path = driver == BlockDriverKind.File ? StringOf(image, "filename") : null,
                 AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
                 Compression = StringOf(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
+                CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
+                ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) && zeroes.GetBoolean(),
                 Bitmaps = BitmapsOf(node).Select(b => b.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray(),
             });
         }
@@ -336,6 +338,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             IoThread = StringOf(e, "x-iothread"),
             Name = StringOf(e, "x-name"),
             Description = StringOf(e, "x-description"),
+            Bitmaps = e.TryGetProperty("x-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray().Select(b => b.GetString()!).ToArray() : [],
+            AllocationDepth = e.TryGetProperty("x-allocation-depth", out var depth) && depth.GetBoolean(),
             Clients = e.TryGetProperty("x-clients", out var clients) ? clients.GetInt32() : 0,
         }, e.TryGetProperty("x-clients", out _)))
         .ToArray();
