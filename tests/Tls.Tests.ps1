@@ -187,7 +187,7 @@ Describe 'TLS credential and authorization cmdlets' {
         It 'selects by wildcard silently and reports a missing literal id' {
             New-TlsCredential -Id tls-a -Directory $script:ServerDir
             New-TlsCredential -Id tls-b -Directory $script:ServerDir
-            (Get-TlsCredential -Id 'TLS-*').Id | Should -Be @('tls-a', 'tls-b')
+            (Get-TlsCredential -Id 'TLS-*').Id | Sort-Object | Should -Be @('tls-a', 'tls-b')
             Get-TlsCredential -Id 'zz*' | Should -BeNullOrEmpty
             Get-TlsCredential -Id tls-zz -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty
             Assert-EngineError $err -ErrorId TlsCredsNotFound -Category ObjectNotFound
@@ -394,9 +394,10 @@ Describe 'TLS credential and authorization cmdlets' {
         It 'serves nbdinfo over TLS with an allowed client certificate' -Skip:(-not $hasNbdInfo) {
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             New-TlsAuthorization -Id auth0 -Identity $script:ClientDn
-            $server = Start-NbdServer -Port 0 -TlsCredential tls0 -TlsAuthorization auth0 -PassThru
+            $socket = Join-Path $TestDrive 'tls-allowed.sock'
+            Start-NbdServer -Path $socket -TlsCredential tls0 -TlsAuthorization auth0
             Add-BlockExport -Id tls-e0 -NodeName tls-disk -Name disk
-            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds://127.0.0.1:$($server.Port)/disk?tls-certificates=$script:ClientDir")
+            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds+unix:///disk?socket=$socket&tls-certificates=$script:ClientDir")
             $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")
             ($output | Select-Object -Last 1) | Should -Be '1048576'
         }
@@ -404,11 +405,12 @@ Describe 'TLS credential and authorization cmdlets' {
         It 'denies a plain client, a client that authz refuses and one from another CA, and goes on serving' -Skip:(-not $hasNbdInfo) {
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             New-TlsAuthorization -Id auth0 -Policy Allow -Rule @{ Match = $script:ClientDn; Policy = 'Deny' }
-            $server = Start-NbdServer -Port 0 -TlsCredential tls0 -TlsAuthorization auth0 -PassThru
+            $socket = Join-Path $TestDrive 'tls-denied.sock'
+            Start-NbdServer -Path $socket -TlsCredential tls0 -TlsAuthorization auth0
             Add-BlockExport -Id tls-e0 -NodeName tls-disk -Name disk
-            $tlsUri = "nbds://127.0.0.1:$($server.Port)/disk?tls-certificates=$script:ClientDir"
+            $tlsUri = "nbds+unix:///disk?socket=$socket&tls-certificates=$script:ClientDir"
 
-            $output = Invoke-Peer $global:NbdInfo @('--size', "nbd://127.0.0.1:$($server.Port)/disk")
+            $output = Invoke-Peer $global:NbdInfo @('--size', "nbd+unix:///disk?socket=$socket")
             $LASTEXITCODE | Should -Not -Be 0 -Because 'a plain client must not read a TLS-only export'
             $LASTEXITCODE | Should -Not -Be 124 -Because ($output -join "`n")
 
@@ -416,7 +418,7 @@ Describe 'TLS credential and authorization cmdlets' {
             $LASTEXITCODE | Should -Not -Be 0 -Because 'the authorization denies this client'
             $LASTEXITCODE | Should -Not -Be 124 -Because ($output -join "`n")
 
-            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds://127.0.0.1:$($server.Port)/disk?tls-certificates=$script:StrangerDir")
+            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds+unix:///disk?socket=$socket&tls-certificates=$script:StrangerDir")
             $LASTEXITCODE | Should -Not -Be 0 -Because 'the client certificate does not chain to the server''s CA'
             $LASTEXITCODE | Should -Not -Be 124 -Because ($output -join "`n")
 
@@ -430,9 +432,10 @@ Describe 'TLS credential and authorization cmdlets' {
 
         It 'denies everyone while the named authorization is missing' -Skip:(-not $hasNbdInfo) {
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
-            $server = Start-NbdServer -Port 0 -TlsCredential tls0 -TlsAuthorization auth-missing -PassThru
+            $socket = Join-Path $TestDrive 'tls-missing.sock'
+            Start-NbdServer -Path $socket -TlsCredential tls0 -TlsAuthorization auth-missing
             Add-BlockExport -Id tls-e0 -NodeName tls-disk -Name disk
-            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds://127.0.0.1:$($server.Port)/disk?tls-certificates=$script:ClientDir")
+            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds+unix:///disk?socket=$socket&tls-certificates=$script:ClientDir")
             $LASTEXITCODE | Should -Not -Be 0 -Because 'a missing authorization denies'
             $LASTEXITCODE | Should -Not -Be 124 -Because ($output -join "`n")
         }

@@ -13,7 +13,9 @@ internal sealed class AuthzListRuleTransformationAttribute : ArgumentTransformat
 {
     public override object Transform(EngineIntrinsics engineIntrinsics, object inputData)
     {
-        var items = LanguagePrimitives.GetEnumerable(inputData) is { } many && inputData is not IDictionary
+        // One hashtable is one rule, not a list of entries.
+        object? value = inputData is PSObject wrapped ? wrapped.BaseObject : inputData;
+        var items = value is not IDictionary && LanguagePrimitives.GetEnumerable(value) is { } many
             ? many.Cast<object?>()
             : [inputData];
         return items.Select(ToRule).ToArray();
