@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -23,13 +24,14 @@ public sealed class RemoveTlsAuthorizationCommand : EngineCommand
 
     protected override void Process()
     {
-        var ids = ParameterSetName == InputObjectSet ? InputObject.Select(a => a.Id) : Id;
+        var ids = ParameterSetName == InputObjectSet ? InputObject.Select(a => a.Id).ToArray() : Id;
 
         // object-del takes any object: an id that names no authorization must not remove credentials or an iothread.
-        var known = TargetEngine.GetAuthz().Select(a => a.Id).ToArray();
-        foreach (var id in ExpandNames(ids.ToArray(), () => known))
+        // QEMU cannot list them (no query): there the ids are passed on as given.
+        var known = KnownIds();
+        foreach (var id in known is null ? ids : ExpandNames(ids, () => known))
         {
-            if (!known.Contains(id, StringComparer.Ordinal))
+            if (known is not null && !known.Contains(id, StringComparer.Ordinal))
             {
                 WriteEngineError(GetTlsAuthorizationCommand.NotFound(id), id);
             }
@@ -37,6 +39,18 @@ public sealed class RemoveTlsAuthorizationCommand : EngineCommand
             {
                 TryInvoke(id, () => TargetEngine.RemoveObject(id));
             }
+        }
+    }
+
+    private string[]? KnownIds()
+    {
+        try
+        {
+            return TargetEngine.GetAuthz().Select(a => a.Id).ToArray();
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+        {
+            return null;
         }
     }
 }

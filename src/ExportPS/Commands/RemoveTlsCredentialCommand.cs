@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -23,13 +24,14 @@ public sealed class RemoveTlsCredentialCommand : EngineCommand
 
     protected override void Process()
     {
-        var ids = ParameterSetName == InputObjectSet ? InputObject.Select(c => c.Id) : Id;
+        var ids = ParameterSetName == InputObjectSet ? InputObject.Select(c => c.Id).ToArray() : Id;
 
         // object-del takes any object: an id that names no credentials must not remove an authz or iothread.
-        var known = TargetEngine.GetTlsCreds().Select(c => c.Id).ToArray();
-        foreach (var id in ExpandNames(ids.ToArray(), () => known))
+        // QEMU cannot list them (no query): there the ids are passed on as given.
+        var known = KnownIds();
+        foreach (var id in known is null ? ids : ExpandNames(ids, () => known))
         {
-            if (!known.Contains(id, StringComparer.Ordinal))
+            if (known is not null && !known.Contains(id, StringComparer.Ordinal))
             {
                 WriteEngineError(GetTlsCredentialCommand.NotFound(id), id);
             }
@@ -37,6 +39,18 @@ public sealed class RemoveTlsCredentialCommand : EngineCommand
             {
                 TryInvoke(id, () => TargetEngine.RemoveObject(id));
             }
+        }
+    }
+
+    private string[]? KnownIds()
+    {
+        try
+        {
+            return TargetEngine.GetTlsCreds().Select(c => c.Id).ToArray();
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+        {
+            return null;
         }
     }
 }
