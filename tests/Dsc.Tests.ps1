@@ -15,7 +15,11 @@ Describe 'DSC resource ExportPSConfiguration' {
 }
 '@
         $script:manifest = (Resolve-Path -LiteralPath $script:ModulePath).Path
-        $script:pwsh = (Get-Process -Id $PID).Path
+        # The pwsh executable of this PowerShell (its $PSHOME), else the one on PATH (pwsh run as a dotnet tool).
+        $script:pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+        if (-not (Test-Path -LiteralPath $script:pwsh)) {
+            $script:pwsh = (Get-Command -Name pwsh -CommandType Application -ErrorAction Stop | Select-Object -First 1).Source
+        }
 
         # Runs one method of a new resource instance in a new pwsh process; returns the method's result as JSON-decoded data.
         function Invoke-ResourceMethod([string]$Method, [string]$Ensure = 'Present') {

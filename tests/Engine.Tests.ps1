@@ -128,11 +128,19 @@ Describe 'Host engines' {
         }
 
         It 'adds, lists and removes an NBD export' {
-            Start-NbdServer -Engine $script:qsdEngine -Address 127.0.0.1 -Port 0
+            $nbdSocket = Join-Path $script:dir 'qsd-nbd.sock'
+            Start-NbdServer -Engine $script:qsdEngine -Path $nbdSocket
             Add-BlockExport -Engine $script:qsdEngine -Type Nbd -Id qsd-e1 -NodeName qsd-null
             $export = Get-BlockExport -Engine $script:qsdEngine -Id qsd-e1
             $export.NodeName | Should -Be 'qsd-null'
             $export.Type | Should -Be ([ExportPS.Engine.Model.BlockExportType]::Nbd)
+            if (-not $global:NbdInfo) {
+                throw 'nbdinfo is missing: install the Debian package libnbd-bin (tests/run.sh does)'
+            }
+            # QEMU names the export after its node when no name is given.
+            $size = Invoke-Peer $global:NbdInfo '--size', "nbd+unix:///qsd-null?socket=$nbdSocket" -TimeoutSeconds 30
+            $LASTEXITCODE | Should -Be 0 -Because "nbdinfo must read the export: $size"
+            "$size".Trim() | Should -Be '1048576'
             Remove-BlockExport -Engine $script:qsdEngine -Id qsd-e1
             Wait-BlockExport -Engine $script:qsdEngine -Id qsd-e1 -Deleted -Timeout 15 -ErrorAction Stop
             Get-BlockExport -Engine $script:qsdEngine -Id qsd-e1 -ErrorAction SilentlyContinue -ErrorVariable missing

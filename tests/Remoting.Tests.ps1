@@ -88,6 +88,6 @@ Describe 'Output through an out-of-process job' {
         $handle.ProcessId | Should -BeGreaterThan 0
         Get-Process -Id $handle.ProcessId -ErrorAction Ignore | Should -BeNullOrEmpty -Because 'Stop-ExportEngine ended the host'
         ($handle | Out-String -Width 200) | Should -Match 'Host'
-        { Get-BlockNode -Engine $handle } | Should -Throw -ErrorId 'ParameterArgumentTransformationError,*'
+        { Get-BlockNode -Engine $handle } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
     }
 }

@@ -42,6 +42,11 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
 
         try
         {
+            if (Path is null)
+            {
+                CreatePrivateDirectory(System.IO.Path.GetDirectoryName(socket)!);
+            }
+
             RefuseLiveSocket(socket);
             string log = socket + ".log";
             var process = HostLauncher.Start(socket, ArgumentList, log);
@@ -138,10 +143,12 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>A fresh directory only this user can enter, so no other user can take or watch the socket.</summary>
-    private static string DefaultSocketPath()
+    /// <summary>A socket in a fresh directory (created once approved), so no other user can take or watch it.</summary>
+    private static string DefaultSocketPath() =>
+        System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"exportps-{Guid.NewGuid():N}"[..17], "qmp.sock");
+
+    private static void CreatePrivateDirectory(string dir)
     {
-        string dir = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"exportps-{Guid.NewGuid():N}"[..17]);
         if (OperatingSystem.IsWindows())
         {
             Directory.CreateDirectory(dir);
@@ -150,8 +157,6 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
         {
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
-
-        return System.IO.Path.Combine(dir, "qmp.sock");
     }
 
     private static ErrorCategory Category(EngineErrorCategory category) => category switch

@@ -12,7 +12,7 @@ namespace ExportPS.Engine.Tests.Module;
 public sealed partial class ModuleTextTests(ModuleFiles module) : IClassFixture<ModuleFiles>
 {
     /// <summary>Error ids PowerShell's parameter binder produces, which the Pester tests expect for binding failures.</summary>
-    private static readonly HashSet<string> BinderErrorIds = new(StringComparer.Ordinal) { "ParameterArgumentValidationError", "ParameterArgumentTransformationError", "AmbiguousParameterSet" };
+    private static readonly HashSet<string> BinderErrorIds = new(StringComparer.Ordinal) { "ParameterArgumentValidationError", "AmbiguousParameterSet" };
 
     private static readonly HashSet<string> EngineErrorIds = typeof(ErrorIds)
         .GetFields(BindingFlags.Public | BindingFlags.Static)
