@@ -15,7 +15,7 @@ internal sealed class QmpCommands
     public const long DefaultNullSize = 1L << 30;
 
     private static readonly string[] UnsupportedObjectTypes =
-        ["tls-creds-x509", "tls-creds-psk", "tls-creds-anon", "authz-simple", "authz-list", "authz-listfile", "authz-pam", "secret"];
+        ["tls-creds-anon", "authz-pam", "secret"];
 
     private readonly IExportEngine _engine;
     private readonly TimeSpan _nbdStopGracePeriod;
@@ -39,6 +39,8 @@ internal sealed class QmpCommands
             ["object-add"] = ObjectAdd,
             ["object-del"] = ObjectDel,
             ["query-iothreads"] = QueryIoThreads,
+            ["x-query-tls-creds"] = QueryTlsCreds,
+            ["x-query-authz"] = QueryAuthz,
             ["nbd-server-start"] = NbdServerStart,
             ["nbd-server-stop"] = NbdServerStop,
             ["nbd-server-add"] = NbdServerAdd,
@@ -231,9 +233,9 @@ internal sealed class QmpCommands
             info["x-compression"] = QapiName.Of(node.Compression);
         }
 
-        if (node.Driver == BlockDriverKind.Null)
+        if (node.ReadZeroes)
         {
-            info["x-read-zeroes"] = node.ReadZeroes;
+            info["x-read-zeroes"] = true;
         }
 
         var dirty = new JsonArray();
@@ -325,13 +327,47 @@ internal sealed class QmpCommands
     {
         string type = args.RequiredString("qom-type");
         string id = args.RequiredString("id");
-        if (type != "iothread")
+        switch (type)
         {
-            throw UnsupportedObjectTypes.Contains(type)
-                ? QmpException.Generic($"Object type '{type}' is not supported by ExportPS yet")
-                : args.DoesNotAccept("qom-type", type);
+            case "iothread":
+                AddIoThread(args, id);
+                break;
+            case "tls-creds-x509":
+                AddTlsCreds(args, id, TlsCredsType.X509);
+                break;
+            case "tls-creds-psk":
+                AddTlsCreds(args, id, TlsCredsType.Psk);
+                break;
+            case "authz-list":
+                AddAuthzList(args, id);
+                break;
+            case "authz-simple":
+                var simple = new AuthzOptions { Type = AuthzType.Simple, Id = id, Identity = args.RequiredString("identity") };
+                args.Finish();
+                _engine.AddAuthz(simple);
+                break;
+            case "authz-listfile":
+                var listFile = new AuthzOptions
+                {
+                    Type = AuthzType.ListFile,
+                    Id = id,
+                    Filename = args.RequiredString("filename"),
+                    Refresh = args.OptionalBool("refresh") ?? true,
+                };
+                args.Finish();
+                _engine.AddAuthz(listFile);
+                break;
+            default:
+                throw UnsupportedObjectTypes.Contains(type)
+                    ? QmpException.Generic($"Object type '{type}' is not supported by ExportPS yet")
+                    : args.DoesNotAccept("qom-type", type);
         }
 
+        return Empty();
+    }
+
+    private void AddIoThread(QmpArguments args, string id)
+    {
         // QEMU's event-loop tuning knobs: accepted for compatibility; ExportPS workers do not poll.
         args.OptionalInt("poll-max-ns", 0, long.MaxValue);
         args.OptionalInt("poll-grow", 0, long.MaxValue);
@@ -339,15 +375,77 @@ internal sealed class QmpCommands
         args.OptionalInt("aio-max-batch", 0, long.MaxValue);
         args.Finish();
         _engine.AddIoThread(id);
-        return Empty();
+    }
+
+    /// <summary>TlsCredsX509Properties / TlsCredsPskProperties; the engine refuses PSK with its NotSupported error.</summary>
+    private void AddTlsCreds(QmpArguments args, string id, TlsCredsType type)
+    {
+        var options = new TlsCredsOptions
+        {
+            Type = type,
+            Id = id,
+            Dir = args.OptionalString("dir"),
+            // QEMU's default endpoint is client (the engine's, for cmdlets, is server).
+            Endpoint = args.OptionalEnum<TlsCredsEndpoint>("endpoint") ?? TlsCredsEndpoint.Client,
+            VerifyPeer = args.OptionalBool("verify-peer") ?? true,
+            Username = type == TlsCredsType.Psk ? args.OptionalString("username") : null,
+        };
+        args.Finish();
+        _engine.AddTlsCreds(options);
+    }
+
+    /// <summary>AuthZListProperties: policy (default deny) and rules [{match, policy, format}] (format default exact).</summary>
+    private void AddAuthzList(QmpArguments args, string id)
+    {
+        var options = new AuthzOptions
+        {
+            Type = AuthzType.List,
+            Id = id,
+            Policy = args.OptionalEnum<AuthzPolicy>("policy") ?? AuthzPolicy.Deny,
+            Rules = args.OptionalList("rules", ReadAuthzRule)?.ToArray() ?? [],
+        };
+        args.Finish();
+        _engine.AddAuthz(options);
+    }
+
+    private static AuthzListRule ReadAuthzRule(JsonElement element, string path)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+        {
+            throw QmpArguments.WrongTypeAt(path, "object");
+        }
+
+        var rule = QmpArguments.Nested(element, path);
+        var result = new AuthzListRule
+        {
+            Match = rule.RequiredString("match"),
+            Policy = rule.RequiredEnum<AuthzPolicy>("policy"),
+            Format = rule.OptionalEnum<AuthzListFormat>("format") ?? AuthzListFormat.Exact,
+        };
+        rule.Finish();
+        return result;
     }
 
     private JsonNode ObjectDel(QmpArguments args)
     {
         string id = args.RequiredString("id");
         args.Finish();
-        _engine.RemoveIoThread(id);
+        _engine.RemoveObject(id);
         return Empty();
+    }
+
+    /// <summary>ExportPS extension: the TLS credentials objects, as the engine describes them.</summary>
+    private JsonNode QueryTlsCreds(QmpArguments args)
+    {
+        args.Finish();
+        return JsonSerializer.SerializeToNode(_engine.GetTlsCreds(), QmpJson.RecordOptions)!;
+    }
+
+    /// <summary>ExportPS extension: the authorization objects, as the engine describes them.</summary>
+    private JsonNode QueryAuthz(QmpArguments args)
+    {
+        args.Finish();
+        return JsonSerializer.SerializeToNode(_engine.GetAuthz(), QmpJson.RecordOptions)!;
     }
 
     private JsonNode QueryIoThreads(QmpArguments args)
@@ -547,10 +645,14 @@ internal sealed class QmpCommands
             AddIfSet(info, "x-iothread", export.IoThread);
             AddIfSet(info, "x-name", export.Name);
             AddIfSet(info, "x-description", export.Description);
-            if (export.Type == BlockExportType.Nbd)
+            if (export.Bitmaps.Length > 0)
             {
-                info["x-bitmaps"] = new JsonArray(export.Bitmaps.Select(b => (JsonNode)b).ToArray());
-                info["x-allocation-depth"] = export.AllocationDepth;
+                info["x-bitmaps"] = new JsonArray(export.Bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
+            }
+
+            if (export.AllocationDepth)
+            {
+                info["x-allocation-depth"] = true;
             }
 
             list.Add(info);

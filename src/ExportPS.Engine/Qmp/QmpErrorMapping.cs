@@ -32,6 +32,8 @@ internal static class QmpErrorMapping
         (Text("^Invalid node-name|^Invalid block export id$|expects an identifier$"), ErrorIds.InvalidName, EngineErrorCategory.InvalidArgument),
         (Text("^'node-name' must be specified"), ErrorIds.MissingName, EngineErrorCategory.InvalidArgument),
         (Text("^Granularity must be"), ErrorIds.InvalidGranularity, EngineErrorCategory.InvalidArgument),
+        (Text("^Missing 'dir' property value$"), ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument),
+        (Text("^Unable to access credentials |^Cannot load CA certificate|^Unable to import "), ErrorIds.TlsCredsLoadFailed, EngineErrorCategory.InvalidArgument),
     ];
 
     public static EngineException ToEngineException(QmpErrorException error)

@@ -94,10 +94,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 File = StringOf(node, "x-file-node-name"),
                 Path = driver == BlockDriverKind.File ? StringOf(image, "filename") : null,
                 AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
-                CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
-                // QEMU does not report null-co's read-zeroes (default off there); other drivers carry the option's default.
-                ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) ? zeroes.GetBoolean() : driver != BlockDriverKind.Null,
                 Compression = StringOf(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
+                CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
+                ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) && zeroes.GetBoolean(),
                 Bitmaps = BitmapsOf(node).Select(b => b.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray(),
             });
         }
@@ -192,7 +191,18 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
     }
 
-    public void RemoveIoThread(string id) => Run("object-del", new JsonObject { ["id"] = id });
+    public void RemoveIoThread(string id)
+    {
+        try
+        {
+            Run("object-del", new JsonObject { ["id"] = id });
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.ObjectNotFound)
+        {
+            // object-del knows objects of every kind; asked for an iothread, the answer is the iothread's error.
+            throw new EngineException(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
+        }
+    }
 
     public IReadOnlyList<IoThreadInfo> GetIoThreads() => Run("query-iothreads").EnumerateArray()
         .Select(t => new IoThreadInfo
@@ -367,7 +377,15 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         SetIf(args, "dir", options.Dir);
         SetIf(args, "username", options.Username);
         Run("object-add", args);
-        return GetTlsCreds().Single(c => c.Id == options.Id);
+        try
+        {
+            return GetTlsCreds().Single(c => c.Id == options.Id);
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+        {
+            // QEMU has no query for credentials: they exist; what they hold is known only to it.
+            return new TlsCredsInfo { Id = options.Id, Type = options.Type, Endpoint = options.Endpoint, Dir = options.Dir, VerifyPeer = options.VerifyPeer };
+        }
     }
 
     /// <summary>An ExportPS extension (x-query-tls-creds); QEMU has no such query and answers QmpCommandNotFound.</summary>
@@ -401,7 +419,24 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
 
         Run("object-add", args);
-        return GetAuthz().Single(a => a.Id == options.Id);
+        try
+        {
+            return GetAuthz().Single(a => a.Id == options.Id);
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+        {
+            // QEMU has no query for authz objects: describe it as it was given.
+            return new AuthzInfo
+            {
+                Id = options.Id,
+                Type = options.Type,
+                Identity = options.Identity,
+                Policy = options.Policy,
+                Rules = options.Type == AuthzType.List ? options.Rules.ToArray() : [],
+                Filename = options.Filename,
+                Refresh = options.Type == AuthzType.ListFile && options.Refresh,
+            };
+        }
     }
 
     /// <summary>An ExportPS extension (x-query-authz); QEMU has no such query and answers QmpCommandNotFound.</summary>

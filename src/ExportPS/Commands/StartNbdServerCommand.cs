@@ -27,6 +27,20 @@ public sealed class StartNbdServerCommand : EngineCommand
     [Parameter]
     public uint MaxConnections { get; set; }
 
+    /// <summary>QEMU's tls-creds: the id of server TLS credentials (New-TlsCredential); clients must then use TLS.</summary>
+    [Parameter]
+    [Alias("TlsCreds")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TlsCredentialIdCompleter))]
+    public string? TlsCredential { get; set; }
+
+    /// <summary>QEMU's tls-authz: the id of an authorization (New-TlsAuthorization), looked up for each connection.</summary>
+    [Parameter]
+    [Alias("TlsAuthz")]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(TlsAuthorizationIdCompleter))]
+    public string? TlsAuthorization { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -35,7 +49,13 @@ public sealed class StartNbdServerCommand : EngineCommand
         var address = ParameterSetName == UnixSet
             ? SocketAddressOptions.Unix(SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path))
             : SocketAddressOptions.Inet(Address, Port);
-        var options = new NbdServerOptions { Address = address, MaxConnections = MaxConnections };
+        var options = new NbdServerOptions
+        {
+            Address = address,
+            MaxConnections = MaxConnections,
+            TlsCreds = TlsCredential,
+            TlsAuthz = TlsAuthorization,
+        };
 
         NbdServerInfo? info = null;
         if (ShouldProcess(address.ToString(), "Start NBD server")

@@ -310,6 +310,12 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
             return IsPlain(type.GetGenericArguments()[0]);
         }
 
+        // A record of the engine's model made only of plain values (AuthzInfo's rules) travels as a property bag.
+        if (type.Namespace == "ExportPS.Engine.Model" && type.IsClass)
+        {
+            return type.GetProperties(BindingFlags.Public | BindingFlags.Instance).All(p => IsPlain(p.PropertyType));
+        }
+
         return type.IsEnum || type.FullName is "System.String" or "System.Boolean" or "System.DateTime"
             or "System.Byte" or "System.SByte" or "System.Int16" or "System.UInt16" or "System.Int32" or "System.UInt32"
             or "System.Int64" or "System.UInt64" or "System.Single" or "System.Double" or "System.Decimal";

@@ -10,7 +10,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// success or failure, the error class and the events must match for every step; the desc must match too except in
 /// the steps that name why QEMU's text differs.
 /// Left out on purpose, because ExportPS differs by design: the memory driver, 'null' as a driver name and backing on
-/// every driver (extensions); query-iothreads (qemu-storage-daemon 7.2 lacks it) and x-query-nbd-server (an extension);
+/// every driver (extensions); authz-listfile (qemu-storage-daemon 7.2 lacks it); query-iothreads (qemu-storage-daemon 7.2 lacks it) and the x-query-* extensions;
 /// object-del of an iothread an export runs on (QEMU deletes it, ExportPS refuses); several clients on one monitor
 /// socket (QEMU serves one at a time); inline BlockdevRef definitions for raw's file (ExportPS takes a node name).
 /// </summary>
@@ -80,7 +80,24 @@ public sealed class QmpDifferentialTests : IDisposable
         new("""{"execute":"object-add","arguments":{"qom-type":"iothread","id":"0x"}}""", "ExportPS's invalid-name text spells out the rule"),
         new("""{"execute":"object-add","arguments":{"qom-type":"bogus","id":"x"}}"""),
         new("""{"execute":"object-del","arguments":{"id":"io1"}}"""),
-        new("""{"execute":"object-del","arguments":{"id":"zz"}}""", "ExportPS only has iothread objects and says so"),
+        new("""{"execute":"object-del","arguments":{"id":"zz"}}"""),
+
+        // TLS credentials and authz objects ({DIR}/pki holds a server directory in QEMU's layout)
+        new("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0","dir":"{DIR}/nope","endpoint":"server"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0","dir":"{DIR}/pki","endpoint":"bogus"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0","dir":"{DIR}/pki","verify-peer":"yes"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0","dir":"{DIR}/pki","foo":1}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0","dir":"{DIR}/pki","endpoint":"server","verify-peer":true}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-simple","id":"a0"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-simple","id":"a0","identity":"CN=client"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-simple","id":"a0","identity":"CN=client"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-list","id":"a1","policy":"allow","rules":[{"match":"CN=*","policy":"deny","format":"glob"}]}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-list","id":"a2","rules":[{"policy":"deny"}]}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-list","id":"a2","policy":"x"}}"""),
+        new("""{"execute":"object-add","arguments":{"qom-type":"authz-list","id":"a2"}}"""),
+        new("""{"execute":"object-del","arguments":{"id":"a2"}}"""),
+        new("""{"execute":"object-del","arguments":{"id":"a2"}}"""),
 
         // NBD server and exports
         new("""{"execute":"block-export-add","arguments":{"type":"nbd","id":"e0","node-name":"n0"}}"""),
@@ -115,6 +132,10 @@ public sealed class QmpDifferentialTests : IDisposable
         new("""{"execute":"nbd-server-stop"}"""),
         new("""{"execute":"nbd-server-start","arguments":{"addr":{"type":"inet","data":{"host":"127.0.0.1","port":"0"}},"max-connections":2}}"""),
         new("""{"execute":"nbd-server-stop"}"""),
+        new("""{"execute":"nbd-server-start","arguments":{"addr":{"type":"unix","data":{"path":"{DIR}/tls.sock"}},"tls-creds":"t0","tls-authz":"a0"}}"""),
+        new("""{"execute":"nbd-server-stop"}"""),
+        new("""{"execute":"object-del","arguments":{"id":"t0"}}"""),
+        new("""{"execute":"object-del","arguments":{"id":"a0"}}"""),
         new("""{"execute":"qmp_capabilities"}"""),
     ];
 
@@ -124,6 +145,15 @@ public sealed class QmpDifferentialTests : IDisposable
     public void One_script_gives_the_same_outcomes_from_qemu_storage_daemon_and_ExportPS()
     {
         File.WriteAllBytes(_dir.File("disk.img"), new byte[1024 * 1024]);
+        using (var ca = Tls.TestPki.CreateCa("Test CA"))
+        using (var server = Tls.TestPki.Server(ca))
+        {
+            Directory.CreateDirectory(_dir.File("pki"));
+            Tls.TestPki.WriteCert(_dir.File("pki/ca-cert.pem"), ca);
+            Tls.TestPki.WriteCert(_dir.File("pki/server-cert.pem"), server);
+            Tls.TestPki.WriteKey(_dir.File("pki/server-key.pem"), server);
+        }
+
         List<Outcome> qemu;
         using (var qsd = new QsdProcess(_dir.Path))
         {

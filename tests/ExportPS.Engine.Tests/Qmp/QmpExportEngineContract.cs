@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qmp;
+using ExportPS.Engine.Tests.Tls;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Qmp;
@@ -193,6 +194,26 @@ public sealed class QmpExportEngineOnQsdTests : QmpExportEngineContract
     }
 
     [Fact]
+    public void Tls_objects_are_added_and_deleted_and_their_queries_answer_QmpCommandNotFound()
+    {
+        using var pki = new TestPki();
+        using var ca = TestPki.CreateCa("Test CA");
+        string dir = pki.ServerDir(ca, TestPki.Server(ca));
+        var creds = Engine.AddTlsCreds(new TlsCredsOptions { Id = "tls0", Dir = dir });
+        Assert.Equal(("tls0", TlsCredsEndpoint.Server, dir, true), (creds.Id, creds.Endpoint, creds.Dir, creds.VerifyPeer));
+        var authz = Engine.AddAuthz(new AuthzOptions { Id = "auth0", Rules = [new AuthzListRule { Match = "CN=*", Policy = AuthzPolicy.Allow, Format = AuthzListFormat.Glob }] });
+        Assert.Equal("CN=*", authz.Rules.Single().Match);
+        Refused(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported, () => Engine.GetTlsCreds());
+        Refused(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported, () => Engine.GetAuthz());
+        Refused(ErrorIds.TlsCredsLoadFailed, EngineErrorCategory.InvalidArgument,
+            () => Engine.AddTlsCreds(new TlsCredsOptions { Id = "tls1", Dir = Dir.File("missing") }));
+        Refused(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument, () => Engine.AddTlsCreds(new TlsCredsOptions { Id = "tls1" }));
+        Engine.RemoveObject("auth0");
+        Engine.RemoveObject("tls0");
+        Assert.Contains("not found", Assert.Throws<EngineException>(() => Engine.RemoveObject("tls0")).Message);
+    }
+
+    [Fact]
     public void A_server_that_dies_fails_later_calls_with_QmpConnectionFailed()
     {
         _qsd.Dispose();
@@ -252,6 +273,46 @@ public sealed class QmpExportEngineOnQmpServerTests : QmpExportEngineContract
         Assert.Equal(_local.GetIoThreads().Single().ThreadId, io.ThreadId);
         Assert.Equal(BlockDriverKind.Raw, Engine.GetBlockNodes().Single(n => n.NodeName == "r0").Driver);
         Assert.Equal("f0", Engine.GetBlockNodes().Single(n => n.NodeName == "r0").File);
+    }
+
+    [Fact]
+    public void Tls_objects_equal_the_in_process_engines()
+    {
+        using var pki = new TestPki();
+        using var ca = TestPki.CreateCa("Test CA");
+        string dir = pki.ServerDir(ca, TestPki.Server(ca));
+        string aclFile = Dir.File("acl.json");
+        File.WriteAllText(aclFile, """{"policy":"allow","rules":[{"match":"CN=bad*","policy":"deny","format":"glob"}]}""");
+
+        var creds = Engine.AddTlsCreds(new TlsCredsOptions { Id = "tls0", Dir = dir, VerifyPeer = false });
+        Assert.Equal(Json(_local.GetTlsCreds().Single()), Json(creds));
+        var list = Engine.AddAuthz(new AuthzOptions
+        {
+            Id = "a0",
+            Policy = AuthzPolicy.Allow,
+            Rules = [new AuthzListRule { Match = "CN=x", Policy = AuthzPolicy.Deny }, new AuthzListRule { Match = "CN=*", Policy = AuthzPolicy.Allow, Format = AuthzListFormat.Glob }],
+        });
+        Engine.AddAuthz(new AuthzOptions { Type = AuthzType.Simple, Id = "a1", Identity = "CN=client" });
+        Engine.AddAuthz(new AuthzOptions { Type = AuthzType.ListFile, Id = "a2", Filename = aclFile });
+        Engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(Dir.File("nbd.sock")), TlsCreds = "tls0" });
+
+        Assert.Equal(Json(_local.GetAuthz().Single(a => a.Id == "a0")), Json(list));
+        Assert.Equal(Json(_local.GetTlsCreds()), Json(Engine.GetTlsCreds()));
+        Assert.Equal(Json(_local.GetAuthz()), Json(Engine.GetAuthz()));
+        Assert.True(Engine.GetTlsCreds().Single().InUse);
+        Assert.Equal("tls0", Engine.GetNbdServer().TlsCreds);
+
+        Refused(ErrorIds.ObjectInUse, EngineErrorCategory.InUse, () => Engine.RemoveObject("tls0"));
+        Refused(ErrorIds.TlsCredsNotSupported, EngineErrorCategory.NotSupported,
+            () => Engine.AddTlsCreds(new TlsCredsOptions { Type = TlsCredsType.Psk, Id = "psk0", Dir = Dir.Path, Username = "u" }));
+        Refused(ErrorIds.ObjectExists, EngineErrorCategory.AlreadyExists, () => Engine.AddAuthz(new AuthzOptions { Type = AuthzType.Simple, Id = "a1", Identity = "x" }));
+        Engine.RemoveObject("a0");
+        Engine.RemoveObject("a1");
+        Engine.StopNbdServer(TimeSpan.FromSeconds(1));
+        Engine.RemoveObject("tls0");
+        Assert.Equal(["a2"], Engine.GetAuthz().Select(a => a.Id));
+        Assert.Empty(_local.GetTlsCreds());
+        Refused(ErrorIds.ObjectNotFound, EngineErrorCategory.NotFound, () => Engine.RemoveObject("tls0"));
     }
 
     [Fact]

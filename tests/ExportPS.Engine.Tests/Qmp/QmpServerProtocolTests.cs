@@ -87,7 +87,8 @@ public sealed class QmpServerProtocolTests : IDisposable
     [InlineData("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"n","size":"big"}}""", "GenericError", "Invalid parameter type for 'size', expected: integer")]
     [InlineData("""{"execute":"blockdev-add","arguments":{"driver":"qcow2","node-name":"n"}}""", "GenericError", "Parameter 'driver' does not accept value 'qcow2'")]
     [InlineData("""{"execute":"blockdev-add","arguments":{"driver":"null-co","size":512}}""", "GenericError", "'node-name' must be specified for the root node")]
-    [InlineData("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0"}}""", "GenericError", "Object type 'tls-creds-x509' is not supported by ExportPS yet")]
+    [InlineData("""{"execute":"object-add","arguments":{"qom-type":"tls-creds-x509","id":"t0"}}""", "GenericError", "Missing 'dir' property value")]
+    [InlineData("""{"execute":"object-add","arguments":{"qom-type":"secret","id":"s0"}}""", "GenericError", "Object type 'secret' is not supported by ExportPS yet")]
     [InlineData("""{"execute":"block-export-del","arguments":{"id":"nope"}}""", "GenericError", "Export 'nope' is not found")]
     [InlineData("""{"execute":"query-block-exports","bogus":1}""", "GenericError", "QMP input member 'bogus' is unexpected")]
     [InlineData("""{"arguments":{}}""", "GenericError", "QMP input lacks member 'execute'")]
@@ -221,6 +222,7 @@ public sealed class QmpServerProtocolTests : IDisposable
             "block-export-add", "block-export-del", "query-block-exports", "blockdev-add", "blockdev-del", "query-named-block-nodes",
             "block-dirty-bitmap-add", "block-dirty-bitmap-remove", "block-dirty-bitmap-clear", "block-dirty-bitmap-enable",
             "block-dirty-bitmap-disable", "block-dirty-bitmap-merge", "object-add", "object-del", "query-iothreads",
+            "x-query-tls-creds", "x-query-authz",
         ];
         Assert.Empty(expected.Except(names!));
     }
