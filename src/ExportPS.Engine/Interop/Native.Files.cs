@@ -35,6 +35,8 @@ internal static partial class Native
     public const uint STATX_DIOALIGN = 0x2000;
     public const int S_IFMT = 0xF000;
     public const int S_IFREG = 0x8000;
+    public const int S_IFSOCK = 0xC000;
+    public const int AT_SYMLINK_NOFOLLOW = 0x100;
 
     /// <summary>
     /// The kernel's struct statx (the same on every architecture, unlike struct stat), with the fields ExportPS reads.

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Interop;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Tls;
 using Microsoft.Extensions.ObjectPool;
@@ -39,6 +40,12 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     public void Start()
     {
         var address = Options.Address;
+        if (address.Kind == SocketAddressKind.Inet && (address.Port < 0 || address.Port > IPEndPoint.MaxPort))
+        {
+            throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument,
+                $"Port number {address.Port} is out of range: it must be 0 to {IPEndPoint.MaxPort}") { Target = "port" };
+        }
+
         Socket listener;
         try
         {
@@ -62,8 +69,9 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument, "Parameter 'path' is missing for a unix socket address");
         }
 
-        // Like QEMU: a stale socket file from an earlier run would make bind fail.
-        if (File.Exists(path) && (File.GetAttributes(path) & FileAttributes.Directory) == 0)
+        // Like QEMU, a stale socket from an earlier run is removed so bind succeeds; any other file at the path is left
+        // alone (bind then fails), so a mistyped path can never delete an image.
+        if (IsSocketFile(path))
         {
             File.Delete(path);
         }
@@ -81,6 +89,10 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             throw;
         }
     }
+
+    private static bool IsSocketFile(string path) =>
+        Native.StatPath(Native.AT_FDCWD, path, Native.AT_SYMLINK_NOFOLLOW, Native.STATX_TYPE, out var stat) == 0
+        && (stat.Mode & Native.S_IFMT) == Native.S_IFSOCK;
 
     private static Socket ListenInet(string host, int port)
     {
