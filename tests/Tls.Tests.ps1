@@ -350,13 +350,6 @@ Describe 'TLS credential and authorization cmdlets' {
     Context 'Start-NbdServer with TLS' {
         BeforeAll {
             New-BlockNode -NodeName tls-disk -Driver Memory -Size 1MB
-
-            # A missing peer fails the test that needs it (tests/run.sh installs it), rather than skipping it.
-            Function Assert-NbdInfo {
-                if (-not $global:NbdInfo) {
-                    throw 'nbdinfo is missing: install the Debian package libnbd-bin (tests/run.sh does)'
-                }
-            }
         }
 
         AfterAll {
@@ -394,7 +387,7 @@ Describe 'TLS credential and authorization cmdlets' {
         }
 
         It 'serves nbdinfo over TLS with an allowed client certificate' {
-            Assert-NbdInfo
+            Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             New-TlsAuthorization -Id auth0 -Identity $script:ClientDn
             $socket = Join-Path $TestDrive 'tls-allowed.sock'
@@ -406,7 +399,7 @@ Describe 'TLS credential and authorization cmdlets' {
         }
 
         It 'denies a plain client, a client that authz refuses and one from another CA, and goes on serving' {
-            Assert-NbdInfo
+            Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             New-TlsAuthorization -Id auth0 -Policy Allow -Rule @{ Match = $script:ClientDn; Policy = 'Deny' }
             $socket = Join-Path $TestDrive 'tls-denied.sock'
@@ -435,7 +428,7 @@ Describe 'TLS credential and authorization cmdlets' {
         }
 
         It 'denies everyone while the named authorization is missing' {
-            Assert-NbdInfo
+            Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             $socket = Join-Path $TestDrive 'tls-missing.sock'
             Start-NbdServer -Path $socket -TlsCredential tls0 -TlsAuthorization auth-missing
