@@ -4,8 +4,9 @@ using Xunit;
 namespace ExportPS.Engine.Tests.Module;
 
 /// <summary>
-/// Parses the repository's PowerShell (scripts, the DSC module, manifests) with the tree-sitter PowerShell grammar,
-/// run by tests/lint/check-powershell.js under node: pwsh is not available here, but its syntax can still be checked.
+/// Parses the repository's PowerShell (scripts, the DSC module, manifests, format-file script blocks) with the
+/// tree-sitter PowerShell grammar, run by tests/lint/check-powershell.js under node: pwsh is not available here, but
+/// its syntax can still be checked. The samples under tests/lint/samples check the checker itself.
 /// </summary>
 public sealed class PowerShellSyntaxTests
 {
@@ -36,6 +37,7 @@ public sealed class PowerShellSyntaxTests
     [InlineData("broken-unclosed-brace.ps1.sample", "1:1: ERROR")]
     [InlineData("broken-here-string.ps1.sample", "1:1: ERROR")]
     [InlineData("broken-stray-paren.ps1.sample", "2:14: ERROR")]
+    [InlineData("broken-format-scriptblock.ps1xml.sample", "17:30: ERROR")]
     public void BrokenPowerShellIsReported(string sample, string expectedError)
     {
         var (exitCode, output) = RunChecker(Path.Combine(LintDir, "samples", sample));
