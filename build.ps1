@@ -86,7 +86,7 @@ else {
 # 2. Build; staging out/ExportPS is part of the module project's build.
 Write-Step 'Build'
 Invoke-Native dotnet @('build', [IO.Path]::Combine($root, 'ExportPS.sln'), '--configuration', $Configuration)
-foreach ($file in 'ExportPS.dll', 'ExportPS.Engine.dll', 'ExportPS.psd1', 'ExportPS.Format.ps1xml') {
+foreach ($file in 'ExportPS.dll', 'ExportPS.Engine.dll', 'ExportPS.psd1', 'ExportPS.psm1', 'ExportPS.Format.ps1xml') {
     if (-not (Test-Path -LiteralPath ([IO.Path]::Combine($moduleDir, $file)))) {
         throw "The build did not stage $file in $moduleDir"
     }
@@ -103,5 +103,9 @@ Invoke-Native dotnet @('test', [IO.Path]::Combine($root, 'tests', 'ExportPS.Engi
 
 # 4. Pester, in a fresh process so the module loads from out/ExportPS and the engine starts empty.
 Write-Step 'Pester tests'
-$pwsh = [Diagnostics.Process]::GetCurrentProcess().MainModule.FileName
+# This PowerShell's pwsh (its $PSHOME): the current process may be dotnet when pwsh runs as a dotnet tool.
+$pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+if (-not (Test-Path -LiteralPath $pwsh)) {
+    $pwsh = (Get-Command -Name pwsh -CommandType Application | Select-Object -First 1).Source
+}
 Invoke-Native $pwsh @('-NoProfile', '-File', [IO.Path]::Combine($root, 'tests', 'Invoke-PesterSuite.ps1'))

@@ -48,6 +48,9 @@ class ExportPSConfiguration {
     [ExportPSConfiguration] Get() {
         $desired = $this.Desired()
         $engine = $this.Connect()
+        # Assigned before the try: a class method may not read a variable that only a try block assigns (VariableNotLocal).
+        $drifts = @()
+        $state = $null
         try {
             $drifts = @(& ([ExportPSConfiguration]::Command('Test-ExportConfiguration')) -Engine $engine -Configuration $desired -Prune:$this.Prune -Detailed -ErrorAction Stop)
             $state = & ([ExportPSConfiguration]::Command('Get-ExportConfiguration')) -Engine $engine -ErrorAction Stop
@@ -74,12 +77,15 @@ class ExportPSConfiguration {
     [bool] Test() {
         $desired = $this.Desired()
         $engine = $this.Connect()
+        $inDesiredState = $false
         try {
-            return [bool](& ([ExportPSConfiguration]::Command('Test-ExportConfiguration')) -Engine $engine -Configuration $desired -Prune:$this.Prune -ErrorAction Stop)
+            $inDesiredState = [bool](& ([ExportPSConfiguration]::Command('Test-ExportConfiguration')) -Engine $engine -Configuration $desired -Prune:$this.Prune -ErrorAction Stop)
         }
         finally {
             & ([ExportPSConfiguration]::Command('Disconnect-ExportEngine')) -Engine $engine
         }
+
+        return $inDesiredState
     }
 
     [void] Set() {

@@ -1,10 +1,3 @@
-BeforeDiscovery {
-    # -Skip is decided during discovery, before any BeforeAll runs.
-    $hasNbdInfo = [bool](Get-Command -Name nbdinfo -CommandType Application -ErrorAction Ignore)
-    $hasNbdCopy = [bool](Get-Command -Name nbdcopy -CommandType Application -ErrorAction Ignore)
-    $hasNbdSh = [bool](Get-Command -Name nbdsh -CommandType Application -ErrorAction Ignore)
-}
-
 Describe 'Block export cmdlets' {
     BeforeAll {
         . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
@@ -270,7 +263,8 @@ Describe 'Block export cmdlets' {
             }
         }
 
-        It 'refuses a safe removal while a client is connected; a hard one drops it' -Skip:(-not $hasNbdSh) {
+        It 'refuses a safe removal while a client is connected; a hard one drops it' {
+            Assert-Peer nbdsh
             $client = Start-NbdClient "$base/be-r2"
             try {
                 Wait-Until { (Get-BlockExport -Id be-r2).Clients -ge 1 } -Because 'the nbdsh client to connect'
@@ -303,7 +297,8 @@ Describe 'Block export cmdlets' {
             Remove-BlockNode -NodeName be-data
         }
 
-        It 'shows the export to nbdinfo with its size, name and description' -Skip:(-not $hasNbdInfo) {
+        It 'shows the export to nbdinfo with its size, name and description' {
+            Assert-Peer nbdinfo
             $json = Invoke-Peer $global:NbdInfo @('--json', "$base/be-data")
             $LASTEXITCODE | Should -Be 0 -Because ($json -join "`n")
             $info = ($json -join "`n") | ConvertFrom-Json
@@ -315,7 +310,8 @@ Describe 'Block export cmdlets' {
             ($list.exports | Where-Object 'export-name' -EQ 'be-data').description | Should -BeExactly 'round trip'
         }
 
-        It 'stores what nbdcopy writes, marks the bitmap, and reads it back' -Skip:(-not $hasNbdCopy) {
+        It 'stores what nbdcopy writes, marks the bitmap, and reads it back' {
+            Assert-Peer nbdcopy
             $source = Join-Path $TestDrive 'source.bin'
             $copy = Join-Path $TestDrive 'copy.bin'
             $bytes = [byte[]]::new(1MB)

@@ -31,7 +31,7 @@ Describe 'Block node cmdlets' {
             $node.Size | Should -Be 2MB
         }
 
-        It 'uses the Memory parameter set by default and takes -Compression Lz4' {
+        It 'uses the Size parameter set by default and takes -Compression Lz4' {
             $node = New-BlockNode bn-lz4 Memory -Size 1MB -Compression Lz4 -PassThru
             $node.Compression | Should -Be 'Lz4'
         }
@@ -74,6 +74,7 @@ Describe 'Block node cmdlets' {
             @{ Case = 'a name of 128 characters'; ErrorId = 'InvalidName'; Category = 'InvalidArgument'; Arguments = @{ NodeName = 'b' * 128; Driver = 'Memory'; Size = 1MB } }
             @{ Case = 'a negative size'; ErrorId = 'InvalidBlockNodeOptions'; Category = 'InvalidArgument'; Arguments = @{ NodeName = 'bn-neg'; Driver = 'Memory'; Size = -1 } }
             @{ Case = 'a missing backing node'; ErrorId = 'BlockNodeNotFound'; Category = 'ObjectNotFound'; Arguments = @{ NodeName = 'bn-orphan'; Driver = 'Memory'; Size = 1MB; Backing = 'bn-missing' } }
+            @{ Case = 'compression on a null node (same parameter set as memory)'; ErrorId = 'InvalidBlockNodeOptions'; Category = 'InvalidArgument'; Arguments = @{ NodeName = 'bn-nullz'; Driver = 'Null'; Size = 1MB; Compression = 'Lz4' } }
         ) {
             New-BlockNode -NodeName bn-x -Driver Memory -Size 1MB
             $before = @(Get-BlockNode)

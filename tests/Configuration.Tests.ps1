@@ -102,7 +102,10 @@ Describe 'Configuration cmdlets' {
             if ($script:engine) {
                 Stop-ExportEngine -Engine $script:engine -Timeout 15 -Confirm:$false -ErrorAction SilentlyContinue
             }
-            Get-Process -Id $script:hostProcessId -ErrorAction Ignore | Stop-Process -Force -ErrorAction Ignore
+            # A failed BeforeAll leaves no process id (Get-Process -Id $null would fail this block too).
+            if ($script:hostProcessId) {
+                Get-Process -Id $script:hostProcessId -ErrorAction Ignore | Stop-Process -Force -ErrorAction Ignore
+            }
         }
 
         It 'converges the host idempotently and leaves the in-process engine alone' {

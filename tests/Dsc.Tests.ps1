@@ -47,7 +47,10 @@ ConvertTo-Json -InputObject $result -Depth 4 -Compress -EnumsAsStrings
         if ($script:engine) {
             Stop-ExportEngine -Engine $script:engine -Timeout 15 -Confirm:$false -ErrorAction SilentlyContinue
         }
-        Get-Process -Id $script:hostProcessId -ErrorAction Ignore | Stop-Process -Force -ErrorAction Ignore
+        # A failed BeforeAll leaves no process id (Get-Process -Id $null would fail this block too).
+        if ($script:hostProcessId) {
+            Get-Process -Id $script:hostProcessId -ErrorAction Ignore | Stop-Process -Force -ErrorAction Ignore
+        }
         Remove-Item -LiteralPath $script:dir -Recurse -Force -ErrorAction Ignore
     }
 

@@ -1,8 +1,3 @@
-BeforeDiscovery {
-    # -Skip is decided during discovery, before any BeforeAll runs.
-    $hasNbdInfo = [bool](Get-Command -Name nbdinfo -CommandType Application -ErrorAction Ignore)
-}
-
 Describe 'NBD server cmdlets' {
     BeforeAll {
         . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
@@ -63,7 +58,8 @@ Describe 'NBD server cmdlets' {
         Test-Path -LiteralPath $socket | Should -BeTrue
     }
 
-    It 'serves an empty export list to nbdinfo' -Skip:(-not $hasNbdInfo) {
+    It 'serves an empty export list to nbdinfo' {
+        Assert-Peer nbdinfo
         $server = Start-NbdServer -Port 0 -PassThru
         $output = Invoke-Peer $global:NbdInfo @('--list', "nbd://127.0.0.1:$($server.Port)")
         $LASTEXITCODE | Should -Be 0 -Because ($output -join "`n")

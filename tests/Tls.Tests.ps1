@@ -1,8 +1,3 @@
-BeforeDiscovery {
-    # -Skip is decided during discovery, before any BeforeAll runs.
-    $hasNbdInfo = [bool](Get-Command -Name nbdinfo -CommandType Application -ErrorAction Ignore)
-}
-
 Describe 'TLS credential and authorization cmdlets' {
     BeforeAll {
         . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
@@ -391,7 +386,8 @@ Describe 'TLS credential and authorization cmdlets' {
             (Get-NbdServer).Running | Should -BeFalse
         }
 
-        It 'serves nbdinfo over TLS with an allowed client certificate' -Skip:(-not $hasNbdInfo) {
+        It 'serves nbdinfo over TLS with an allowed client certificate' {
+            Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             New-TlsAuthorization -Id auth0 -Identity $script:ClientDn
             $socket = Join-Path $TestDrive 'tls-allowed.sock'
@@ -402,7 +398,8 @@ Describe 'TLS credential and authorization cmdlets' {
             ($output | Select-Object -Last 1) | Should -Be '1048576'
         }
 
-        It 'denies a plain client, a client that authz refuses and one from another CA, and goes on serving' -Skip:(-not $hasNbdInfo) {
+        It 'denies a plain client, a client that authz refuses and one from another CA, and goes on serving' {
+            Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             New-TlsAuthorization -Id auth0 -Policy Allow -Rule @{ Match = $script:ClientDn; Policy = 'Deny' }
             $socket = Join-Path $TestDrive 'tls-denied.sock'
@@ -430,7 +427,8 @@ Describe 'TLS credential and authorization cmdlets' {
             (Get-NbdServer).Running | Should -BeTrue
         }
 
-        It 'denies everyone while the named authorization is missing' -Skip:(-not $hasNbdInfo) {
+        It 'denies everyone while the named authorization is missing' {
+            Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             $socket = Join-Path $TestDrive 'tls-missing.sock'
             Start-NbdServer -Path $socket -TlsCredential tls0 -TlsAuthorization auth-missing

@@ -124,6 +124,22 @@ $global:NbdInfo = (Get-Command -Name nbdinfo -CommandType Application -ErrorActi
 $global:NbdCopy = (Get-Command -Name nbdcopy -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
 $global:NbdSh = (Get-Command -Name nbdsh -CommandType Application -ErrorAction Ignore | Select-Object -First 1).Source
 
+# Fails the calling test when a native peer is missing (tests/run.sh installs them), rather than skipping it.
+Function Global:Assert-Peer {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [ValidateSet('nbdinfo', 'nbdcopy', 'nbdsh')]
+        [string]
+        $Name
+    )
+
+    if (-not (Get-Command -Name $Name -CommandType Application -ErrorAction Ignore)) {
+        $package = if ($Name -eq 'nbdsh') { 'python3-libnbd' } else { 'libnbd-bin' }
+        throw "$Name is missing: install the Debian package $package (tests/run.sh does)"
+    }
+}
+
 # Runs a native peer (nbdinfo, nbdcopy, ...) bounded in time with coreutils' timeout; output and stderr as one stream.
 # $LASTEXITCODE is the peer's exit code (124 when it ran out of time).
 Function Global:Invoke-Peer {

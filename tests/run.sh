@@ -29,6 +29,11 @@ if ! command -v dotnet >/dev/null; then
     exit 1
 fi
 
+# The PowerShell syntax checker (tree-sitter grammar as WASM, no native build) of PowerShellSyntaxTests.
+if command -v npm >/dev/null && [[ ! -d tests/lint/node_modules ]]; then
+    npm install --no-package-lock --no-audit --no-fund --ignore-scripts --legacy-peer-deps --prefix tests/lint
+fi
+
 dotnet build ExportPS.sln -c Release -warnaserror
 
 results=TestResults

@@ -3,14 +3,17 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
 
-/// <summary>blockdev-add. One parameter set per driver; the engine checks the options the driver needs.</summary>
-[Cmdlet(VerbsCommon.New, "BlockNode", SupportsShouldProcess = true, DefaultParameterSetName = MemorySet)]
+/// <summary>
+/// blockdev-add. One parameter set per kind of storage: a file (-Path), a size (the Memory and Null drivers, which take
+/// the same parameters, so one set: PowerShell could never tell two apart) or another node (-File). The engine checks
+/// the options the driver needs.
+/// </summary>
+[Cmdlet(VerbsCommon.New, "BlockNode", SupportsShouldProcess = true, DefaultParameterSetName = SizeSet)]
 [OutputType(typeof(BlockNodeInfo))]
 public sealed class NewBlockNodeCommand : EngineCommand
 {
     private const string FileSet = "File";
-    private const string MemorySet = "Memory";
-    private const string NullSet = "Null";
+    private const string SizeSet = "Size";
     private const string RawSet = "Raw";
 
     [Parameter(Mandatory = true, Position = 0)]
@@ -27,11 +30,11 @@ public sealed class NewBlockNodeCommand : EngineCommand
     [Parameter(ParameterSetName = FileSet)]
     public SwitchParameter CacheDirect { get; set; }
 
-    [Parameter(Mandatory = true, ParameterSetName = MemorySet)]
-    [Parameter(Mandatory = true, ParameterSetName = NullSet)]
+    [Parameter(Mandatory = true, ParameterSetName = SizeSet)]
     public long Size { get; set; }
 
-    [Parameter(ParameterSetName = MemorySet)]
+    /// <summary>Memory driver only (the engine refuses it for Null).</summary>
+    [Parameter(ParameterSetName = SizeSet)]
     public BlockCompression Compression { get; set; }
 
     /// <summary>Raw: the node the raw format driver passes every request to (QEMU's file).</summary>
@@ -60,7 +63,7 @@ public sealed class NewBlockNodeCommand : EngineCommand
             // A relative path means relative to the current PowerShell location, not the process directory.
             Path = Path is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Path),
             File = File,
-            Size = ParameterSetName is MemorySet or NullSet ? Size : null,
+            Size = ParameterSetName == SizeSet ? Size : null,
             Compression = Compression,
             CacheDirect = CacheDirect,
             ReadOnly = ReadOnly,
