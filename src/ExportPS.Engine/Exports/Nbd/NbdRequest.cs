@@ -7,7 +7,7 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// One request in flight: the parsed header, its data buffer (rented) and a scratch area for reply headers.
 /// Pooled per server, so steady-state traffic allocates nothing.
 /// </summary>
-internal sealed class NbdRequest
+internal sealed class NbdRequest : IThreadPoolWorkItem
 {
     public NbdRequest() => OnCompleted = Complete;
 
@@ -50,6 +50,8 @@ internal sealed class NbdRequest
 
     /// <summary>Processing and sending each hold the request; the last to let go returns it to the pool.</summary>
     public int Holders;
+
+    public void Execute() => Connection!.Start(this);
 
     public bool Has(ushort flag) => (Flags & flag) != 0;
 
