@@ -4,8 +4,19 @@ namespace ExportPS.Host;
 
 internal static class Program
 {
+    /// <summary>Read by the runtime once, when the process creates its first socket.</summary>
+    private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private static int Main(string[] args)
     {
+        // NBD requests continue on the epoll thread that saw the socket ready instead of hopping to the thread pool:
+        // one thread switch less per request (qd1 latency, CPU per request). The handlers never block (drivers finish
+        // in microseconds, waits are awaits). An explicit setting in the environment wins.
+        if (Environment.GetEnvironmentVariable(InlineSocketCompletions) is null)
+        {
+            Environment.SetEnvironmentVariable(InlineSocketCompletions, "1");
+        }
+
         using var stop = new CancellationTokenSource();
         void Stop(PosixSignalContext context)
         {

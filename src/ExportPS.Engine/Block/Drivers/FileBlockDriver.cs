@@ -34,6 +34,15 @@ internal sealed class FileBlockDriver : IBlockDriver
     /// </summary>
     private readonly object _partialBlockLock = new();
 
+    /// <summary>
+    /// The last data range SEEK_DATA/SEEK_HOLE found (QEMU keeps the same one-entry cache): lseek on tmpfs walks the whole
+    /// file, so block status over a large image would otherwise cost milliseconds per query. Writes only turn holes into
+    /// data, so they leave it valid; discard and write-zeroes may punch holes and bump the generation once they did, which
+    /// retires the entry (also one stored by a query that raced the punch).
+    /// </summary>
+    private DataRange? _lastData;
+    private int _holeGeneration;
+
     private FileBlockDriver(SafeFileHandle handle, string path, long size, int alignment, int blockSize)
     {
         _handle = handle;
@@ -148,6 +157,7 @@ internal sealed class FileBlockDriver : IBlockDriver
         if (length > 0)
         {
             int errno = FAllocate(Native.FALLOC_FL_PUNCH_HOLE | Native.FALLOC_FL_KEEP_SIZE, offset, length);
+            Interlocked.Increment(ref _holeGeneration);
             if (errno != 0 && errno != Native.EOPNOTSUPP)
             {
                 throw Failed("discard", errno);
@@ -168,6 +178,18 @@ internal sealed class FileBlockDriver : IBlockDriver
             return ValueTask.CompletedTask;
         }
 
+        try
+        {
+            return ZeroRange(offset, length, flags);
+        }
+        finally
+        {
+            Interlocked.Increment(ref _holeGeneration);
+        }
+    }
+
+    private ValueTask ZeroRange(long offset, long length, WriteZeroesFlags flags)
+    {
         if ((flags & WriteZeroesFlags.MayUnmap) != 0 && TryFAllocate(Native.FALLOC_FL_PUNCH_HOLE | Native.FALLOC_FL_KEEP_SIZE, offset, length))
         {
             return ValueTask.CompletedTask;
@@ -191,6 +213,12 @@ internal sealed class FileBlockDriver : IBlockDriver
     /// <summary>A hole is unallocated and reads as zeroes; everything else is data.</summary>
     public ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken)
     {
+        int generation = Volatile.Read(ref _holeGeneration);
+        if (Volatile.Read(ref _lastData) is { } cached && cached.Generation == generation && offset >= cached.Start && offset < cached.End)
+        {
+            return ValueTask.FromResult(new BlockExtent(Math.Min(cached.End - offset, length), Allocated: true, Zero: false));
+        }
+
         long data = Native.LSeek(_handle, offset, Native.SEEK_DATA);
         if (data < 0)
         {
@@ -206,6 +234,11 @@ internal sealed class FileBlockDriver : IBlockDriver
         }
 
         long hole = Native.LSeek(_handle, offset, Native.SEEK_HOLE);
+        if (hole > offset)
+        {
+            Volatile.Write(ref _lastData, new DataRange(offset, hole, generation));
+        }
+
         long run = hole > offset ? Math.Min(hole - offset, length) : length;
         return ValueTask.FromResult(new BlockExtent(run, Allocated: true, Zero: false));
     }
@@ -412,4 +445,6 @@ internal sealed class FileBlockDriver : IBlockDriver
             $"Failed to {operation} '{_path}': {error.Message}", error);
 
     public void Dispose() => _handle.Dispose();
+
+    private sealed record DataRange(long Start, long End, int Generation);
 }

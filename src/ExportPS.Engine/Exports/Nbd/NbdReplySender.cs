@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Threading.Tasks.Sources;
 
@@ -7,12 +8,20 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// The one writer of a connection: finished requests queue their composed reply here and a single loop writes them one
 /// after the other, so replies never interleave and no request waits on a lock (a contended SemaphoreSlim allocates).
 /// When the loop is idle, the request that wakes it usually carries on sending inline, with no thread hop.
+/// While the receive loop works through requests that arrived together, the sender is corked: their replies queue up
+/// and then go out in one send (small ones copied into one buffer), one system call for a batch instead of one each.
 /// </summary>
 internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSource
 {
+    /// <summary>Replies up to this size are copied into a batch; larger ones (bulk reads) go out from their own buffer.</summary>
+    private const int SmallReply = 16 * 1024;
+    private const int BatchBytes = 64 * 1024;
+
     private readonly Queue<NbdRequest> _queue = new(64);
+    private readonly List<NbdRequest> _batch = new(64);
     private ManualResetValueTaskSourceCore<bool> _wake;
     private bool _idle;
+    private bool _corked;
     private bool _closing;
     private bool _failed;
 
@@ -21,7 +30,33 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
         lock (_queue)
         {
             _queue.Enqueue(request);
-            if (!_idle)
+            if (!_idle || _corked)
+            {
+                return;
+            }
+
+            _idle = false;
+        }
+
+        _wake.SetResult(true);
+    }
+
+    /// <summary>The receive loop has more requests buffered: hold replies until it has started them all.</summary>
+    public void Cork()
+    {
+        lock (_queue)
+        {
+            _corked = true;
+        }
+    }
+
+    /// <summary>The receive loop is about to wait for the network (or ends): whatever queued goes out now.</summary>
+    public void Uncork()
+    {
+        lock (_queue)
+        {
+            _corked = false;
+            if (!_idle || _queue.Count == 0)
             {
                 return;
             }
@@ -38,6 +73,7 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
         lock (_queue)
         {
             _closing = true;
+            _corked = false;
             if (!_idle)
             {
                 return;
@@ -75,12 +111,13 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
                 continue;
             }
 
+            int total = TakeBatch(next);
             if (!_failed)
             {
                 try
                 {
                     // The connection's current transport: NBD_OPT_STARTTLS may have replaced the plain one.
-                    await connection.Transport.SendAsync(next.Reply, CancellationToken.None);
+                    await (_batch.Count == 1 ? connection.Transport.SendAsync(next.Reply, CancellationToken.None) : SendBatchAsync(total));
                 }
                 catch (Exception)
                 {
@@ -90,7 +127,55 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
                 }
             }
 
-            connection.Release(next);
+            foreach (var sent in _batch)
+            {
+                connection.Release(sent);
+            }
+
+            _batch.Clear();
+        }
+    }
+
+    /// <summary>Puts <paramref name="first"/> and, when it is small, the small replies queued behind it into the batch; returns their total length.</summary>
+    private int TakeBatch(NbdRequest first)
+    {
+        _batch.Add(first);
+        int total = first.Reply.Length;
+        if (total > SmallReply)
+        {
+            return total;
+        }
+
+        lock (_queue)
+        {
+            while (_queue.TryPeek(out var more) && more.Reply.Length <= SmallReply && total + more.Reply.Length <= BatchBytes)
+            {
+                _batch.Add(_queue.Dequeue());
+                total += more.Reply.Length;
+            }
+        }
+
+        return total;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendBatchAsync(int total)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(total);
+        try
+        {
+            int at = 0;
+            foreach (var request in _batch)
+            {
+                request.Reply.Span.CopyTo(buffer.AsSpan(at));
+                at += request.Reply.Length;
+            }
+
+            await connection.Transport.SendAsync(buffer.AsMemory(0, total), CancellationToken.None);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 
