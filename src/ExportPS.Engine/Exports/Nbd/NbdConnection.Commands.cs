@@ -48,7 +48,7 @@ internal sealed partial class NbdConnection
         else
         {
             request.Reply = reply > 0 ? request.Buffer.AsMemory(0, reply) : request.Scratch.AsMemory(0, WriteSuccess(request));
-            _sender.Enqueue(request);
+            await _sender.SendAsync(request);
         }
     }
 

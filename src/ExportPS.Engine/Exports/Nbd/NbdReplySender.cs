@@ -41,6 +41,95 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
         _wake.SetResult(true);
     }
 
+    /// <summary>
+    /// With nothing queued, corked or sending (one request in flight), the caller sends its reply itself: no queue, no
+    /// wake-up of the loop, and the send usually completes at once. Otherwise the reply is queued as by <see cref="Enqueue"/>.
+    /// </summary>
+    public ValueTask SendAsync(NbdRequest request)
+    {
+        lock (_queue)
+        {
+            if (!_idle || _corked)
+            {
+                _queue.Enqueue(request);
+                return default;
+            }
+
+            // The caller now owns sending; the loop sleeps on until FinishDirect hands back.
+            _idle = false;
+        }
+
+        ValueTask sending = default;
+        if (!_failed)
+        {
+            try
+            {
+                sending = connection.Transport.SendAsync(request.Reply, CancellationToken.None);
+            }
+            catch (Exception)
+            {
+                Fail();
+            }
+        }
+
+        if (!sending.IsCompleted)
+        {
+            return SendDirectAsync(sending, request);
+        }
+
+        try
+        {
+            sending.GetAwaiter().GetResult();
+        }
+        catch (Exception)
+        {
+            Fail();
+        }
+
+        FinishDirect(request);
+        return default;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask SendDirectAsync(ValueTask sending, NbdRequest request)
+    {
+        try
+        {
+            await sending;
+        }
+        catch (Exception)
+        {
+            Fail();
+        }
+
+        FinishDirect(request);
+    }
+
+    /// <summary>Hands sending back: the loop wakes for what queued meanwhile (unless corked) or to close, else it stays idle.</summary>
+    private void FinishDirect(NbdRequest request)
+    {
+        bool wake;
+        lock (_queue)
+        {
+            wake = _closing || (_queue.Count > 0 && !_corked);
+            _idle = !wake;
+        }
+
+        if (wake)
+        {
+            _wake.SetResult(true);
+        }
+
+        connection.Release(request);
+    }
+
+    /// <summary>The client is gone: later replies are dropped, the requests still finish.</summary>
+    private void Fail()
+    {
+        _failed = true;
+        connection.Abort();
+    }
+
     /// <summary>The receive loop has more requests buffered: hold replies until it has started them all.</summary>
     public void Cork()
     {
@@ -121,9 +210,7 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
                 }
                 catch (Exception)
                 {
-                    // The client is gone: later replies are dropped, the requests still finish.
-                    _failed = true;
-                    connection.Abort();
+                    Fail();
                 }
             }
 
