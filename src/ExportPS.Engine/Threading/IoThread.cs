@@ -54,7 +54,7 @@ public sealed class IoThread : IDisposable
         }
         catch (InvalidOperationException)
         {
-            // Disposed: late continuations of connections being torn down have nowhere to run; run them inline.
+            // Disposed: late continuations of connections being torn down have nowhere to run here; hand them to the thread pool.
             ThreadPool.UnsafeQueueUserWorkItem(s => callback(s), state, preferLocal: false);
         }
     }
