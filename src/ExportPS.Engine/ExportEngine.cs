@@ -406,12 +406,11 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
         if (!_tlsCreds.TryGetValue(options.TlsCreds, out var credentials))
         {
-            throw new EngineException(
-                IsObjectId(options.TlsCreds) ? ErrorIds.InvalidTlsCreds : ErrorIds.TlsCredsNotFound,
-                IsObjectId(options.TlsCreds) ? EngineErrorCategory.InvalidArgument : EngineErrorCategory.NotFound,
-                IsObjectId(options.TlsCreds)
-                    ? $"Object with id '{options.TlsCreds}' is not TLS credentials"
-                    : $"No TLS credentials with id '{options.TlsCreds}'") { Target = options.TlsCreds };
+            throw IsObjectId(options.TlsCreds)
+                ? new EngineException(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument,
+                    $"Object with id '{options.TlsCreds}' is not TLS credentials") { Target = options.TlsCreds }
+                : new EngineException(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound,
+                    $"No TLS credentials with id '{options.TlsCreds}'") { Target = options.TlsCreds };
         }
 
         if (credentials.Endpoint != TlsCredsEndpoint.Server)
