@@ -156,11 +156,13 @@ internal sealed class FileBlockDriver : IBlockDriver
     {
         if (length > 0)
         {
-            int errno = FAllocate(Native.FALLOC_FL_PUNCH_HOLE | Native.FALLOC_FL_KEEP_SIZE, offset, length);
-            Interlocked.Increment(ref _holeGeneration);
-            if (errno != 0 && errno != Native.EOPNOTSUPP)
+            try
             {
-                throw Failed("discard", errno);
+                TryFAllocate(Native.FALLOC_FL_PUNCH_HOLE | Native.FALLOC_FL_KEEP_SIZE, offset, length, "discard");
+            }
+            finally
+            {
+                Interlocked.Increment(ref _holeGeneration);
             }
         }
 
@@ -387,14 +389,14 @@ internal sealed class FileBlockDriver : IBlockDriver
     }
 
     /// <summary>True when done; false when the file system lacks this mode; throws for real failures.</summary>
-    private bool TryFAllocate(int mode, long offset, long length)
+    private bool TryFAllocate(int mode, long offset, long length, string operation = "write zeroes")
     {
         int errno = FAllocate(mode, offset, length);
         return errno switch
         {
             0 => true,
             Native.EOPNOTSUPP => false,
-            _ => throw Failed("write zeroes", errno),
+            _ => throw Failed(operation, errno),
         };
     }
 
