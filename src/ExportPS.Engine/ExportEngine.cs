@@ -609,9 +609,13 @@ public sealed class ExportEngine : IExportEngine, IDisposable
             exports = _exports.Values.ToArray();
         }
 
-        if (_nbdServer is not null)
+        try
         {
             StopNbdServer(TimeSpan.Zero);
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.NbdServerNotRunning)
+        {
+            // Not running, or a concurrent nbd-server-stop got there first: either way it is stopped.
         }
 
         foreach (var export in exports)
