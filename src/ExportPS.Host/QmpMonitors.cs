@@ -26,7 +26,7 @@ internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
         switch (option.Name)
         {
             case "chardev":
-                var chardev = ChardevParser.Parse(Tree(option.Argument, "backend"));
+                var chardev = ChardevParser.Parse(HostOptionParser.Tree(option.Argument, "backend"));
                 if (!_chardevs.TryAdd(chardev.Id, chardev))
                 {
                     throw new CommandLineException($"attempt to add duplicate property '{chardev.Id}' to object (type 'container')");
@@ -34,7 +34,7 @@ internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
 
                 return true;
             case "monitor":
-                Start(MonitorParser.Parse(Tree(option.Argument, "chardev")));
+                Start(MonitorParser.Parse(HostOptionParser.Tree(option.Argument, "chardev")));
                 return true;
             default:
                 return false;
@@ -66,9 +66,6 @@ internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
         server.QuitRequested += (_, _) => _quit.Set();
         _servers.Add(chardevId, server);
     }
-
-    private static OptionMap Tree(string argument, string impliedKey) =>
-        JsonOptionParser.LooksLikeJson(argument) ? JsonOptionParser.Parse(argument) : KeyValParser.Parse(argument, impliedKey);
 
     public void Dispose()
     {

@@ -20,6 +20,9 @@ public enum BlockCompression
 /// <summary>Options of blockdev-add for the drivers ExportPS has. Which fields apply depends on <see cref="Driver"/>.</summary>
 public sealed record BlockNodeOptions
 {
+    /// <summary>Null: the size when none is given (QEMU's default for null-co: 1 GiB).</summary>
+    public const long DefaultNullSize = 1L << 30;
+
     public required string NodeName { get; init; }
 
     public required BlockDriverKind Driver { get; init; }

@@ -11,9 +11,6 @@ namespace ExportPS.Engine.Qmp;
 /// </summary>
 internal sealed class QmpCommands
 {
-    /// <summary>null-co's size when none is given (QEMU's default: 1 GiB).</summary>
-    public const long DefaultNullSize = 1L << 30;
-
     private static readonly string[] UnsupportedObjectTypes =
         ["tls-creds-anon", "authz-pam", "secret"];
 
@@ -89,7 +86,7 @@ internal sealed class QmpCommands
                 options = options with { Path = args.RequiredString("filename") };
                 break;
             case BlockDriverKind.Null:
-                options = options with { Size = args.OptionalInt("size", 0, long.MaxValue) ?? DefaultNullSize };
+                options = options with { Size = args.OptionalInt("size", 0, long.MaxValue) ?? BlockNodeOptions.DefaultNullSize };
 
                 // Absent read-zeroes keeps the engine's default (zeroes): QEMU leaves the content unspecified then.
                 if (args.OptionalBool("read-zeroes") is { } readZeroes)

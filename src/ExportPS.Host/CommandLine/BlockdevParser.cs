@@ -5,9 +5,6 @@ namespace ExportPS.Host.CommandLine;
 /// <summary>--blockdev: BlockdevOptions for the drivers ExportPS has (file, raw, memory, null-co/null).</summary>
 internal static class BlockdevParser
 {
-    /// <summary>QEMU's default size of a null-co node.</summary>
-    public const long DefaultNullSize = 1L << 30;
-
     public static BlockNodeOptions Parse(OptionMap tree)
     {
         var reader = new OptionReader(tree);
@@ -42,7 +39,7 @@ internal static class BlockdevParser
             },
             _ => options with
             {
-                Size = reader.Size("size") ?? DefaultNullSize,
+                Size = reader.Size("size") ?? BlockNodeOptions.DefaultNullSize,
                 ReadZeroes = reader.Bool("read-zeroes") ?? true,
             },
         };

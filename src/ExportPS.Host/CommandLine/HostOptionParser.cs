@@ -12,6 +12,7 @@ internal static class HostOptionParser
         _ => throw new CommandLineException($"unrecognized option '--{option.Name}'"),
     };
 
-    private static OptionMap Tree(string argument, string? impliedKey) =>
+    /// <summary>An option's argument as an option tree: JSON when it starts with '{', keyval otherwise.</summary>
+    public static OptionMap Tree(string argument, string? impliedKey) =>
         JsonOptionParser.LooksLikeJson(argument) ? JsonOptionParser.Parse(argument) : KeyValParser.Parse(argument, impliedKey);
 }
