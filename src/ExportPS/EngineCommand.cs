@@ -71,6 +71,20 @@ public abstract class EngineCommand : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// The Add/New/Start shape: asks ShouldProcess for <paramref name="target"/>, runs <paramref name="call"/> (a refusal
+    /// is reported for <paramref name="errorTarget"/>, else <paramref name="target"/>) and writes its result when
+    /// <paramref name="passThru"/> is set.
+    /// </summary>
+    protected void InvokeWithPassThru<T>(string target, string action, Func<T> call, bool passThru, object? errorTarget = null)
+    {
+        T? result = default;
+        if (ShouldProcess(target, action) && TryInvoke(errorTarget ?? target, () => result = call()) && passThru)
+        {
+            WriteObject(result);
+        }
+    }
+
     protected void WriteEngineError(EngineException exception, object? target) =>
         WriteError(ToErrorRecord(exception, target));
 
