@@ -71,6 +71,50 @@ public abstract class EngineCommand : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// The Add/New/Start shape: asks ShouldProcess for <paramref name="target"/>, runs <paramref name="call"/> (a refusal
+    /// is reported for <paramref name="errorTarget"/>, else <paramref name="target"/>) and writes its result when
+    /// <paramref name="passThru"/> is set.
+    /// </summary>
+    protected void InvokeWithPassThru<T>(string target, string action, Func<T> call, bool passThru, object? errorTarget = null)
+    {
+        T? result = default;
+        if (ShouldProcess(target, action) && TryInvoke(errorTarget ?? target, () => result = call()) && passThru)
+        {
+            WriteObject(result);
+        }
+    }
+
+    /// <summary>
+    /// object-del of <paramref name="ids"/> (wildcards expand), each only when <paramref name="list"/> names it: object-del
+    /// takes any object, so an id of another kind (an authz, an iothread) must not be removed. QEMU cannot list them (no
+    /// query): there the ids are passed on as given.
+    /// </summary>
+    protected void RemoveObjects(string[] ids, Func<IEnumerable<string>> list, Func<string, EngineException> notFound, string action)
+    {
+        string[]? known;
+        try
+        {
+            known = list().ToArray();
+        }
+        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+        {
+            known = null;
+        }
+
+        foreach (var id in known is null ? ids : ExpandNames(ids, () => known))
+        {
+            if (known is not null && !known.Contains(id, StringComparer.Ordinal))
+            {
+                WriteEngineError(notFound(id), id);
+            }
+            else if (ShouldProcess(id, action))
+            {
+                TryInvoke(id, () => TargetEngine.RemoveObject(id));
+            }
+        }
+    }
+
     protected void WriteEngineError(EngineException exception, object? target) =>
         WriteError(ToErrorRecord(exception, target));
 

@@ -105,4 +105,18 @@ internal static class HostLauncher
             return "(no log)";
         }
     }
+
+    /// <summary>Kills a host this session started (by its process, never by name) and waits briefly; one already gone is fine.</summary>
+    public static void Kill(Process process)
+    {
+        try
+        {
+            process.Kill();
+            process.WaitForExit(5000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already gone.
+        }
+    }
 }

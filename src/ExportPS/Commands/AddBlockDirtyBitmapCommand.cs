@@ -41,10 +41,6 @@ public sealed class AddBlockDirtyBitmapCommand : EngineCommand
             Disabled = Disabled,
         };
 
-        DirtyBitmapInfo? info = null;
-        if (ShouldProcess($"{NodeName}/{Name}", "Add dirty bitmap") && TryInvoke(Name, () => info = TargetEngine.AddDirtyBitmap(options)) && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru($"{NodeName}/{Name}", "Add dirty bitmap", () => TargetEngine.AddDirtyBitmap(options), PassThru, Name);
     }
 }

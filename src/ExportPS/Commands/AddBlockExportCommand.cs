@@ -79,12 +79,6 @@ public sealed class AddBlockExportCommand : EngineCommand
             },
         };
 
-        BlockExportInfo? info = null;
-        if (ShouldProcess(Id, $"Export block node '{NodeName}' over {Type}")
-            && TryInvoke(Id, () => info = TargetEngine.AddBlockExport(options))
-            && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru(Id, $"Export block node '{NodeName}' over {Type}", () => TargetEngine.AddBlockExport(options), PassThru);
     }
 }

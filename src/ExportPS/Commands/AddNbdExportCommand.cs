@@ -52,12 +52,6 @@ public sealed class AddNbdExportCommand : EngineCommand
             },
         };
 
-        BlockExportInfo? info = null;
-        if (ShouldProcess(id, $"Export block node '{Device}' over NBD")
-            && TryInvoke(id, () => info = TargetEngine.AddBlockExport(options))
-            && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru(id, $"Export block node '{Device}' over NBD", () => TargetEngine.AddBlockExport(options), PassThru);
     }
 }

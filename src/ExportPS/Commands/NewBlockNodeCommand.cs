@@ -70,15 +70,6 @@ public sealed class NewBlockNodeCommand : EngineCommand
             Backing = Backing,
         };
 
-        if (!ShouldProcess(NodeName, $"Create {Driver} block node"))
-        {
-            return;
-        }
-
-        BlockNodeInfo? info = null;
-        if (TryInvoke(NodeName, () => info = TargetEngine.AddBlockNode(options)) && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru(NodeName, $"Create {Driver} block node", () => TargetEngine.AddBlockNode(options), PassThru);
     }
 }

@@ -19,11 +19,7 @@ public sealed class NewIoThreadCommand : EngineCommand
     {
         foreach (var id in Id)
         {
-            IoThreadInfo? info = null;
-            if (ShouldProcess(id, "Create iothread") && TryInvoke(id, () => info = TargetEngine.AddIoThread(id)) && PassThru)
-            {
-                WriteObject(info);
-            }
+            InvokeWithPassThru(id, "Create iothread", () => TargetEngine.AddIoThread(id), PassThru);
         }
     }
 }

@@ -58,10 +58,6 @@ public sealed class NewTlsAuthorizationCommand : EngineCommand
             _ => new AuthzOptions { Type = AuthzType.List, Id = Id, Policy = Policy, Rules = Rule },
         };
 
-        AuthzInfo? info = null;
-        if (ShouldProcess(Id, "Create TLS authorization") && TryInvoke(Id, () => info = TargetEngine.AddAuthz(options)) && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru(Id, "Create TLS authorization", () => TargetEngine.AddAuthz(options), PassThru);
     }
 }

@@ -48,10 +48,6 @@ public sealed class NewTlsCredentialCommand : EngineCommand
             ? options with { Certificate = Certificate, CaCertificates = CaCertificate }
             : options with { Dir = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Directory) };
 
-        TlsCredsInfo? info = null;
-        if (ShouldProcess(Id, "Create TLS credentials") && TryInvoke(Id, () => info = TargetEngine.AddTlsCreds(options)) && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru(Id, "Create TLS credentials", () => TargetEngine.AddTlsCreds(options), PassThru);
     }
 }

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -22,35 +21,10 @@ public sealed class RemoveTlsAuthorizationCommand : EngineCommand
     [ValidateNotNull]
     public AuthzInfo[] InputObject { get; set; } = [];
 
-    protected override void Process()
-    {
-        var ids = ParameterSetName == InputObjectSet ? InputObject.Select(a => a.Id).ToArray() : Id;
-
-        // object-del takes any object: an id that names no authorization must not remove credentials or an iothread.
-        // QEMU cannot list them (no query): there the ids are passed on as given.
-        var known = KnownIds();
-        foreach (var id in known is null ? ids : ExpandNames(ids, () => known))
-        {
-            if (known is not null && !known.Contains(id, StringComparer.Ordinal))
-            {
-                WriteEngineError(GetTlsAuthorizationCommand.NotFound(id), id);
-            }
-            else if (ShouldProcess(id, "Remove TLS authorization"))
-            {
-                TryInvoke(id, () => TargetEngine.RemoveObject(id));
-            }
-        }
-    }
-
-    private string[]? KnownIds()
-    {
-        try
-        {
-            return TargetEngine.GetAuthz().Select(a => a.Id).ToArray();
-        }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
-        {
-            return null;
-        }
-    }
+    protected override void Process() =>
+        RemoveObjects(
+            ParameterSetName == InputObjectSet ? InputObject.Select(a => a.Id).ToArray() : Id,
+            () => TargetEngine.GetAuthz().Select(a => a.Id),
+            GetTlsAuthorizationCommand.NotFound,
+            "Remove TLS authorization");
 }

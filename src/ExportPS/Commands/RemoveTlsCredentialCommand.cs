@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -22,35 +21,10 @@ public sealed class RemoveTlsCredentialCommand : EngineCommand
     [ValidateNotNull]
     public TlsCredsInfo[] InputObject { get; set; } = [];
 
-    protected override void Process()
-    {
-        var ids = ParameterSetName == InputObjectSet ? InputObject.Select(c => c.Id).ToArray() : Id;
-
-        // object-del takes any object: an id that names no credentials must not remove an authz or iothread.
-        // QEMU cannot list them (no query): there the ids are passed on as given.
-        var known = KnownIds();
-        foreach (var id in known is null ? ids : ExpandNames(ids, () => known))
-        {
-            if (known is not null && !known.Contains(id, StringComparer.Ordinal))
-            {
-                WriteEngineError(GetTlsCredentialCommand.NotFound(id), id);
-            }
-            else if (ShouldProcess(id, "Remove TLS credentials"))
-            {
-                TryInvoke(id, () => TargetEngine.RemoveObject(id));
-            }
-        }
-    }
-
-    private string[]? KnownIds()
-    {
-        try
-        {
-            return TargetEngine.GetTlsCreds().Select(c => c.Id).ToArray();
-        }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
-        {
-            return null;
-        }
-    }
+    protected override void Process() =>
+        RemoveObjects(
+            ParameterSetName == InputObjectSet ? InputObject.Select(c => c.Id).ToArray() : Id,
+            () => TargetEngine.GetTlsCreds().Select(c => c.Id),
+            GetTlsCredentialCommand.NotFound,
+            "Remove TLS credentials");
 }

@@ -109,7 +109,7 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
 
                 if (watch.Elapsed >= timeout)
                 {
-                    Kill(process);
+                    HostLauncher.Kill(process);
                     throw new EngineException(ErrorIds.WaitTimedOut, EngineErrorCategory.Timeout,
                         $"The host did not serve QMP on '{socket}' within {Timeout} s and was stopped: {HostLauncher.LogTail(log)}") { Target = socket };
                 }
@@ -118,7 +118,7 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
                 WriteProgress(progress);
                 if (_stopping.Token.WaitHandle.WaitOne(PollInterval))
                 {
-                    Kill(process);
+                    HostLauncher.Kill(process);
                     throw new PipelineStoppedException();
                 }
             }
@@ -127,19 +127,6 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
         {
             progress.RecordType = ProgressRecordType.Completed;
             WriteProgress(progress);
-        }
-    }
-
-    private static void Kill(Process process)
-    {
-        try
-        {
-            process.Kill();
-            process.WaitForExit(5000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Already gone.
         }
     }
 

@@ -57,12 +57,6 @@ public sealed class StartNbdServerCommand : EngineCommand
             TlsAuthz = TlsAuthorization,
         };
 
-        NbdServerInfo? info = null;
-        if (ShouldProcess(address.ToString(), "Start NBD server")
-            && TryInvoke(address.ToString(), () => info = TargetEngine.StartNbdServer(options))
-            && PassThru)
-        {
-            WriteObject(info);
-        }
+        InvokeWithPassThru(address.ToString(), "Start NBD server", () => TargetEngine.StartNbdServer(options), PassThru);
     }
 }

@@ -72,16 +72,7 @@ public sealed class StopExportEngineCommand : PSCmdlet
             if (DateTime.UtcNow >= deadline)
             {
                 WriteWarning($"The host process {process.Id} did not exit within {Timeout} s of quit: killing it");
-                try
-                {
-                    process.Kill();
-                    process.WaitForExit(5000);
-                }
-                catch (InvalidOperationException)
-                {
-                    // It exited meanwhile.
-                }
-
+                HostLauncher.Kill(process);
                 break;
             }
 
