@@ -87,13 +87,14 @@ internal sealed partial class NbdConnection
                 break;
             case CmdBlockStatus:
                 allowed |= CmdFlagReqOne | CmdFlagPayloadLen;
-                if (MetaContextsFor(export) is null)
+                var contexts = MetaContextsFor(export);
+                if (contexts is null)
                 {
                     message = "no metadata context was negotiated";
                     return EInval;
                 }
 
-                if (request.Has(CmdFlagPayloadLen) && !TryReadStatusPayload(request, out message))
+                if (request.Has(CmdFlagPayloadLen) && !TryReadStatusPayload(request, contexts, out message))
                 {
                     return EInval;
                 }
@@ -321,7 +322,7 @@ internal sealed partial class NbdConnection
     /// Extended headers with NBD_CMD_FLAG_PAYLOAD_LEN: the payload holds the effect length and the ids of the contexts
     /// wanted. The effect length replaces the header's length; the ids stay in the buffer for <see cref="BlockStatusAsync"/>.
     /// </summary>
-    private bool TryReadStatusPayload(NbdRequest request, out string? message)
+    private static bool TryReadStatusPayload(NbdRequest request, NbdMetaContext[] contexts, out string? message)
     {
         message = null;
         int length = request.PayloadLength;
@@ -331,7 +332,6 @@ internal sealed partial class NbdConnection
             return false;
         }
 
-        var contexts = MetaContextsFor(Export!)!;
         var payload = request.Buffer.AsSpan(0, length);
         for (int i = 8; i < length; i += 4)
         {
