@@ -225,8 +225,7 @@ internal sealed partial class NbdConnection
         {
             if (count == 0 || !chunks[0].Zero)
             {
-                WriteChunkHeader(buffer, ReplyFlagDone, ReplyTypeOffsetData, request, 8 + length);
-                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(header), offset);
+                WriteDataChunkHeader(buffer, ReplyFlagDone, request, offset, length);
                 return prefix + length;
             }
 
@@ -255,8 +254,7 @@ internal sealed partial class NbdConnection
             }
             else
             {
-                WriteChunkHeader(composed.AsSpan(at), flags, ReplyTypeOffsetData, request, 8 + run);
-                BinaryPrimitives.WriteInt64BigEndian(composed.AsSpan(at + header), offset + within);
+                WriteDataChunkHeader(composed.AsSpan(at), flags, request, offset + within, run);
                 buffer.AsSpan(prefix + within, run).CopyTo(composed.AsSpan(at + prefix));
                 at += prefix + run;
             }
@@ -299,6 +297,13 @@ internal sealed partial class NbdConnection
         }
 
         return count;
+    }
+
+    /// <summary>An OFFSET_DATA chunk header and offset; the <paramref name="length"/> bytes of data follow it.</summary>
+    private void WriteDataChunkHeader(Span<byte> destination, ushort flags, NbdRequest request, long offset, int length)
+    {
+        WriteChunkHeader(destination, flags, ReplyTypeOffsetData, request, 8 + length);
+        BinaryPrimitives.WriteInt64BigEndian(destination[ChunkHeaderLength..], offset);
     }
 
     private void WriteHoleChunk(Span<byte> destination, ushort flags, NbdRequest request, long offset, int length)
