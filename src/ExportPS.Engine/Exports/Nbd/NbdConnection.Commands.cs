@@ -413,8 +413,9 @@ internal sealed partial class NbdConnection
                 at += chunk;
             }
 
-            var buffer = request.RentBuffer(at);
-            reply.AsSpan(0, at).CopyTo(buffer);
+            // The reply becomes the request's buffer (the payload in the old one is no longer needed): no second copy.
+            request.ReplaceBuffer(reply!);
+            reply = null;
             return at;
         }
         finally
