@@ -87,13 +87,14 @@ internal sealed partial class NbdConnection
                 break;
             case CmdBlockStatus:
                 allowed |= CmdFlagReqOne | CmdFlagPayloadLen;
-                if (MetaContextsFor(export) is null)
+                var contexts = MetaContextsFor(export);
+                if (contexts is null)
                 {
                     message = "no metadata context was negotiated";
                     return EInval;
                 }
 
-                if (request.Has(CmdFlagPayloadLen) && !TryReadStatusPayload(request, out message))
+                if (request.Has(CmdFlagPayloadLen) && !TryReadStatusPayload(request, contexts, out message))
                 {
                     return EInval;
                 }
@@ -224,8 +225,7 @@ internal sealed partial class NbdConnection
         {
             if (count == 0 || !chunks[0].Zero)
             {
-                WriteChunkHeader(buffer, ReplyFlagDone, ReplyTypeOffsetData, request, 8 + length);
-                BinaryPrimitives.WriteInt64BigEndian(buffer.AsSpan(header), offset);
+                WriteDataChunkHeader(buffer, ReplyFlagDone, request, offset, length);
                 return prefix + length;
             }
 
@@ -254,8 +254,7 @@ internal sealed partial class NbdConnection
             }
             else
             {
-                WriteChunkHeader(composed.AsSpan(at), flags, ReplyTypeOffsetData, request, 8 + run);
-                BinaryPrimitives.WriteInt64BigEndian(composed.AsSpan(at + header), offset + within);
+                WriteDataChunkHeader(composed.AsSpan(at), flags, request, offset + within, run);
                 buffer.AsSpan(prefix + within, run).CopyTo(composed.AsSpan(at + prefix));
                 at += prefix + run;
             }
@@ -300,6 +299,13 @@ internal sealed partial class NbdConnection
         return count;
     }
 
+    /// <summary>An OFFSET_DATA chunk header and offset; the <paramref name="length"/> bytes of data follow it.</summary>
+    private void WriteDataChunkHeader(Span<byte> destination, ushort flags, NbdRequest request, long offset, int length)
+    {
+        WriteChunkHeader(destination, flags, ReplyTypeOffsetData, request, 8 + length);
+        BinaryPrimitives.WriteInt64BigEndian(destination[ChunkHeaderLength..], offset);
+    }
+
     private void WriteHoleChunk(Span<byte> destination, ushort flags, NbdRequest request, long offset, int length)
     {
         int header = ChunkHeaderLength;
@@ -321,7 +327,7 @@ internal sealed partial class NbdConnection
     /// Extended headers with NBD_CMD_FLAG_PAYLOAD_LEN: the payload holds the effect length and the ids of the contexts
     /// wanted. The effect length replaces the header's length; the ids stay in the buffer for <see cref="BlockStatusAsync"/>.
     /// </summary>
-    private bool TryReadStatusPayload(NbdRequest request, out string? message)
+    private static bool TryReadStatusPayload(NbdRequest request, NbdMetaContext[] contexts, out string? message)
     {
         message = null;
         int length = request.PayloadLength;
@@ -331,7 +337,6 @@ internal sealed partial class NbdConnection
             return false;
         }
 
-        var contexts = MetaContextsFor(Export!)!;
         var payload = request.Buffer.AsSpan(0, length);
         for (int i = 8; i < length; i += 4)
         {
@@ -408,8 +413,9 @@ internal sealed partial class NbdConnection
                 at += chunk;
             }
 
-            var buffer = request.RentBuffer(at);
-            reply.AsSpan(0, at).CopyTo(buffer);
+            // The reply becomes the request's buffer (the payload in the old one is no longer needed): no second copy.
+            request.ReplaceBuffer(reply!);
+            reply = null;
             return at;
         }
         finally

@@ -315,7 +315,7 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
         var offered = NbdMetaContext.Offered(export);
         var matched = listing && queries.Count == 0
             ? offered
-            : offered.Where(c => queries.Any(q => NbdMetaContext.Match(offered, q, listing).Contains(c))).ToArray();
+            : offered.Intersect(queries.SelectMany(q => NbdMetaContext.Match(offered, q, listing))).ToArray();
         foreach (var context in matched)
         {
             var name8 = Encoding.UTF8.GetBytes(context.Name);
