@@ -79,7 +79,9 @@ internal sealed class TlsServer
             return Failed("Verify failed: No certificate was found.");
         }
 
-        var client = certificate as X509Certificate2 ?? new X509Certificate2(certificate);
+        // SslStream normally hands over an X509Certificate2; a copy made here is ours to dispose.
+        using var copy = certificate is X509Certificate2 ? null : new X509Certificate2(certificate);
+        var client = copy ?? (X509Certificate2)certificate;
         if (Credentials.ValidateChain(client, chain?.ChainPolicy.ExtraStore) is { } reason)
         {
             return Failed(reason);
