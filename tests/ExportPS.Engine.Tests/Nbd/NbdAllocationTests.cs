@@ -20,12 +20,16 @@ public sealed class NbdAllocationTests
     private const int Depth = 8;
     private const int BlockSize = 4096;
 
+    /// <summary>On a connection with its own thread, and on one of the socket event loop (every thread taken).</summary>
     [Theory]
-    [InlineData(false)]
-    [InlineData(true)]
-    public void SteadyStateRequestsAllocateUnder64BytesEach(bool extended)
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public void SteadyStateRequestsAllocateUnder64BytesEach(bool extended, bool eventLoop)
     {
         using var server = new NbdTestServer();
+        var idle = eventLoop ? server.OccupyConnectionThreads() : [];
         using var client = new RawNbdClient(server).Connect(extended: extended);
         var (batch, replyLength) = BuildBatch(extended);
         var replies = new byte[replyLength];
@@ -61,6 +65,8 @@ public sealed class NbdAllocationTests
         {
             Assert.Equal(Pattern(i), client.ReadData((ulong)(i * BlockSize), BlockSize));
         }
+
+        idle.ForEach(c => c.Dispose());
     }
 
     private static byte[] Pattern(int index) => Enumerable.Range(0, BlockSize).Select(b => (byte)(b + (index * 31))).ToArray();
