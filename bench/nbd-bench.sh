@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # NBD benchmark: ExportPS (file and memory drivers) against qemu-nbd and nbdkit (file and memory plugins), back to back,
 # on one 1 GiB raw image in /dev/shm over loopback TCP. Prints one Markdown table per job: IOPS, MiB/s, server CPU time
-# per operation (utime+stime from /proc/PID/stat), and the ratio to the best peer and to qemu-nbd.
+# per operation (utime+stime from /proc/PID/stat), and the ratio to the best peer and to qemu-nbd. The servers take
+# turns in ROUNDS rounds (the order rotates each round) and each figure is the median over the rounds, so a burst of
+# load on the machine moves one round, not one server.
 #
+#   ROUNDS=3           rounds of every server and job
 #   RUNTIME=5          seconds per fio job
 #   QEMU_CACHE=writeback   qemu-nbd --cache (none needs O_DIRECT, which tmpfs may refuse; writeback matches the file
 #                      driver, which also goes through the page cache)
@@ -11,6 +14,7 @@
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
+ROUNDS=${ROUNDS:-3}
 RUNTIME=${RUNTIME:-5}
 QEMU_CACHE=${QEMU_CACHE:-writeback}
 SERVERS=${SERVERS:-exportps-file exportps-memory qemu-nbd nbdkit-file nbdkit-memory}
@@ -130,43 +134,63 @@ print(ops, io, job["job_runtime"] / 1000.0)' "$work/fio.json")
 
 : >"$results"
 : >"$work/multiconn.txt"
-for server in $SERVERS; do
-    port=$(free_port)
-    uri="nbd://127.0.0.1:$port/disk"
-    echo "Server $server on $uri" >&2
-    start_server "$server"
-    if [[ $server == *memory ]]; then
-        # Memory disks start empty (reads of holes cost nothing): give them the image's data first, as the file servers have.
-        timeout 300 nbdcopy --request-size=$COPY_REQUEST "$image" "$uri"
-    fi
-    echo "| $server | $(nbdinfo --can multi-conn "$uri" && echo yes || echo no) |" >>"$work/multiconn.txt"
-    for job in $JOBS; do
-        run_job "$server" "$job"
+read -r -a order <<<"$SERVERS"
+for round in $(seq "$ROUNDS"); do
+    echo "Round $round of $ROUNDS" >&2
+    for server in "${order[@]}"; do
+        port=$(free_port)
+        uri="nbd://127.0.0.1:$port/disk"
+        echo "Server $server on $uri" >&2
+        start_server "$server"
+        if [[ $server == *memory ]]; then
+            # Memory disks start empty (reads of holes cost nothing): give them the image's data first, as the file servers have.
+            timeout 300 nbdcopy --request-size=$COPY_REQUEST "$image" "$uri"
+        fi
+        # Not measured: lets the .NET servers' JIT reach its optimized code, as in a long-running server.
+        timeout 60 fio --name=warm-up --ioengine=nbd --uri="$uri" --rw=randrw --bs=4k --iodepth=4 --size="$SIZE" \
+            --time_based --runtime=2 --norandommap --randrepeat=0 >/dev/null
+        if ((round == 1)); then
+            echo "| $server | $(nbdinfo --can multi-conn "$uri" && echo yes || echo no) |" >>"$work/multiconn.txt"
+        fi
+        for job in $JOBS; do
+            run_job "$server" "$job"
+        done
+        stop_server
     done
-    stop_server
+    order=("${order[@]:1}" "${order[0]}")
 done
 
-"$PYTHON" - "$results" "$TICKS" "$RUNTIME" "$QEMU_CACHE" <<'PY'
+"$PYTHON" - "$results" "$TICKS" "$RUNTIME" "$QEMU_CACHE" "$ROUNDS" "$SERVERS" <<'PY'
 import sys
 from collections import OrderedDict
-rows = OrderedDict()
-for line in open(sys.argv[1]):
+from statistics import median
+results_file, ticks_per_second, runtime, cache, rounds, servers = sys.argv[1:7]
+samples = OrderedDict()
+for line in open(results_file):
     job, server, ops, size, seconds, ticks = line.split("\t")
     ops, size, seconds, ticks = int(ops), int(size), float(seconds), int(ticks)
-    rows.setdefault(job, []).append((server, ops / seconds, size / seconds / 2**20, ticks * 1e6 / int(sys.argv[2]) / max(ops, 1)))
-print(f"fio --ioengine=nbd, {sys.argv[3]} s per job; nbdcopy of 1 GiB to null: (--no-extents, 256 KiB requests); "
-      f"qemu-nbd --cache={sys.argv[4]} --shared=8; loopback TCP; image in /dev/shm.\n")
-for job, results in rows.items():
-    peers = [r for r in results if not r[0].startswith("exportps")]
-    best = max((r[1] for r in peers), default=0)
-    qemu = next((r[1] for r in results if r[0] == "qemu-nbd"), 0)
+    samples.setdefault(job, {}).setdefault(server, []).append(
+        (ops / seconds, size / seconds / 2**20, ticks * 1e6 / int(ticks_per_second) / max(ops, 1)))
+print(f"fio --ioengine=nbd, {runtime} s per job; nbdcopy of 1 GiB to null: (--no-extents, 256 KiB requests); "
+      f"qemu-nbd --cache={cache} --shared=8; loopback TCP; image in /dev/shm. Medians of {rounds} rounds; "
+      "spread is the lowest and highest IOPS of the rounds against the median.\n")
+for job, by_server in samples.items():
+    rows = []
+    for server in servers.split():
+        if server in by_server:
+            runs = by_server[server]
+            iops = median(r[0] for r in runs)
+            rows.append((server, iops, median(r[1] for r in runs), median(r[2] for r in runs),
+                         f"{min(r[0] for r in runs) / iops - 1:+.0%}/{max(r[0] for r in runs) / iops - 1:+.0%}"))
+    best = max((r[1] for r in rows if not r[0].startswith("exportps")), default=0)
+    qemu = next((r[1] for r in rows if r[0] == "qemu-nbd"), 0)
     print(f"### {job}\n")
-    print("| Server | IOPS | MiB/s | CPU us/op | vs best peer | vs qemu-nbd |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
-    for server, iops, mib, cpu in results:
+    print("| Server | IOPS | MiB/s | CPU us/op | spread | vs best peer | vs qemu-nbd |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for server, iops, mib, cpu, spread in rows:
         ratio_best = f"{iops / best:.2f}x" if best else "-"
         ratio_qemu = f"{iops / qemu:.2f}x" if qemu else "-"
-        print(f"| {server} | {iops:,.0f} | {mib:,.1f} | {cpu:.1f} | {ratio_best} | {ratio_qemu} |")
+        print(f"| {server} | {iops:,.0f} | {mib:,.1f} | {cpu:.1f} | {spread} | {ratio_best} | {ratio_qemu} |")
     print()
 PY
 echo "| Server | Multi-conn advertised |"

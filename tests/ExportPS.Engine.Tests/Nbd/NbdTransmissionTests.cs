@@ -107,4 +107,22 @@ public sealed class NbdTransmissionTests
         Assert.Equal("hello"u8.ToArray(), client.ReadData(4096, 5));
         Assert.True(server.Engine.GetBlockExports().Single().Writethrough);
     }
+
+    /// <summary>
+    /// QEMU's writethrough is FUA on every write: each write reaches the disk once, durable, with no second flush; a
+    /// write-back export passes FUA on only when the client asks; a write-back FLUSH is one flush.
+    /// </summary>
+    [Theory]
+    [InlineData(true, 0, "write+fua")]
+    [InlineData(true, FlagFua, "write+fua")]
+    [InlineData(false, 0, "write")]
+    [InlineData(false, FlagFua, "write+fua")]
+    public void WritesAreMadeDurableExactlyOnceAsWritethroughAndFuaAsk(bool writethrough, ushort flags, string expected)
+    {
+        using var server = new ScriptedNbdServer(writethrough: writethrough);
+        using var client = server.Connect();
+        Assert.Equal(0u, client.Command(CmdWrite, 0, 4, flags, "data"u8));
+        Assert.Equal(0u, client.Command(CmdFlush, 0, 0));
+        Assert.Equal([expected, "flush"], server.Driver.Durability.ToArray());
+    }
 }

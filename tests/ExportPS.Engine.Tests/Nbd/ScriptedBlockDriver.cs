@@ -18,6 +18,9 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 
     public long SlowOffset { get; set; } = -1;
 
+    /// <summary>Writes (and whether they asked for FUA) and flushes, in the order they reached the driver.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> Durability { get; } = new();
+
     public long Size => size;
 
     public long AllocatedBytes => size;
@@ -52,10 +55,15 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
         }
 
         source.CopyTo(_data.AsMemory((int)offset));
+        Durability.Enqueue(forceUnitAccess ? "write+fua" : "write");
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+    public ValueTask FlushAsync(CancellationToken cancellationToken)
+    {
+        Durability.Enqueue("flush");
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) => WriteZeroesAsync(offset, length, WriteZeroesFlags.None, cancellationToken);
 

@@ -153,12 +153,8 @@ internal sealed partial class NbdConnection
             case CmdRead:
                 return await ReadAsync(request, node);
             case CmdWrite:
+                // Writethrough is QEMU's FUA on every write: durable once, no second flush.
                 await node.WriteAsync(offset, request.Buffer.AsMemory(0, request.PayloadLength), fua || writethrough);
-                if (writethrough)
-                {
-                    await node.FlushAsync();
-                }
-
                 return 0;
             case CmdTrim:
                 await node.DiscardAsync(offset, (long)request.Length);
