@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -11,12 +12,9 @@ namespace ExportPS.Engine.Qmp;
 /// </summary>
 internal sealed class QmpCommands
 {
-    private static readonly string[] UnsupportedObjectTypes =
-        ["tls-creds-anon", "authz-pam", "secret"];
-
     private readonly IExportEngine _engine;
     private readonly TimeSpan _nbdStopGracePeriod;
-    private readonly Dictionary<string, Func<QmpArguments, JsonNode>> _handlers;
+    private readonly Dictionary<string, Func<OptionReader, JsonNode>> _handlers;
 
     public QmpCommands(IExportEngine engine, TimeSpan nbdStopGracePeriod)
     {
@@ -52,97 +50,31 @@ internal sealed class QmpCommands
     /// <summary>The commands of this table; the session adds qmp_capabilities, query-commands and quit.</summary>
     public IEnumerable<string> Names => _handlers.Keys;
 
-    public bool TryGet(string name, out Func<QmpArguments, JsonNode> handler) => _handlers.TryGetValue(name, out handler!);
+    public bool TryGet(string name, out Func<OptionReader, JsonNode> handler) => _handlers.TryGetValue(name, out handler!);
 
     private static JsonObject Empty() => [];
 
     // ---- block nodes ---------------------------------------------------------------------------------------------
 
-    private JsonNode BlockdevAdd(QmpArguments args)
+    private JsonNode BlockdevAdd(OptionReader args)
     {
-        string driverName = args.RequiredString("driver");
-        BlockDriverKind driver = driverName switch
-        {
-            "file" => BlockDriverKind.File,
-            "null-co" or "null-aio" or "null" => BlockDriverKind.Null,
-            "memory" => BlockDriverKind.Memory,
-            "raw" => BlockDriverKind.Raw,
-            _ => throw args.DoesNotAccept("driver", driverName),
-        };
-        string? nodeName = args.OptionalString("node-name");
-        var options = new BlockNodeOptions
-        {
-            NodeName = nodeName ?? string.Empty,
-            Driver = driver,
-            ReadOnly = args.OptionalBool("read-only") ?? false,
-            CacheDirect = ReadCacheDirect(args),
-
-            // An ExportPS extension for every driver (QEMU has it only on image formats): reads of unallocated ranges fall through.
-            Backing = args.OptionalString("backing"),
-        };
-        switch (driver)
-        {
-            case BlockDriverKind.File:
-                options = options with { Path = args.RequiredString("filename") };
-                break;
-            case BlockDriverKind.Null:
-                options = options with { Size = args.OptionalInt("size", 0, long.MaxValue) ?? BlockNodeOptions.DefaultNullSize };
-
-                // Absent read-zeroes keeps the engine's default (zeroes): QEMU leaves the content unspecified then.
-                if (args.OptionalBool("read-zeroes") is { } readZeroes)
-                {
-                    options = options with { ReadZeroes = readZeroes };
-                }
-
-                break;
-            case BlockDriverKind.Raw:
-                // QEMU's BlockdevRef may also be an inline definition; ExportPS takes the name of an existing node.
-                options = options with { File = args.RequiredString("file") };
-                break;
-            default:
-                options = options with
-                {
-                    Size = args.RequiredInt("size", 0, long.MaxValue),
-                    Compression = args.OptionalEnum<BlockCompression>("compression") ?? BlockCompression.None,
-                };
-                break;
-        }
-
-        args.Finish();
-        if (nodeName is null)
-        {
-            throw QmpException.Generic("'node-name' must be specified for the root node");
-        }
-
-        _engine.AddBlockNode(options);
+        _engine.AddBlockNode(BlockNodeOptionsReader.Read(args));
         return Empty();
     }
 
-    private static bool ReadCacheDirect(QmpArguments args)
+    private JsonNode BlockdevDel(OptionReader args)
     {
-        if (args.OptionalObject("cache") is not { } cache)
-        {
-            return false;
-        }
-
-        bool direct = cache.OptionalBool("direct") ?? false;
-        cache.Finish();
-        return direct;
-    }
-
-    private JsonNode BlockdevDel(QmpArguments args)
-    {
-        string nodeName = args.RequiredString("node-name");
-        args.Finish();
+        string nodeName = args.RequireString("node-name");
+        args.RejectUnexpected();
         _engine.RemoveBlockNode(nodeName);
         return Empty();
     }
 
-    private JsonNode QueryNamedBlockNodes(QmpArguments args)
+    private JsonNode QueryNamedBlockNodes(OptionReader args)
     {
         // flat only matters for nested child images, which ExportPS nodes never report.
-        args.OptionalBool("flat");
-        args.Finish();
+        args.Bool("flat");
+        args.RejectUnexpected();
         var nodes = _engine.GetBlockNodes();
         var bitmaps = _engine.GetDirtyBitmaps().ToLookup(b => b.NodeName, StringComparer.Ordinal);
         var byName = nodes.ToDictionary(n => n.NodeName, StringComparer.Ordinal);
@@ -184,12 +116,12 @@ internal sealed class QmpCommands
             node = child;
         }
 
-        return $"{DriverName(node.Driver)}://";
+        return $"{BlockDriverNames.Of(node.Driver)}://";
     }
 
     private static JsonObject DescribeNode(BlockNodeInfo node, string file, IEnumerable<DirtyBitmapInfo> bitmaps, int backingDepth)
     {
-        string drv = DriverName(node.Driver);
+        string drv = BlockDriverNames.Of(node.Driver);
         var info = new JsonObject
         {
             ["node-name"] = node.NodeName,
@@ -257,197 +189,75 @@ internal sealed class QmpCommands
         return info;
     }
 
-    /// <summary>QEMU's driver name for a node (drv).</summary>
-    public static string DriverName(BlockDriverKind driver) => driver switch
-    {
-        BlockDriverKind.Null => "null-co",
-        _ => QapiName.Of(driver),
-    };
-
     // ---- dirty bitmaps -------------------------------------------------------------------------------------------
 
-    private JsonNode BitmapAdd(QmpArguments args)
+    private JsonNode BitmapAdd(OptionReader args)
     {
         var options = new DirtyBitmapOptions
         {
-            NodeName = args.RequiredString("node"),
-            Name = args.RequiredString("name"),
-            Granularity = args.OptionalInt("granularity", 0, uint.MaxValue) ?? DirtyBitmapOptions.DefaultGranularity,
-            Persistent = args.OptionalBool("persistent") ?? false,
-            Disabled = args.OptionalBool("disabled") ?? false,
+            NodeName = args.RequireString("node"),
+            Name = args.RequireString("name"),
+            Granularity = args.UInt32("granularity") ?? DirtyBitmapOptions.DefaultGranularity,
+            Persistent = args.Bool("persistent") ?? false,
+            Disabled = args.Bool("disabled") ?? false,
         };
-        args.Finish();
+        args.RejectUnexpected();
         _engine.AddDirtyBitmap(options);
         return Empty();
     }
 
-    private static JsonNode OnBitmap(QmpArguments args, Action<string, string> change)
+    private static JsonNode OnBitmap(OptionReader args, Action<string, string> change)
     {
-        string node = args.RequiredString("node");
-        string name = args.RequiredString("name");
-        args.Finish();
+        string node = args.RequireString("node");
+        string name = args.RequireString("name");
+        args.RejectUnexpected();
         change(node, name);
         return Empty();
     }
 
-    private JsonNode BitmapMerge(QmpArguments args)
+    private JsonNode BitmapMerge(OptionReader args)
     {
-        string node = args.RequiredString("node");
-        string target = args.RequiredString("target");
-        var sources = args.OptionalList("bitmaps", ReadBitmapReference) ?? throw args.Missing("bitmaps");
-        args.Finish();
+        string node = args.RequireString("node");
+        string target = args.RequireString("target");
+        var sources = args.List("bitmaps", "BlockDirtyBitmapOrStr", name => name, BlockExportOptionsReader.BitmapReference) ?? throw args.Missing("bitmaps");
+        args.RejectUnexpected();
         _engine.MergeDirtyBitmaps(node, target, sources);
         return Empty();
     }
 
-    /// <summary>BlockDirtyBitmapOrStr: "name" (on the command's node) or {node, name}, which the engine spells "node/name".</summary>
-    private static string ReadBitmapReference(JsonElement element, string path)
-    {
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.String:
-                return element.GetString()!;
-            case JsonValueKind.Object:
-                var reference = QmpArguments.Nested(element, path);
-                string node = reference.RequiredString("node");
-                string name = reference.RequiredString("name");
-                reference.Finish();
-                return $"{node}/{name}";
-            default:
-                throw QmpArguments.WrongTypeAt(path, "BlockDirtyBitmapOrStr");
-        }
-    }
-
     // ---- objects -------------------------------------------------------------------------------------------------
 
-    private JsonNode ObjectAdd(QmpArguments args)
+    private JsonNode ObjectAdd(OptionReader args)
     {
-        string type = args.RequiredString("qom-type");
-        string id = args.RequiredString("id");
-        switch (type)
-        {
-            case "iothread":
-                AddIoThread(args, id);
-                break;
-            case "tls-creds-x509":
-                AddTlsCreds(args, id, TlsCredsType.X509);
-                break;
-            case "tls-creds-psk":
-                AddTlsCreds(args, id, TlsCredsType.Psk);
-                break;
-            case "authz-list":
-                AddAuthzList(args, id);
-                break;
-            case "authz-simple":
-                var simple = new AuthzOptions { Type = AuthzType.Simple, Id = id, Identity = args.RequiredString("identity") };
-                args.Finish();
-                _engine.AddAuthz(simple);
-                break;
-            case "authz-listfile":
-                var listFile = new AuthzOptions
-                {
-                    Type = AuthzType.ListFile,
-                    Id = id,
-                    Filename = args.RequiredString("filename"),
-                    Refresh = args.OptionalBool("refresh") ?? true,
-                };
-                args.Finish();
-                _engine.AddAuthz(listFile);
-                break;
-            default:
-                throw UnsupportedObjectTypes.Contains(type)
-                    ? QmpException.Generic($"Object type '{type}' is not supported by ExportPS yet")
-                    : args.DoesNotAccept("qom-type", type);
-        }
-
+        UserObjectOptionsReader.Read(args).AddTo(_engine);
         return Empty();
     }
 
-    private void AddIoThread(QmpArguments args, string id)
+    private JsonNode ObjectDel(OptionReader args)
     {
-        // QEMU's event-loop tuning knobs: accepted for compatibility; ExportPS workers do not poll.
-        args.OptionalInt("poll-max-ns", 0, long.MaxValue);
-        args.OptionalInt("poll-grow", 0, long.MaxValue);
-        args.OptionalInt("poll-shrink", 0, long.MaxValue);
-        args.OptionalInt("aio-max-batch", 0, long.MaxValue);
-        args.Finish();
-        _engine.AddIoThread(id);
-    }
-
-    /// <summary>TlsCredsX509Properties / TlsCredsPskProperties; the engine refuses PSK with its NotSupported error.</summary>
-    private void AddTlsCreds(QmpArguments args, string id, TlsCredsType type)
-    {
-        var options = new TlsCredsOptions
-        {
-            Type = type,
-            Id = id,
-            Dir = args.OptionalString("dir"),
-            // QEMU's default endpoint is client (the engine's, for cmdlets, is server).
-            Endpoint = args.OptionalEnum<TlsCredsEndpoint>("endpoint") ?? TlsCredsEndpoint.Client,
-            VerifyPeer = args.OptionalBool("verify-peer") ?? true,
-            Username = type == TlsCredsType.Psk ? args.OptionalString("username") : null,
-        };
-        args.Finish();
-        _engine.AddTlsCreds(options);
-    }
-
-    /// <summary>AuthZListProperties: policy (default deny) and rules [{match, policy, format}] (format default exact).</summary>
-    private void AddAuthzList(QmpArguments args, string id)
-    {
-        var options = new AuthzOptions
-        {
-            Type = AuthzType.List,
-            Id = id,
-            Policy = args.OptionalEnum<AuthzPolicy>("policy") ?? AuthzPolicy.Deny,
-            Rules = args.OptionalList("rules", ReadAuthzRule)?.ToArray() ?? [],
-        };
-        args.Finish();
-        _engine.AddAuthz(options);
-    }
-
-    private static AuthzListRule ReadAuthzRule(JsonElement element, string path)
-    {
-        if (element.ValueKind != JsonValueKind.Object)
-        {
-            throw QmpArguments.WrongTypeAt(path, "object");
-        }
-
-        var rule = QmpArguments.Nested(element, path);
-        var result = new AuthzListRule
-        {
-            Match = rule.RequiredString("match"),
-            Policy = rule.RequiredEnum<AuthzPolicy>("policy"),
-            Format = rule.OptionalEnum<AuthzListFormat>("format") ?? AuthzListFormat.Exact,
-        };
-        rule.Finish();
-        return result;
-    }
-
-    private JsonNode ObjectDel(QmpArguments args)
-    {
-        string id = args.RequiredString("id");
-        args.Finish();
+        string id = args.RequireString("id");
+        args.RejectUnexpected();
         _engine.RemoveObject(id);
         return Empty();
     }
 
     /// <summary>ExportPS extension: the TLS credentials objects, as the engine describes them.</summary>
-    private JsonNode QueryTlsCreds(QmpArguments args)
+    private JsonNode QueryTlsCreds(OptionReader args)
     {
-        args.Finish();
+        args.RejectUnexpected();
         return JsonSerializer.SerializeToNode(_engine.GetTlsCreds(), QmpJson.RecordOptions)!;
     }
 
     /// <summary>ExportPS extension: the authorization objects, as the engine describes them.</summary>
-    private JsonNode QueryAuthz(QmpArguments args)
+    private JsonNode QueryAuthz(OptionReader args)
     {
-        args.Finish();
+        args.RejectUnexpected();
         return JsonSerializer.SerializeToNode(_engine.GetAuthz(), QmpJson.RecordOptions)!;
     }
 
-    private JsonNode QueryIoThreads(QmpArguments args)
+    private JsonNode QueryIoThreads(OptionReader args)
     {
-        args.Finish();
+        args.RejectUnexpected();
         var list = new JsonArray();
         foreach (var thread in _engine.GetIoThreads())
         {
@@ -468,69 +278,22 @@ internal sealed class QmpCommands
 
     // ---- NBD server ----------------------------------------------------------------------------------------------
 
-    private JsonNode NbdServerStart(QmpArguments args)
+    private JsonNode NbdServerStart(OptionReader args)
     {
-        var address = ReadLegacySocketAddress(args.RequiredObject("addr"));
-        var options = new NbdServerOptions
-        {
-            Address = address,
-            TlsCreds = args.OptionalString("tls-creds"),
-            TlsAuthz = args.OptionalString("tls-authz"),
-            MaxConnections = (uint)(args.OptionalInt("max-connections", 0, uint.MaxValue) ?? 0),
-        };
-        args.Finish();
-        _engine.StartNbdServer(options);
+        _engine.StartNbdServer(NbdServerOptionsReader.Read(args, legacyAddress: true));
         return Empty();
     }
 
-    /// <summary>SocketAddressLegacy: {type: inet, data: {host, port}} or {type: unix, data: {path}}; port is a string.</summary>
-    private static SocketAddressOptions ReadLegacySocketAddress(QmpArguments addr)
+    private JsonNode NbdServerStop(OptionReader args)
     {
-        string type = addr.RequiredString("type");
-        if (type is "vsock" or "fd")
-        {
-            throw QmpException.Generic($"Socket address type '{type}' is not supported by ExportPS");
-        }
-
-        if (type is not ("inet" or "unix"))
-        {
-            throw addr.DoesNotAccept("type", type);
-        }
-
-        var data = addr.RequiredObject("data");
-        addr.Finish();
-        SocketAddressOptions result;
-        if (type == "unix")
-        {
-            result = SocketAddressOptions.Unix(data.RequiredString("path"));
-        }
-        else
-        {
-            string host = data.RequiredString("host");
-            string port = data.RequiredString("port");
-            if (!int.TryParse(port, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int number)
-                || number > ushort.MaxValue)
-            {
-                throw QmpException.Generic($"Port '{port}' is not a number from 0 to 65535 (ExportPS does not resolve service names)");
-            }
-
-            result = SocketAddressOptions.Inet(host, number);
-        }
-
-        data.Finish();
-        return result;
-    }
-
-    private JsonNode NbdServerStop(QmpArguments args)
-    {
-        args.Finish();
+        args.RejectUnexpected();
         _engine.StopNbdServer(_nbdStopGracePeriod);
         return Empty();
     }
 
-    private JsonNode QueryNbdServer(QmpArguments args)
+    private JsonNode QueryNbdServer(OptionReader args)
     {
-        args.Finish();
+        args.RejectUnexpected();
         var server = _engine.GetNbdServer();
         var info = new JsonObject
         {
@@ -548,14 +311,14 @@ internal sealed class QmpCommands
 
     // ---- exports -------------------------------------------------------------------------------------------------
 
-    private JsonNode NbdServerAdd(QmpArguments args)
+    private JsonNode NbdServerAdd(OptionReader args)
     {
-        string? name = args.OptionalString("name");
-        string? description = args.OptionalString("description");
-        string device = args.RequiredString("device");
-        bool writable = args.OptionalBool("writable") ?? false;
-        string? bitmap = args.OptionalString("bitmap");
-        args.Finish();
+        string? name = args.String("name");
+        string? description = args.String("description");
+        string device = args.RequireString("device");
+        bool writable = args.Bool("writable") ?? false;
+        string? bitmap = args.String("bitmap");
+        args.RejectUnexpected();
 
         // As in QEMU, the export name doubles as the export id.
         _engine.AddBlockExport(new BlockExportOptions
@@ -569,63 +332,33 @@ internal sealed class QmpCommands
         return Empty();
     }
 
-    private JsonNode NbdServerRemove(QmpArguments args)
+    private JsonNode NbdServerRemove(OptionReader args)
     {
-        string name = args.RequiredString("name");
-        var mode = args.OptionalEnum<BlockExportRemoveMode>("mode") ?? BlockExportRemoveMode.Safe;
-        args.Finish();
+        string name = args.RequireString("name");
+        var mode = args.Enum<BlockExportRemoveMode>("mode") ?? BlockExportRemoveMode.Safe;
+        args.RejectUnexpected();
         _engine.RemoveBlockExport(name, mode);
         return Empty();
     }
 
-    private JsonNode BlockExportAdd(QmpArguments args)
+    private JsonNode BlockExportAdd(OptionReader args)
     {
-        var type = args.RequiredEnum<BlockExportType>("type");
-        string id = args.RequiredString("id");
-        bool fixedIoThread = args.OptionalBool("fixed-iothread") ?? false;
-        string? ioThread = args.OptionalString("iothread");
-        string nodeName = args.RequiredString("node-name");
-        bool writable = args.OptionalBool("writable") ?? false;
-        bool writethrough = args.OptionalBool("writethrough") ?? false;
-        if (type != BlockExportType.Nbd)
-        {
-            throw QmpException.Generic($"Export type '{QapiName.Of(type)}' is not supported by ExportPS yet");
-        }
-
-        var nbd = new NbdExportOptions
-        {
-            Name = args.OptionalString("name"),
-            Description = args.OptionalString("description"),
-            Bitmaps = args.OptionalList("bitmaps", ReadBitmapReference)?.ToArray() ?? [],
-            AllocationDepth = args.OptionalBool("allocation-depth") ?? false,
-        };
-        args.Finish();
-        _engine.AddBlockExport(new BlockExportOptions
-        {
-            Type = type,
-            Id = id,
-            NodeName = nodeName,
-            Writable = writable,
-            Writethrough = writethrough,
-            IoThread = ioThread,
-            FixedIoThread = fixedIoThread,
-            Nbd = nbd,
-        });
+        _engine.AddBlockExport(BlockExportOptionsReader.Read(args));
         return Empty();
     }
 
-    private JsonNode BlockExportDel(QmpArguments args)
+    private JsonNode BlockExportDel(OptionReader args)
     {
-        string id = args.RequiredString("id");
-        var mode = args.OptionalEnum<BlockExportRemoveMode>("mode") ?? BlockExportRemoveMode.Safe;
-        args.Finish();
+        string id = args.RequireString("id");
+        var mode = args.Enum<BlockExportRemoveMode>("mode") ?? BlockExportRemoveMode.Safe;
+        args.RejectUnexpected();
         _engine.RemoveBlockExport(id, mode);
         return Empty();
     }
 
-    private JsonNode QueryBlockExports(QmpArguments args)
+    private JsonNode QueryBlockExports(OptionReader args)
     {
-        args.Finish();
+        args.RejectUnexpected();
         var list = new JsonArray();
         foreach (var export in _engine.GetBlockExports())
         {

@@ -36,7 +36,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public BlockNodeInfo AddBlockNode(BlockNodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["driver"] = QmpCommands.DriverName(options.Driver), ["node-name"] = options.NodeName };
+        var args = new JsonObject { ["driver"] = BlockDriverNames.Of(options.Driver), ["node-name"] = options.NodeName };
         SetIf(args, "read-only", options.ReadOnly);
         SetIf(args, "backing", options.Backing);
         if (options.CacheDirect)
@@ -78,7 +78,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         foreach (var node in Run("query-named-block-nodes").EnumerateArray())
         {
             // Nodes of drivers ExportPS has no kind for (qcow2, nbd, ... in QEMU) cannot be described by a BlockNodeInfo.
-            if (DriverOf(node.GetProperty("drv").GetString()) is not { } driver)
+            if (BlockDriverNames.Find(node.GetProperty("drv").GetString()) is not { } driver)
             {
                 continue;
             }
@@ -103,15 +103,6 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
         return nodes;
     }
-
-    private static BlockDriverKind? DriverOf(string? drv) => drv switch
-    {
-        "file" => BlockDriverKind.File,
-        "null-co" or "null-aio" => BlockDriverKind.Null,
-        "memory" => BlockDriverKind.Memory,
-        "raw" => BlockDriverKind.Raw,
-        _ => null,
-    };
 
     private static IEnumerable<JsonElement> BitmapsOf(JsonElement node) =>
         node.TryGetProperty("dirty-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray() : [];

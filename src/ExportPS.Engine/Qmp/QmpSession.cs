@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -170,7 +171,7 @@ internal sealed class QmpSession : IDisposable
         }
 
         string command = execute.GetString()!;
-        var args = QmpArguments.Root(arguments);
+        var args = new OptionReader(arguments is { } given ? OptionTree.FromJson(given) : OptionTree.Empty);
         if (!_negotiated)
         {
             if (command != "qmp_capabilities")
@@ -187,10 +188,10 @@ internal sealed class QmpSession : IDisposable
             case "qmp_capabilities":
                 throw new QmpException(QmpErrorClass.CommandNotFound, "Capabilities negotiation is already complete, command ignored");
             case "query-commands":
-                args.Finish();
+                args.RejectUnexpected();
                 return new JsonArray(_server.CommandNames.Select(n => (JsonNode)new JsonObject { ["name"] = n }).ToArray());
             case "quit":
-                args.Finish();
+                args.RejectUnexpected();
                 quit = true;
                 return new JsonObject();
         }
@@ -204,12 +205,10 @@ internal sealed class QmpSession : IDisposable
     }
 
     // ExportPS offers no optional capabilities (QEMU's only one is out-of-band execution).
-    private void Negotiate(QmpArguments args)
+    private void Negotiate(OptionReader args)
     {
-        var enable = args.OptionalList("enable", (element, path) => element.ValueKind == JsonValueKind.String
-            ? element.GetString()!
-            : throw QmpArguments.WrongTypeAt(path, "string"));
-        args.Finish();
+        var enable = args.List("enable", "string", capability => capability, fromObject: null);
+        args.RejectUnexpected();
         if (enable?.FirstOrDefault() is { } capability)
         {
             throw capability == "oob"

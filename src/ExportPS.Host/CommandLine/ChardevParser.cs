@@ -1,3 +1,5 @@
+using ExportPS.Engine.Qapi;
+
 namespace ExportPS.Host.CommandLine;
 
 /// <summary>A --chardev the host can serve a monitor on: a listening unix socket.</summary>

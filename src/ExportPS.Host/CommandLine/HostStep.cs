@@ -1,5 +1,6 @@
 using ExportPS.Engine;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Host.CommandLine;
 
@@ -27,8 +28,8 @@ internal sealed record AddBlockExportStep(BlockExportOptions Options) : HostStep
     public override void Apply(IExportEngine engine) => engine.AddBlockExport(Options);
 }
 
-/// <summary>--object iothread: object-add.</summary>
-internal sealed record AddIoThreadStep(string Id) : HostStep
+/// <summary>--object: object-add.</summary>
+internal sealed record AddObjectStep(UserObjectOptions Object) : HostStep
 {
-    public override void Apply(IExportEngine engine) => engine.AddIoThread(Id);
+    public override void Apply(IExportEngine engine) => Object.AddTo(engine);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Host.CommandLine;
 
@@ -22,26 +23,8 @@ internal static class JsonOptionParser
 
         using (document)
         {
-            return (OptionMap)Convert(document.RootElement);
+            return OptionTree.FromJson(document.RootElement);
         }
-    }
-
-    private static OptionNode Convert(JsonElement element) => element.ValueKind switch
-    {
-        JsonValueKind.Object => ConvertObject(element),
-        JsonValueKind.Array => new OptionArray(element.EnumerateArray().Select(Convert).ToArray()),
-        _ => new OptionJsonScalar(element.Clone()),
-    };
-
-    private static OptionMap ConvertObject(JsonElement element)
-    {
-        var map = new OptionMap(isJson: true);
-        foreach (var property in element.EnumerateObject())
-        {
-            map.Set(property.Name, Convert(property.Value));
-        }
-
-        return map;
     }
 
     private static string FirstLine(string message)

@@ -1,4 +1,5 @@
 using System.Text;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Host.CommandLine;
 

@@ -1,3 +1,5 @@
+using ExportPS.Engine.Qapi;
+
 namespace ExportPS.Host.CommandLine;
 
 /// <summary>--monitor [chardev=]ID[,mode=control][,pretty=off]: a QMP monitor on a chardev defined earlier.</summary>

@@ -202,7 +202,7 @@ public sealed class ConfigurationParserTests
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory")))), "BlockNodes[0].Size", "required key is missing" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Size", 1)))), "BlockNodes[0].Driver", "required key is missing" },
         { H(("BlockNodes", H(("Driver", "null"), ("Size", 1)))), "BlockNodes[0].NodeName", "required key is missing" },
-        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "qcow2"), ("Size", 1)))), "BlockNodes[0].Driver", "unknown value 'qcow2'; expected one of file, memory, null, null-co" },
+        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "qcow2"), ("Size", 1)))), "BlockNodes[0].Driver", "unknown value 'qcow2'; expected one of file, memory, null-co, null-aio, null" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", 3), ("Size", 1)))), "BlockNodes[0].Driver", "expected a string, got 3 (Int32)" },
         { H(("BlockNodes", H(("NodeName", "b c"), ("Driver", "null"), ("Size", 1)))), "BlockNodes[0].NodeName", "invalid name 'b c'" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "null"), ("Size", 1), ("Sise", 2)))), "BlockNodes[0].Sise", "unknown key; expected one of NodeName, Driver, Path, Size" },

@@ -63,6 +63,7 @@ public class BlockdevParserTests
 
     [Theory]
     [InlineData("null-co")]
+    [InlineData("null-aio")]
     [InlineData("null")]
     public void Null_driver_has_QEMUs_names_and_default_size(string driver)
     {

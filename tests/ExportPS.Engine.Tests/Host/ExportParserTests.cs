@@ -44,13 +44,6 @@ public class ExportParserTests
     }
 
     [Fact]
-    public void Legacy_single_bitmap_joins_the_list()
-    {
-        Assert.Equal(["a", "b"], Export("nbd,id=e,node-name=n,bitmaps.0=a,bitmap=b").Nbd.Bitmaps);
-        Assert.Equal(["b"], Export("nbd,id=e,node-name=n,bitmap=b").Nbd.Bitmaps);
-    }
-
-    [Fact]
     public void JSON_form_with_bitmap_names_and_objects()
     {
         var options = Export("""
@@ -66,9 +59,9 @@ public class ExportParserTests
     [Theory]
     [InlineData("id=e,node-name=n", "Parameter 'type' is missing")]
     [InlineData("type=foo,id=e,node-name=n", "Parameter 'type' does not accept value 'foo'")]
-    [InlineData("type=fuse,id=e,node-name=n,mountpoint=/m", "Export type 'fuse' is not supported yet")]
-    [InlineData("vhost-user-blk,id=e,node-name=n", "Export type 'vhost-user-blk' is not supported yet")]
-    [InlineData("vduse-blk,id=e,node-name=n", "Export type 'vduse-blk' is not supported yet")]
+    [InlineData("type=fuse,id=e,node-name=n,mountpoint=/m", "Export type 'fuse' is not supported by ExportPS yet")]
+    [InlineData("vhost-user-blk,id=e,node-name=n", "Export type 'vhost-user-blk' is not supported by ExportPS yet")]
+    [InlineData("vduse-blk,id=e,node-name=n", "Export type 'vduse-blk' is not supported by ExportPS yet")]
     [InlineData("type=nbd,node-name=n", "Parameter 'id' is missing")]
     [InlineData("type=nbd,id=e", "Parameter 'node-name' is missing")]
     [InlineData("type=nbd,id=e,node-name=n,writable=sure", "Parameter 'writable' expects 'on' or 'off'")]
@@ -82,9 +75,10 @@ public class ExportParserTests
     [InlineData("type=nbd,id=e,node-name=n,bitmaps.0.name=b", "Parameter 'bitmaps.0.node' is missing")]
     [InlineData("type=nbd,id=e,node-name=n,bitmaps.0.node=a,bitmaps.0.name=b,bitmaps.0.x=1", "Parameter 'bitmaps.0.x' is unexpected")]
     [InlineData("type=nbd,id=e,node-name=n,mountpoint=/m", "Parameter 'mountpoint' is unexpected")]
+    [InlineData("type=nbd,id=e,node-name=n,bitmap=b", "Parameter 'bitmap' is unexpected")]
     [InlineData("type=nbd,id=e,node-name=n,iothread.x=1", "Parameters 'iothread.*' are unexpected")]
     [InlineData("""{"type":"nbd","id":"e","node-name":"n","bitmaps":"x"}""", "Invalid parameter type for 'bitmaps', expected: array")]
-    [InlineData("""{"type":"nbd","id":"e","node-name":"n","bitmaps":[1]}""", "Invalid parameter type for 'bitmaps.0', expected: string or object")]
+    [InlineData("""{"type":"nbd","id":"e","node-name":"n","bitmaps":[1]}""", "Invalid parameter type for 'bitmaps[0]', expected: BlockDirtyBitmapOrStr")]
     [InlineData("""{"type":"nbd","id":"e","node-name":"n","writable":"on"}""", "Invalid parameter type for 'writable', expected: boolean")]
     [InlineData("""{"type":"nbd","id":5,"node-name":"n"}""", "Invalid parameter type for 'id', expected: string")]
     public void Bad_options_are_refused(string argument, string message)

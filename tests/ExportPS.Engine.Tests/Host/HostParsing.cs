@@ -1,4 +1,6 @@
 using ExportPS.Host.CommandLine;
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Qapi;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Host;
@@ -10,6 +12,13 @@ internal static class HostParsing
 
     public static T Step<T>(string option, string argument) where T : HostStep => Assert.IsType<T>(Step(option, argument));
 
-    public static string Error(string option, string argument) =>
-        Assert.Throws<CommandLineException>(() => Step(option, argument)).Message;
+    public static T Object<T>(string argument) where T : UserObjectOptions => Assert.IsType<T>(Step<AddObjectStep>("object", argument).Object);
+
+    /// <summary>The refusal of a bad option: syntax errors are the host's, errors in the values the engine reader's.</summary>
+    public static string Error(string option, string argument)
+    {
+        var error = Assert.ThrowsAny<Exception>(() => Step(option, argument));
+        Assert.True(error is CommandLineException or EngineException { ErrorId: ErrorIds.InvalidArgument or ErrorIds.MissingName }, error.ToString());
+        return error.Message;
+    }
 }

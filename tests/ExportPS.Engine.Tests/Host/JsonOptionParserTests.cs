@@ -1,5 +1,6 @@
 using System.Text.Json;
 using ExportPS.Host.CommandLine;
+using ExportPS.Engine.Qapi;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Host;

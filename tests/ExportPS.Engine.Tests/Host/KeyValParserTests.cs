@@ -1,6 +1,7 @@
 using ExportPS.Host.CommandLine;
 using FsCheck;
 using FsCheck.Fluent;
+using ExportPS.Engine.Qapi;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Host;

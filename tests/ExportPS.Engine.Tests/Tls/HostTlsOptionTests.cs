@@ -1,4 +1,5 @@
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
 using ExportPS.Engine.Tests.Nbd;
 using ExportPS.Host;
 using ExportPS.Host.CommandLine;
@@ -13,20 +14,20 @@ public sealed class HostTlsOptionTests
     [Fact]
     public void TlsCredsX509InQemuSyntax()
     {
-        var options = Step<AddTlsCredsStep>("object", "tls-creds-x509,id=tls0,dir=/etc/pki/qemu,endpoint=server,verify-peer=off").Options;
+        var options = Object<TlsCredsObjectOptions>("tls-creds-x509,id=tls0,dir=/etc/pki/qemu,endpoint=server,verify-peer=off").Options;
         Assert.Equal(new TlsCredsOptions { Id = "tls0", Dir = "/etc/pki/qemu", Endpoint = TlsCredsEndpoint.Server, VerifyPeer = false }, options);
 
         // QEMU's defaults: endpoint client, verify-peer on.
-        options = Step<AddTlsCredsStep>("object", """{"qom-type":"tls-creds-x509","id":"c","dir":"/d"}""").Options;
+        options = Object<TlsCredsObjectOptions>("""{"qom-type":"tls-creds-x509","id":"c","dir":"/d"}""").Options;
         Assert.Equal(TlsCredsEndpoint.Client, options.Endpoint);
         Assert.True(options.VerifyPeer);
-        Assert.Equal(TlsCredsType.Psk, Step<AddTlsCredsStep>("object", "tls-creds-psk,id=p,dir=/d,username=u").Options.Type);
+        Assert.Equal(TlsCredsType.Psk, Object<TlsCredsObjectOptions>("tls-creds-psk,id=p,dir=/d,username=u").Options.Type);
     }
 
     [Fact]
     public void AuthzObjectsInKeyvalAndJson()
     {
-        var list = Step<AddAuthzStep>("object",
+        var list = Object<AuthzObjectOptions>(
             "authz-list,id=auth0,policy=allow,rules.0.match=CN=bad,rules.0.policy=deny,rules.1.match=*,,CN=*.example.com,rules.1.policy=allow,rules.1.format=glob").Options;
         Assert.Equal(AuthzPolicy.Allow, list.Policy);
         Assert.Equal(
@@ -36,15 +37,15 @@ public sealed class HostTlsOptionTests
             ],
             list.Rules);
 
-        var json = Step<AddAuthzStep>("object",
+        var json = Object<AuthzObjectOptions>(
             """{"qom-type":"authz-list","id":"a","rules":[{"match":"C=GB,CN=x","policy":"allow"}]}""").Options;
         Assert.Equal(AuthzPolicy.Deny, json.Policy);
         Assert.Equal("C=GB,CN=x", Assert.Single(json.Rules).Match);
 
-        var simple = Step<AddAuthzStep>("object", "authz-simple,id=s,identity=C=GB,,O=Example Org,,CN=laptop").Options;
+        var simple = Object<AuthzObjectOptions>("authz-simple,id=s,identity=C=GB,,O=Example Org,,CN=laptop").Options;
         Assert.Equal("C=GB,O=Example Org,CN=laptop", simple.Identity);
 
-        var file = Step<AddAuthzStep>("object", "authz-listfile,id=f,filename=/etc/qemu/authz.json,refresh=off").Options;
+        var file = Object<AuthzObjectOptions>("authz-listfile,id=f,filename=/etc/qemu/authz.json,refresh=off").Options;
         Assert.Equal(new AuthzOptions { Id = "f", Type = AuthzType.ListFile, Filename = "/etc/qemu/authz.json", Refresh = false }, file);
     }
 

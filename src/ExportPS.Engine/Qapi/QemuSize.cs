@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace ExportPS.Host.CommandLine;
+namespace ExportPS.Engine.Qapi;
 
 /// <summary>QEMU's size syntax: a non-negative integer, optionally with a binary suffix (b, k, M, G, T, P, E).</summary>
 internal static class QemuSize

@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace ExportPS.Host.CommandLine;
+namespace ExportPS.Engine.Qapi;
 
 /// <summary>
 /// One parsed option value before it is given a type: QEMU parses every option into such a tree first (from keyval text or

@@ -1,0 +1,55 @@
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Qapi;
+
+/// <summary>BlockdevOptions (blockdev-add, --blockdev) for the drivers ExportPS has: file, raw, memory, null-co/null-aio.</summary>
+internal static class BlockNodeOptionsReader
+{
+    public static BlockNodeOptions Read(OptionReader reader)
+    {
+        string driverName = reader.RequireString("driver");
+        var driver = BlockDriverNames.Find(driverName) ?? throw reader.NotAccepted("driver", driverName);
+
+        // The common part of BlockdevOptions first, then the driver's branch: the order QEMU checks them in.
+        string? nodeName = reader.String("node-name");
+        var options = new BlockNodeOptions
+        {
+            NodeName = nodeName ?? string.Empty,
+            Driver = driver,
+            CacheDirect = reader.Object("cache") is { } cache && (OptionReader.ReadAll(cache, c => c.Bool("direct")) ?? false),
+            ReadOnly = reader.Bool("read-only") ?? false,
+
+            // An ExportPS extension for every driver (QEMU has it only on image formats): reads of unallocated ranges fall through.
+            Backing = reader.String("backing"),
+        };
+
+        options = driver switch
+        {
+            BlockDriverKind.File => options with { Path = reader.RequireString("filename") },
+            BlockDriverKind.Raw => options with { File = ReadChild(reader) },
+            BlockDriverKind.Memory => options with
+            {
+                Size = reader.Size("size") ?? throw reader.Missing("size"),
+                Compression = reader.Enum<BlockCompression>("compression") ?? BlockCompression.None,
+            },
+            _ => options with
+            {
+                Size = reader.Size("size") ?? BlockNodeOptions.DefaultNullSize,
+
+                // QEMU leaves the content unspecified without read-zeroes; ExportPS reads zeroes then.
+                ReadZeroes = reader.Bool("read-zeroes") ?? true,
+            },
+        };
+
+        reader.RejectUnexpected();
+        return nodeName is null
+            ? throw new EngineException(ErrorIds.MissingName, EngineErrorCategory.InvalidArgument, "'node-name' must be specified for the root node")
+            : options;
+    }
+
+    /// <summary>raw's file: a node given by name. QEMU also takes the child's options inline; ExportPS wants the child added first.</summary>
+    private static string ReadChild(OptionReader reader) => reader.HasObject("file")
+        ? throw OptionReader.Error($"Parameter '{reader.PathOf("file")}' must name a node: add the child with its own --blockdev and give its node-name")
+        : reader.RequireString("file");
+}

@@ -1,0 +1,44 @@
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Qapi;
+
+/// <summary>
+/// NbdServerOptions: nbd-server-start and --nbd-server. They differ only in addr: the command takes the older
+/// SocketAddressLegacy ({type, data: {host, port}}), the command line the flat SocketAddress ({type, host, port}).
+/// </summary>
+internal static class NbdServerOptionsReader
+{
+    public static NbdServerOptions Read(OptionReader reader, bool legacyAddress)
+    {
+        var addr = reader.RequireObject("addr");
+        var options = new NbdServerOptions
+        {
+            Address = OptionReader.ReadAll(addr, a => ReadAddress(a, legacyAddress)),
+            TlsCreds = reader.String("tls-creds"),
+            TlsAuthz = reader.String("tls-authz"),
+            MaxConnections = reader.UInt32("max-connections") ?? 0,
+        };
+        reader.RejectUnexpected();
+        return options;
+    }
+
+    private static SocketAddressOptions ReadAddress(OptionReader addr, bool legacy)
+    {
+        string type = addr.RequireString("type");
+        if (type is "vsock" or "fd")
+        {
+            throw OptionReader.Error($"Socket address type '{type}' is not supported by ExportPS");
+        }
+
+        if (type is not ("inet" or "unix"))
+        {
+            throw addr.NotAccepted("type", type);
+        }
+
+        return legacy ? OptionReader.ReadAll(addr.RequireObject("data"), data => ReadBranch(data, type)) : ReadBranch(addr, type);
+    }
+
+    private static SocketAddressOptions ReadBranch(OptionReader fields, string type) => type == "unix"
+        ? SocketAddressOptions.Unix(fields.RequireString("path"))
+        : SocketAddressOptions.Inet(fields.RequireString("host"), fields.Port("port") ?? throw fields.Missing("port"));
+}
