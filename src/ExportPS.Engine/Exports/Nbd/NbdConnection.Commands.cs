@@ -87,7 +87,7 @@ internal sealed partial class NbdConnection
                 break;
             case CmdBlockStatus:
                 allowed |= CmdFlagReqOne | CmdFlagPayloadLen;
-                var contexts = MetaContextsFor(export);
+                var contexts = request.MetaContexts = MetaContextsFor(export);
                 if (contexts is null)
                 {
                     message = "no metadata context was negotiated";
@@ -351,7 +351,7 @@ internal sealed partial class NbdConnection
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> BlockStatusAsync(NbdRequest request, NbdExport export)
     {
-        var contexts = MetaContextsFor(export)!;
+        var contexts = request.MetaContexts!;
         int maxExtents = request.Has(CmdFlagReqOne) ? 1 : MaxStatusExtents;
         bool extended = Mode == NbdReplyMode.Extended;
         int extentLength = extended ? 16 : 8;
@@ -363,15 +363,25 @@ internal sealed partial class NbdConnection
         int at = 0;
         try
         {
-            var selected = contexts.Where(c => wanted.IsEmpty || Wants(wanted.Span, c.Id)).ToArray();
-            for (int i = 0; i < selected.Length; i++)
+            int left = 0;
+            foreach (var context in contexts)
             {
-                var context = selected[i];
+                left += Selected(context) ? 1 : 0;
+            }
+
+            foreach (var context in contexts)
+            {
+                if (!Selected(context))
+                {
+                    continue;
+                }
+
+                left--;
                 int count = await CollectExtentsAsync(context, export.Node, (long)request.Offset, (long)request.Length, extents, maxExtents);
                 int chunk = prefix + (count * extentLength);
                 if (reply is null || reply.Length - at < chunk)
                 {
-                    var larger = ArrayPool<byte>.Shared.Rent(at + (chunk * (selected.Length - i)));
+                    var larger = ArrayPool<byte>.Shared.Rent(at + (chunk * (left + 1)));
                     reply?.AsSpan(0, at).CopyTo(larger);
                     if (reply is not null)
                     {
@@ -382,7 +392,7 @@ internal sealed partial class NbdConnection
                 }
 
                 var span = reply.AsSpan(at, chunk);
-                WriteChunkHeader(span, i == selected.Length - 1 ? ReplyFlagDone : (ushort)0,
+                WriteChunkHeader(span, left == 0 ? ReplyFlagDone : (ushort)0,
                     extended ? ReplyTypeBlockStatusExt : ReplyTypeBlockStatus, request, chunk - ChunkHeaderLength);
                 var body = span[ChunkHeaderLength..];
                 BinaryPrimitives.WriteUInt32BigEndian(body, context.Id);
@@ -422,6 +432,8 @@ internal sealed partial class NbdConnection
                 ArrayPool<byte>.Shared.Return(reply);
             }
         }
+
+        bool Selected(NbdMetaContext context) => wanted.IsEmpty || Wants(wanted.Span, context.Id);
 
         static bool Wants(ReadOnlySpan<byte> ids, uint id)
         {

@@ -39,6 +39,9 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
 
     public NbdConnection? Connection { get; set; }
 
+    /// <summary>BLOCK_STATUS: the contexts negotiated for the export, found once when the request is checked.</summary>
+    public NbdMetaContext[]? MetaContexts { get; set; }
+
     /// <summary>The processing task while it runs asynchronously.</summary>
     public ValueTask Pending { get; set; }
 
@@ -93,6 +96,7 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
         {
             request.ReturnBuffer();
             request.Connection = null;
+            request.MetaContexts = null;
             request.Pending = default;
             request.Reply = default;
             return true;
