@@ -3,13 +3,14 @@ using ExportPS.Engine.Errors;
 using ExportPS.Engine.Exports;
 using ExportPS.Engine.Exports.Nbd;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Objects;
 using ExportPS.Engine.Threading;
 using ExportPS.Engine.Tls;
 
 namespace ExportPS.Engine;
 
 /// <summary>
-/// The in-process engine: registries of block nodes, iothreads and exports, the NBD server, and every rule about them.
+/// The in-process engine: registries of block nodes, objects (iothreads, TLS credentials, authz) and exports, the NBD server, and every rule about them.
 /// Control-plane calls serialize on one lock; the data path (requests) never takes it.
 /// </summary>
 public sealed class ExportEngine : IExportEngine, IDisposable
@@ -19,11 +20,9 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
     private readonly object _lock = new();
     private readonly Dictionary<string, BlockNode> _nodes = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, IoThread> _ioThreads = new(StringComparer.Ordinal);
     private readonly Dictionary<string, BlockExport> _exports = new(StringComparer.Ordinal);
     private readonly Dictionary<BlockExportType, IBlockExportDriver> _exportDrivers = [];
-    private readonly Dictionary<string, TlsCredentials> _tlsCreds = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, Authz> _authz = new(StringComparer.Ordinal);
+    private readonly ObjectRegistry _objects = new();
     private NbdServer? _nbdServer;
     private bool _disposed;
 
@@ -233,39 +232,15 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         Busy = bitmap.Busy,
     };
 
-    // ---- iothreads ---------------------------------------------------------------------------------------------
+    // ---- objects: iothread, tls-creds-x509, authz-* (object-add, object-del) ----------------------------------------
 
-    public IoThreadInfo AddIoThread(string id)
-    {
-        QemuName.Require(id, "id");
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            if (IsObjectId(id))
-            {
-                throw new EngineException(ErrorIds.IoThreadExists, EngineErrorCategory.AlreadyExists,
-                    $"attempt to add duplicate property '{id}' to object (type 'container')") { Target = id };
-            }
-
-            var thread = new IoThread(id);
-            _ioThreads.Add(id, thread);
-            return Describe(thread);
-        }
-    }
+    public IoThreadInfo AddIoThread(string id) => Describe(AddObject(id, () => new IoThread(id), ErrorIds.IoThreadExists));
 
     public void RemoveIoThread(string id)
     {
         lock (_lock)
         {
-            var thread = FindIoThread(id);
-            if (thread.Users > 0)
-            {
-                throw new EngineException(ErrorIds.IoThreadInUse, EngineErrorCategory.InUse,
-                    $"object '{id}' is in use, can not be deleted") { Target = id };
-            }
-
-            _ioThreads.Remove(id);
-            thread.Dispose();
+            _objects.Remove(FindIoThread(id));
         }
     }
 
@@ -273,61 +248,42 @@ public sealed class ExportEngine : IExportEngine, IDisposable
     {
         lock (_lock)
         {
-            return _ioThreads.Values.Select(Describe).ToArray();
+            return _objects.All<IoThread>().Select(Describe).ToArray();
         }
     }
 
     private IoThread FindIoThread(string id) =>
-        _ioThreads.TryGetValue(id ?? string.Empty, out var thread)
-            ? thread
-            : throw new EngineException(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound,
+        _objects.Find<IoThread>(id)
+            ?? throw new EngineException(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound,
                 $"Cannot find iothread {id}") { Target = id };
 
     private static IoThreadInfo Describe(IoThread thread) => new() { Id = thread.Id, ThreadId = thread.ThreadId, Users = thread.Users };
 
-    // ---- objects: tls-creds-x509, authz-list, authz-simple (object-add, object-del) ------------------------------
-
     public TlsCredsInfo AddTlsCreds(TlsCredsOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        QemuName.Require(options.Id, "id");
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            RequireNewObjectId(options.Id);
-            var credentials = TlsCredentials.Load(options);
-            _tlsCreds.Add(options.Id, credentials);
-            return credentials.ToInfo(inUse: false);
-        }
+        return AddObject(options.Id, () => TlsCredentials.Load(options)).ToInfo();
     }
 
     public IReadOnlyList<TlsCredsInfo> GetTlsCreds()
     {
         lock (_lock)
         {
-            return _tlsCreds.Values.Select(c => c.ToInfo(IsTlsCredsInUse(c.Id))).ToArray();
+            return _objects.All<TlsCredentials>().Select(c => c.ToInfo()).ToArray();
         }
     }
 
     public AuthzInfo AddAuthz(AuthzOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        QemuName.Require(options.Id, "id");
-        lock (_lock)
-        {
-            ThrowIfDisposed();
-            RequireNewObjectId(options.Id);
-            var authz = Authz.Create(options);
-            _authz.Add(options.Id, authz);
-            return authz.ToInfo();
-        }
+        return AddObject(options.Id, () => Authz.Create(options)).ToInfo();
     }
 
     public IReadOnlyList<AuthzInfo> GetAuthz()
     {
         lock (_lock)
         {
-            return _authz.Values.Select(a => a.ToInfo()).ToArray();
+            return _objects.All<Authz>().Select(a => a.ToInfo()).ToArray();
         }
     }
 
@@ -335,27 +291,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
     {
         lock (_lock)
         {
-            if (_ioThreads.ContainsKey(id ?? string.Empty))
-            {
-                RemoveIoThread(id!);
-            }
-            else if (_tlsCreds.TryGetValue(id ?? string.Empty, out var credentials))
-            {
-                if (IsTlsCredsInUse(id!))
-                {
-                    throw new EngineException(ErrorIds.ObjectInUse, EngineErrorCategory.InUse,
-                        $"object '{id}' is in use, can not be deleted") { Target = id };
-                }
-
-                _tlsCreds.Remove(id!);
-                credentials.Dispose();
-            }
-            else if (!_authz.Remove(id ?? string.Empty))
-            {
-                // An authz is never "in use": the NBD server looks it up by id for each connection.
-                throw new EngineException(ErrorIds.ObjectNotFound, EngineErrorCategory.NotFound,
-                    $"object '{id}' not found") { Target = id };
-            }
+            _objects.Remove(id);
         }
     }
 
@@ -364,9 +300,8 @@ public sealed class ExportEngine : IExportEngine, IDisposable
     {
         lock (_lock)
         {
-            return _tlsCreds.TryGetValue(id, out var credentials)
-                ? credentials
-                : throw new EngineException(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound,
+            return _objects.Find<TlsCredentials>(id)
+                ?? throw new EngineException(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound,
                     $"No TLS credentials with id '{id}'") { Target = id };
         }
     }
@@ -376,22 +311,19 @@ public sealed class ExportEngine : IExportEngine, IDisposable
     {
         lock (_lock)
         {
-            return _authz.GetValueOrDefault(id);
+            return _objects.Find<Authz>(id);
         }
     }
 
-    private bool IsObjectId(string id) => _ioThreads.ContainsKey(id) || _tlsCreds.ContainsKey(id) || _authz.ContainsKey(id);
-
-    private void RequireNewObjectId(string id)
+    private T AddObject<T>(string id, Func<T> create, string duplicateErrorId = ErrorIds.ObjectExists)
+        where T : IUserCreatable
     {
-        if (IsObjectId(id))
+        lock (_lock)
         {
-            throw new EngineException(ErrorIds.ObjectExists, EngineErrorCategory.AlreadyExists,
-                $"attempt to add duplicate property '{id}' to object (type 'container')") { Target = id };
+            ThrowIfDisposed();
+            return _objects.Add(id, create, duplicateErrorId);
         }
     }
-
-    private bool IsTlsCredsInUse(string id) => _nbdServer?.Options.TlsCreds == id;
 
     /// <summary>nbd-server-start's checks of tls-creds and tls-authz (the authz itself is looked up per connection).</summary>
     private TlsCredentials? ResolveServerTlsCreds(NbdServerOptions options)
@@ -404,9 +336,10 @@ public sealed class ExportEngine : IExportEngine, IDisposable
                     "tls-authz is not permitted without tls-creds") { Target = options.TlsAuthz };
         }
 
-        if (!_tlsCreds.TryGetValue(options.TlsCreds, out var credentials))
+        var credentials = _objects.Find<TlsCredentials>(options.TlsCreds);
+        if (credentials is null)
         {
-            throw IsObjectId(options.TlsCreds)
+            throw _objects.Contains(options.TlsCreds)
                 ? new EngineException(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument,
                     $"Object with id '{options.TlsCreds}' is not TLS credentials") { Target = options.TlsCreds }
                 : new EngineException(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound,
@@ -449,6 +382,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
             };
             server.Start();
             _nbdServer = server;
+            credentials?.AddUser();
             return server.ToInfo(CountNbdExports());
         }
     }
@@ -461,6 +395,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
         {
             server = _nbdServer ?? throw new EngineException(ErrorIds.NbdServerNotRunning, EngineErrorCategory.InvalidState, "NBD server not running");
             _nbdServer = null;
+            server.Tls?.Credentials.RemoveUser();
             server.StopListening();
             exports = _exports.Values.Where(e => e.Options.Type == BlockExportType.Nbd).ToArray();
         }
@@ -625,25 +560,13 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
         lock (_lock)
         {
-            foreach (var thread in _ioThreads.Values)
-            {
-                thread.Dispose();
-            }
-
+            _objects.Dispose();
             foreach (var node in _nodes.Values)
             {
                 node.Dispose();
             }
 
-            foreach (var credentials in _tlsCreds.Values)
-            {
-                credentials.Dispose();
-            }
-
-            _ioThreads.Clear();
             _nodes.Clear();
-            _tlsCreds.Clear();
-            _authz.Clear();
         }
     }
 }

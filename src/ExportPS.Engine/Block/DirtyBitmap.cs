@@ -96,14 +96,14 @@ public sealed class DirtyBitmap
     /// <summary>ORs <paramref name="source"/> in, whatever its granularity (a merge marks even a disabled target, as in QEMU).</summary>
     internal void Merge(DirtyBitmap source)
     {
-        long bits = (source.NodeSize + source.Granularity - 1) >> source._shift;
-        for (long bit = 0; bit < bits; bit++)
+        // A run of set source bits at a time, found a word at a time; each marks its bytes (clipped to this node).
+        long last = ((source.NodeSize + source.Granularity - 1) >> source._shift) - 1;
+        for (long first = source.FindDifferent(0, last, dirty: false); first <= last;)
         {
-            if (source.IsSet(bit))
-            {
-                long start = bit << source._shift;
-                SetBits(start, Math.Min(source.Granularity, NodeSize - start));
-            }
+            long end = source.FindDifferent(first, last, dirty: true);
+            long start = first << source._shift;
+            SetBits(start, Math.Min(end << source._shift, NodeSize) - start);
+            first = source.FindDifferent(end, last, dirty: false);
         }
     }
 

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Objects;
 
 namespace ExportPS.Engine.Threading;
 
@@ -7,7 +9,7 @@ namespace ExportPS.Engine.Threading;
 /// <see cref="Run"/> runs there, and its awaits resume there (the thread installs its own SynchronizationContext), so
 /// everything of an export placed on this iothread is handled on one thread and never contends with other iothreads.
 /// </summary>
-public sealed class IoThread : IDisposable
+public sealed class IoThread : IUserCreatable, IDisposable
 {
     private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = new(new ConcurrentQueue<(SendOrPostCallback, object?)>());
     private readonly Thread _thread;
@@ -37,6 +39,10 @@ public sealed class IoThread : IDisposable
     public int Users => Volatile.Read(ref _users);
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
+
+    bool IUserCreatable.InUse => Users > 0;
+
+    string IUserCreatable.InUseErrorId => ErrorIds.IoThreadInUse;
 
     internal void AddUser() => Interlocked.Increment(ref _users);
 

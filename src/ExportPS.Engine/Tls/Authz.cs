@@ -1,12 +1,16 @@
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Objects;
 
 namespace ExportPS.Engine.Tls;
 
 /// <summary>An authorization object (QEMU's QAuthZ): answers whether an identity, e.g. a client certificate's DN, is allowed.</summary>
-internal abstract class Authz(string id)
+internal abstract class Authz(string id) : IUserCreatable
 {
     public string Id { get; } = id;
+
+    /// <summary>Never: the NBD server looks its authz up by id for each connection.</summary>
+    public bool InUse => false;
 
     public abstract bool IsAllowed(string identity);
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Objects;
 
 namespace ExportPS.Engine.Tls;
 
@@ -11,7 +12,7 @@ namespace ExportPS.Engine.Tls;
 /// chain to, and verify-peer. Loading applies QEMU's sanity checks, so a broken directory fails at object creation
 /// rather than at the first client.
 /// </summary>
-internal sealed class TlsCredentials : IDisposable
+internal sealed class TlsCredentials : IUserCreatable, IDisposable
 {
     public const string CaCertFile = "ca-cert.pem";
     public const string CaCrlFile = "ca-crl.pem";
@@ -21,6 +22,7 @@ internal sealed class TlsCredentials : IDisposable
     public const string ClientKeyFile = "client-key.pem";
 
     private readonly X509Certificate2Collection _intermediates;
+    private int _users;
 
     private TlsCredentials(TlsCredsOptions options, X509Certificate2? certificate, X509Certificate2Collection intermediates, X509Certificate2Collection caCertificates)
     {
@@ -36,6 +38,9 @@ internal sealed class TlsCredentials : IDisposable
     }
 
     public TlsCredsOptions Options { get; }
+
+    /// <summary>The running NBD server that uses them, if any: credentials in use cannot be deleted.</summary>
+    public bool InUse => Volatile.Read(ref _users) > 0;
 
     public string Id => Options.Id;
 
@@ -247,7 +252,11 @@ internal sealed class TlsCredentials : IDisposable
             : $"Invalid certificate: {string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()))}";
     }
 
-    public TlsCredsInfo ToInfo(bool inUse) => new()
+    public void AddUser() => Interlocked.Increment(ref _users);
+
+    public void RemoveUser() => Interlocked.Decrement(ref _users);
+
+    public TlsCredsInfo ToInfo() => new()
     {
         Id = Id,
         Type = Options.Type,
@@ -259,7 +268,7 @@ internal sealed class TlsCredentials : IDisposable
         Thumbprint = Certificate?.Thumbprint,
         NotAfter = Certificate?.NotAfter.ToUniversalTime(),
         CaSubjects = CaCertificates.Select(c => Describe(c.SubjectName)).ToArray(),
-        InUse = inUse,
+        InUse = InUse,
     };
 
     /// <summary>QEMU's DN text; .NET's where QEMU would have none (an empty subject).</summary>

@@ -29,10 +29,13 @@ internal sealed class FileBlockDriver : IBlockDriver
 
     /// <summary>
     /// Serializes read-modify-write of partial blocks under O_DIRECT, so two unaligned requests sharing a block keep both
-    /// their bytes. (An aligned write racing one of them on the same block is not serialized: clients that mix both on
-    /// one block at once get either order's content for that block, as with QEMU without request serialization.)
+    /// their bytes. Writes of whole blocks pass a gate instead (<see cref="EnterWholeBlockWrite"/>): while no
+    /// read-modify-write runs they take no lock, and one that starts waits for those already past the gate, so none of
+    /// them lands between its read and its write and gets overwritten with the old content.
     /// </summary>
     private readonly object _partialBlockLock = new();
+    private int _partialBlockWrites;
+    private int _wholeBlockWrites;
 
     /// <summary>
     /// The last data range SEEK_DATA/SEEK_HOLE found (QEMU keeps the same one-entry cache): lseek on tmpfs walks the whole
@@ -269,15 +272,12 @@ internal sealed class FileBlockDriver : IBlockDriver
         {
             while (!destination.IsEmpty)
             {
-                long start = AlignDown(offset);
-                int skip = (int)(offset - start);
-                int window = (int)Math.Min(BounceSize, AlignUp(offset + destination.Length) - start);
-                var bounce = buffer.Span[..window];
-                ReadFully(start, bounce);
-                int part = Math.Min(destination.Length, window - skip);
-                bounce.Slice(skip, part).CopyTo(destination);
-                offset += part;
-                destination = destination[part..];
+                var pass = NextBouncePass(offset, destination.Length);
+                var bounce = buffer.Span[..pass.Window];
+                ReadFully(pass.Start, bounce);
+                bounce.Slice(pass.Skip, pass.Part).CopyTo(destination);
+                offset += pass.Part;
+                destination = destination[pass.Part..];
             }
         }
         finally
@@ -288,47 +288,125 @@ internal sealed class FileBlockDriver : IBlockDriver
 
     private void WriteCore(long offset, ReadOnlySpan<byte> source)
     {
-        if (_bounce is null || IsAligned(offset, source))
+        if (_bounce is null)
         {
             RandomAccess.Write(_handle, source, offset);
-            return;
         }
+        else if (IsAligned(offset, source))
+        {
+            WriteWholeBlocks(offset, source);
+        }
+        else
+        {
+            WriteBounced(offset, source);
+        }
+    }
 
-        var buffer = _bounce.Get();
+    private void WriteBounced(long offset, ReadOnlySpan<byte> source)
+    {
+        var buffer = _bounce!.Get();
         try
         {
             while (!source.IsEmpty)
             {
-                long start = AlignDown(offset);
-                int skip = (int)(offset - start);
-                int window = (int)Math.Min(BounceSize, AlignUp(offset + source.Length) - start);
-                int part = Math.Min(source.Length, window - skip);
-                var bounce = buffer.Span[..window];
-                if (skip == 0 && part == window)
+                var pass = NextBouncePass(offset, source.Length);
+                var bounce = buffer.Span[..pass.Window];
+                if (pass.Skip == 0 && pass.Part == pass.Window)
                 {
-                    source[..part].CopyTo(bounce);
-                    RandomAccess.Write(_handle, bounce, start);
+                    source[..pass.Part].CopyTo(bounce);
+                    WriteWholeBlocks(pass.Start, bounce);
                 }
                 else
                 {
-                    lock (_partialBlockLock)
-                    {
-                        // Only the partial first and last blocks need their old content.
-                        ReadFully(start, bounce[.._alignment]);
-                        ReadFully(start + window - _alignment, bounce[(window - _alignment)..]);
-                        source[..part].CopyTo(bounce[skip..]);
-                        RandomAccess.Write(_handle, bounce, start);
-                    }
+                    WritePartialBlocks(pass, source[..pass.Part], bounce);
                 }
 
-                offset += part;
-                source = source[part..];
+                offset += pass.Part;
+                source = source[pass.Part..];
             }
         }
         finally
         {
             _bounce.Return(buffer);
         }
+    }
+
+    private void WriteWholeBlocks(long offset, ReadOnlySpan<byte> source)
+    {
+        bool locked = EnterWholeBlockWrite();
+        try
+        {
+            RandomAccess.Write(_handle, source, offset);
+        }
+        finally
+        {
+            ExitWholeBlockWrite(locked);
+        }
+    }
+
+    private void WritePartialBlocks(BouncePass pass, ReadOnlySpan<byte> source, Span<byte> bounce)
+    {
+        lock (_partialBlockLock)
+        {
+            // Announce first, then wait out the whole-block writes already past the gate (Interlocked is a full fence).
+            Interlocked.Increment(ref _partialBlockWrites);
+            try
+            {
+                var wait = default(SpinWait);
+                while (Volatile.Read(ref _wholeBlockWrites) != 0)
+                {
+                    wait.SpinOnce();
+                }
+
+                // Only the partial first and last blocks need their old content.
+                ReadFully(pass.Start, bounce[.._alignment]);
+                ReadFully(pass.Start + pass.Window - _alignment, bounce[(pass.Window - _alignment)..]);
+                source.CopyTo(bounce[pass.Skip..]);
+                RandomAccess.Write(_handle, bounce, pass.Start);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _partialBlockWrites);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Lets a write of whole blocks through: without a lock while no read-modify-write runs (true when it took
+    /// <see cref="_partialBlockLock"/> instead). Pair with <see cref="ExitWholeBlockWrite"/>.
+    /// </summary>
+    private bool EnterWholeBlockWrite()
+    {
+        Interlocked.Increment(ref _wholeBlockWrites);
+        if (Volatile.Read(ref _partialBlockWrites) == 0)
+        {
+            return false;
+        }
+
+        Interlocked.Decrement(ref _wholeBlockWrites);
+        Monitor.Enter(_partialBlockLock);
+        return true;
+    }
+
+    private void ExitWholeBlockWrite(bool locked)
+    {
+        if (locked)
+        {
+            Monitor.Exit(_partialBlockLock);
+        }
+        else
+        {
+            Interlocked.Decrement(ref _wholeBlockWrites);
+        }
+    }
+
+    /// <summary>The next bounce-buffer pass over [offset, offset + length): the aligned window and where the range sits in it.</summary>
+    private BouncePass NextBouncePass(long offset, int length)
+    {
+        long start = AlignDown(offset);
+        int skip = (int)(offset - start);
+        int window = (int)Math.Min(BounceSize, AlignUp(offset + length) - start);
+        return new BouncePass(start, skip, window, Math.Min(length, window - skip));
     }
 
     private void WriteZeroesSlowly(long offset, long length)
@@ -376,16 +454,28 @@ internal sealed class FileBlockDriver : IBlockDriver
 
     private int FAllocate(int mode, long offset, long length)
     {
-        while (Native.FAllocate(_handle, mode, offset, length) != 0)
+        // Punching or zeroing whole blocks must not land inside a read-modify-write either.
+        bool locked = _bounce is not null && EnterWholeBlockWrite();
+        try
         {
-            int errno = Marshal.GetLastPInvokeError();
-            if (errno != Native.EINTR)
+            while (Native.FAllocate(_handle, mode, offset, length) != 0)
             {
-                return errno;
+                int errno = Marshal.GetLastPInvokeError();
+                if (errno != Native.EINTR)
+                {
+                    return errno;
+                }
+            }
+
+            return 0;
+        }
+        finally
+        {
+            if (_bounce is not null)
+            {
+                ExitWholeBlockWrite(locked);
             }
         }
-
-        return 0;
     }
 
     /// <summary>True when done; false when the file system lacks this mode; throws for real failures.</summary>
@@ -449,4 +539,7 @@ internal sealed class FileBlockDriver : IBlockDriver
     public void Dispose() => _handle.Dispose();
 
     private sealed record DataRange(long Start, long End, int Generation);
+
+    /// <summary>One pass through the bounce buffer: the aligned window [Start, Start + Window) holds Part bytes of the request from Skip on.</summary>
+    private readonly record struct BouncePass(long Start, int Skip, int Window, int Part);
 }
