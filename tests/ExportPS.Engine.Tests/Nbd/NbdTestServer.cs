@@ -1,4 +1,3 @@
-using ExportPS.Engine.Exports.Nbd;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Tests.Nbd;
@@ -53,13 +52,6 @@ internal sealed class NbdTestServer : IDisposable
         : $"nbd:127.0.0.1:{Port}:exportname={exportName}";
 
     public string TempFile(string name) => Path.Combine(Directory, name);
-
-    /// <summary>
-    /// Idle clients that hold every connection thread of the server, so the next connection runs on the socket event
-    /// loop. A connection takes its thread when it is accepted, so once the handshakes are done all are taken.
-    /// </summary>
-    public List<RawNbdClient> OccupyConnectionThreads() =>
-        Enumerable.Range(0, NbdServer.ThreadedConnections).Select(_ => new RawNbdClient(this).Connect()).ToList();
 
     public void Dispose()
     {

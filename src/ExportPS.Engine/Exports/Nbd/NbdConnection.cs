@@ -14,8 +14,7 @@ internal enum NbdReplyMode
 }
 
 /// <summary>
-/// One client connection: the handshake, then one receive loop (on a thread of its own that blocks in recv for the first
-/// connections of a server, else on the socket event loop) that parses request headers out of a pooled buffer and
+/// One client connection: the handshake, then one receive loop that parses request headers out of a pooled buffer and
 /// starts each request at once, inline: no thread hop (handing pipelined 4 KiB requests to the thread pool cost about
 /// twice the CPU per request in the bench, for no gain in throughput). Only bulk requests with more requests buffered
 /// behind them go to the thread pool, so several cores copy their data. A request that has to wait finishes on its own
@@ -53,9 +52,6 @@ internal sealed partial class NbdConnection
 
     public NbdReplyMode Mode { get; set; }
 
-    /// <summary>The connection has a thread of its own and a blocking transport (see <see cref="NbdSocketTransport"/>).</summary>
-    public bool Threaded { get; init; }
-
     /// <summary>The export this client holds a reference on (set when NBD_OPT_GO or NBD_OPT_EXPORT_NAME attached it).</summary>
     public NbdExport? Export { get; private set; }
 
@@ -86,9 +82,7 @@ internal sealed partial class NbdConnection
         try
         {
             using (var timeout = new CancellationTokenSource(HandshakeTimeout))
-            using (timeout.Token.UnsafeRegister(_ => Abort(), null))
             {
-                // A blocking transport ignores the token: the registration disconnects a client that is too slow.
                 var handshake = new NbdHandshake(this);
                 selected = await handshake.RunAsync(timeout.Token);
             }
@@ -96,16 +90,7 @@ internal sealed partial class NbdConnection
             if (selected is not null)
             {
                 _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferLength);
-                if (selected.IoThread is { } ioThread)
-                {
-                    _transport.UseEventLoop();
-                    await ioThread.Run(Transmit);
-                }
-                else
-                {
-                    await Transmit();
-                }
-
+                await (selected.IoThread is { } ioThread ? ioThread.Run(Transmit) : Transmit());
                 Task Transmit()
                 {
                     sending = _sender.RunAsync();

@@ -18,13 +18,6 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     private const int SolSocket = 1;
     private const int SoReuseAddr = 2;
 
-    /// <summary>
-    /// The first connections each get a thread of their own that blocks in recv, as nbdkit's do: the lowest latency for
-    /// a client with few requests in flight. Further connections share the socket event loop, so a thousand idle
-    /// clients cost buffers, not threads.
-    /// </summary>
-    internal const int ThreadedConnections = 32;
-
     private readonly object _lock = new();
     private readonly Dictionary<string, NbdExport> _exports = new(StringComparer.Ordinal);
     private readonly HashSet<NbdConnection> _connections = [];
@@ -32,7 +25,6 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private int _port;
-    private int _threadedConnections;
 
     public NbdServerOptions Options { get; } = options;
 
@@ -151,26 +143,13 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                 client.NoDelay = true;
             }
 
-            NbdConnection connection;
-            bool threaded;
+            var connection = new NbdConnection(this, new NbdSocketTransport(client));
             lock (_lock)
             {
-                threaded = _threadedConnections < ThreadedConnections;
-                _threadedConnections += threaded ? 1 : 0;
-                connection = new NbdConnection(this, new NbdSocketTransport(client, blocking: threaded)) { Threaded = threaded };
                 _connections.Add(connection);
             }
 
-            if (threaded)
-            {
-                // The thread runs the connection for as long as its receives block; it ends when the connection does
-                // (or moves onto an iothread).
-                new Thread(() => _ = connection.RunAsync()) { IsBackground = true, Name = "nbd-connection" }.Start();
-            }
-            else
-            {
-                _ = Task.Run(connection.RunAsync);
-            }
+            _ = Task.Run(connection.RunAsync);
         }
     }
 
@@ -182,8 +161,6 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             {
                 return;
             }
-
-            _threadedConnections -= connection.Threaded ? 1 : 0;
         }
 
         _slots?.Release();

@@ -11,8 +11,6 @@ internal sealed class NbdTlsTransport(SslStream ssl, NbdTransport plain) : NbdTr
     public override ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken) =>
         ssl.WriteAsync(data, cancellationToken);
 
-    public override void UseEventLoop() => plain.UseEventLoop();
-
     public override void Abort() => plain.Abort();
 
     public override void Dispose()

@@ -14,9 +14,6 @@ internal abstract class NbdTransport : IDisposable
     /// <summary>Sends all of <paramref name="data"/>. Callers serialize sends (one message at a time per connection).</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
-    /// <summary>From now on calls must not block the calling thread: the connection moves onto a shared (io)thread.</summary>
-    public abstract void UseEventLoop();
-
     /// <summary>Hard disconnect: pending and later operations fail at once.</summary>
     public abstract void Abort();
 
