@@ -203,4 +203,16 @@ public sealed class NbdBadInputTests : IDisposable
 
         AssertServerStillServes();
     }
+
+    /// <summary>A client that connects and then says nothing is dropped after the 10 s handshake limit; others go on meanwhile.</summary>
+    [Fact]
+    public void ASilentClientIsDroppedAfterTheHandshakeTimeout()
+    {
+        using var silent = new RawNbdClient(_server, TimeSpan.FromSeconds(20));
+        silent.Receive(18); // the greeting; then nothing
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        AssertServerStillServes();
+        Assert.True(silent.WaitClosed(), "the server kept a silent client for 20 s");
+        Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(15));
+    }
 }
