@@ -121,23 +121,6 @@ public sealed class NbdAllocationTests
         return (stream.ToArray(), Depth * (writeReply + readReply));
     }
 
-    private static byte[] Header(bool extended, ushort type, ulong cookie, ulong offset, ushort flags = 0)
-    {
-        var bytes = new byte[extended ? 32 : 28];
-        BinaryPrimitives.WriteUInt32BigEndian(bytes, extended ? RawNbdClient.ExtendedRequestMagic : RawNbdClient.RequestMagic);
-        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(4), flags);
-        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(6), type);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(8), cookie);
-        BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(16), offset);
-        if (extended)
-        {
-            BinaryPrimitives.WriteUInt64BigEndian(bytes.AsSpan(24), BlockSize);
-        }
-        else
-        {
-            BinaryPrimitives.WriteUInt32BigEndian(bytes.AsSpan(24), BlockSize);
-        }
-
-        return bytes;
-    }
+    private static byte[] Header(bool extended, ushort type, ulong cookie, ulong offset, ushort flags = 0) =>
+        RawNbdClient.RequestHeader(extended, type, offset, BlockSize, flags, cookie);
 }

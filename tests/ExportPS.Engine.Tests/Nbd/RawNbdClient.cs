@@ -262,13 +262,20 @@ internal sealed class RawNbdClient : IDisposable
 
     public void Request(ushort type, ulong offset, ulong length, ushort flags = 0, ulong cookie = 1, ReadOnlySpan<byte> payload = default)
     {
-        var header = new byte[Extended ? 32 : 28];
-        BinaryPrimitives.WriteUInt32BigEndian(header, Extended ? ExtendedRequestMagic : RequestMagic);
+        Send(RequestHeader(Extended, type, offset, length, flags, cookie));
+        Send(payload);
+    }
+
+    /// <summary>A compact (28-byte) or extended (32-byte) request header.</summary>
+    public static byte[] RequestHeader(bool extended, ushort type, ulong offset, ulong length, ushort flags = 0, ulong cookie = 1)
+    {
+        var header = new byte[extended ? 32 : 28];
+        BinaryPrimitives.WriteUInt32BigEndian(header, extended ? ExtendedRequestMagic : RequestMagic);
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(4), flags);
         BinaryPrimitives.WriteUInt16BigEndian(header.AsSpan(6), type);
         BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(8), cookie);
         BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(16), offset);
-        if (Extended)
+        if (extended)
         {
             BinaryPrimitives.WriteUInt64BigEndian(header.AsSpan(24), length);
         }
@@ -277,8 +284,7 @@ internal sealed class RawNbdClient : IDisposable
             BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(24), (uint)length);
         }
 
-        Send(header);
-        Send(payload);
+        return header;
     }
 
     public sealed record Chunk(uint Magic, ushort Flags, ushort Type, ulong Cookie, ulong Offset, byte[] Payload)
