@@ -373,10 +373,16 @@ internal sealed class FileBlockDriver : IBlockDriver
 
     /// <summary>
     /// Lets a write of whole blocks through: without a lock while no read-modify-write runs (true when it took
-    /// <see cref="_partialBlockLock"/> instead). Pair with <see cref="ExitWholeBlockWrite"/>.
+    /// <see cref="_partialBlockLock"/> instead). Pair with <see cref="ExitWholeBlockWrite"/>. Without O_DIRECT there is
+    /// no read-modify-write, so the gate stays open and costs nothing.
     /// </summary>
     private bool EnterWholeBlockWrite()
     {
+        if (_bounce is null)
+        {
+            return false;
+        }
+
         Interlocked.Increment(ref _wholeBlockWrites);
         if (Volatile.Read(ref _partialBlockWrites) == 0)
         {
@@ -390,6 +396,11 @@ internal sealed class FileBlockDriver : IBlockDriver
 
     private void ExitWholeBlockWrite(bool locked)
     {
+        if (_bounce is null)
+        {
+            return;
+        }
+
         if (locked)
         {
             Monitor.Exit(_partialBlockLock);
@@ -455,7 +466,7 @@ internal sealed class FileBlockDriver : IBlockDriver
     private int FAllocate(int mode, long offset, long length)
     {
         // Punching or zeroing whole blocks must not land inside a read-modify-write either.
-        bool locked = _bounce is not null && EnterWholeBlockWrite();
+        bool locked = EnterWholeBlockWrite();
         try
         {
             while (Native.FAllocate(_handle, mode, offset, length) != 0)
@@ -471,10 +482,7 @@ internal sealed class FileBlockDriver : IBlockDriver
         }
         finally
         {
-            if (_bounce is not null)
-            {
-                ExitWholeBlockWrite(locked);
-            }
+            ExitWholeBlockWrite(locked);
         }
     }
 
