@@ -332,14 +332,8 @@ internal sealed class QmpCommands
         return Empty();
     }
 
-    private JsonNode NbdServerRemove(OptionReader args)
-    {
-        string name = args.RequireString("name");
-        var mode = args.Enum<BlockExportRemoveMode>("mode") ?? BlockExportRemoveMode.Safe;
-        args.RejectUnexpected();
-        _engine.RemoveBlockExport(name, mode);
-        return Empty();
-    }
+    /// <summary>The export the legacy command added has its name as id.</summary>
+    private JsonNode NbdServerRemove(OptionReader args) => RemoveBlockExport(args, "name");
 
     private JsonNode BlockExportAdd(OptionReader args)
     {
@@ -347,9 +341,12 @@ internal sealed class QmpCommands
         return Empty();
     }
 
-    private JsonNode BlockExportDel(OptionReader args)
+    private JsonNode BlockExportDel(OptionReader args) => RemoveBlockExport(args, "id");
+
+    /// <summary>nbd-server-remove and block-export-del: the export named by <paramref name="idKey"/>, removed safe or hard.</summary>
+    private JsonNode RemoveBlockExport(OptionReader args, string idKey)
     {
-        string id = args.RequireString("id");
+        string id = args.RequireString(idKey);
         var mode = args.Enum<BlockExportRemoveMode>("mode") ?? BlockExportRemoveMode.Safe;
         args.RejectUnexpected();
         _engine.RemoveBlockExport(id, mode);
