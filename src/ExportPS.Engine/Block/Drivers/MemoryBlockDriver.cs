@@ -118,6 +118,47 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>
+    /// Lends raw chunks as they are and unallocated or zero chunks as zero runs (adjacent ones merged). Chunk arrays are
+    /// never reused: a freed or rewritten-compressed chunk is replaced by another array, the old one only dropped.
+    /// Compressed chunks cannot be lent.
+    /// </summary>
+    public bool TryLend(long offset, int length, List<LentRun> runs)
+    {
+        int first = runs.Count;
+        while (length > 0)
+        {
+            int within = (int)(offset & (ChunkSize - 1));
+            int part = Math.Min(length, ChunkSize - within);
+            var chunk = Slot(offset >> ChunkShift);
+            if (chunk is null || chunk == ZeroChunk)
+            {
+                if (runs.Count > first && runs[^1].Zero)
+                {
+                    runs[^1] = runs[^1] with { Length = runs[^1].Length + part };
+                }
+                else
+                {
+                    runs.Add(new LentRun(null, 0, part));
+                }
+            }
+            else if (chunk.Length == ChunkSize)
+            {
+                runs.Add(new LentRun(chunk, within, part));
+            }
+            else
+            {
+                runs.RemoveRange(first, runs.Count - first);
+                return false;
+            }
+
+            offset += part;
+            length -= part;
+        }
+
+        return true;
+    }
+
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken)
     {
         var span = source.Span;

@@ -47,7 +47,11 @@ internal sealed partial class NbdConnection
         }
         else
         {
-            request.Reply = reply > 0 ? request.Buffer.AsMemory(0, reply) : request.Scratch.AsMemory(0, WriteSuccess(request));
+            if (!request.Gathered)
+            {
+                request.Reply = reply > 0 ? request.Buffer.AsMemory(0, reply) : request.Scratch.AsMemory(0, WriteSuccess(request));
+            }
+
             await _sender.SendAsync(request);
         }
     }
@@ -140,7 +144,10 @@ internal sealed partial class NbdConnection
         return 0;
     }
 
-    /// <summary>Runs the command against the node. Returns the length of a reply composed in the request buffer, or 0 for a plain success.</summary>
+    /// <summary>
+    /// Runs the command against the node. Returns the length of a reply composed in the request buffer (or, for a read
+    /// the node lent its memory for, in <see cref="NbdRequest.ReplySegments"/>), or 0 for a plain success.
+    /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ExecuteAsync(NbdRequest request, NbdExport export)
     {
@@ -195,6 +202,11 @@ internal sealed partial class NbdConnection
     {
         long offset = (long)request.Offset;
         int length = (int)request.Length;
+        if (length >= LentReadMinimum && node.TryLend(offset, length, request.LentRuns))
+        {
+            return ComposeLentRead(request);
+        }
+
         if (Mode == NbdReplyMode.Simple)
         {
             var simple = request.RentBuffer(SimpleReplyLength + length);

@@ -64,7 +64,7 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
         {
             try
             {
-                sending = connection.Transport.SendAsync(request.Reply, CancellationToken.None);
+                sending = SendOneAsync(request);
             }
             catch (Exception)
             {
@@ -205,8 +205,7 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
             {
                 try
                 {
-                    // The connection's current transport: NBD_OPT_STARTTLS may have replaced the plain one.
-                    await (_batch.Count == 1 ? connection.Transport.SendAsync(next.Reply, CancellationToken.None) : SendBatchAsync(total));
+                    await (_batch.Count == 1 ? SendOneAsync(next) : SendBatchAsync(total));
                 }
                 catch (Exception)
                 {
@@ -223,19 +222,30 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
         }
     }
 
+    /// <summary>
+    /// One reply over the connection's current transport (NBD_OPT_STARTTLS may have replaced the plain one): gathered
+    /// from its segments, or from its one buffer.
+    /// </summary>
+    private ValueTask SendOneAsync(NbdRequest request) =>
+        request.Gathered
+            ? connection.Transport.SendAsync(request.ReplySegments, CancellationToken.None)
+            : connection.Transport.SendAsync(request.Reply, CancellationToken.None);
+
+    private static bool IsSmall(NbdRequest request) => !request.Gathered && request.Reply.Length <= SmallReply;
+
     /// <summary>Puts <paramref name="first"/> and, when it is small, the small replies queued behind it into the batch; returns their total length.</summary>
     private int TakeBatch(NbdRequest first)
     {
         _batch.Add(first);
         int total = first.Reply.Length;
-        if (total > SmallReply)
+        if (!IsSmall(first))
         {
             return total;
         }
 
         lock (_queue)
         {
-            while (_queue.TryPeek(out var more) && more.Reply.Length <= SmallReply && total + more.Reply.Length <= BatchBytes)
+            while (_queue.TryPeek(out var more) && IsSmall(more) && total + more.Reply.Length <= BatchBytes)
             {
                 _batch.Add(_queue.Dequeue());
                 total += more.Reply.Length;

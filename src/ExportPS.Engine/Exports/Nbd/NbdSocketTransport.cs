@@ -19,6 +19,11 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
         }
     }
 
+    private SocketGatheredSend? _gathered;
+
+    public override ValueTask SendAsync(IList<ArraySegment<byte>> segments, CancellationToken cancellationToken) =>
+        (_gathered ??= new SocketGatheredSend(socket)).SendAsync(segments);
+
     public override void Abort()
     {
         try
@@ -33,5 +38,9 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
         socket.Dispose();
     }
 
-    public override void Dispose() => socket.Dispose();
+    public override void Dispose()
+    {
+        socket.Dispose();
+        _gathered?.Dispose();
+    }
 }

@@ -14,6 +14,19 @@ internal abstract class NbdTransport : IDisposable
     /// <summary>Sends all of <paramref name="data"/>. Callers serialize sends (one message at a time per connection).</summary>
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Sends the segments in order, as one message. Callers serialize sends as for the single-buffer send. This way
+    /// sends them one after the other; a socket gathers them into few system calls.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    public virtual async ValueTask SendAsync(IList<ArraySegment<byte>> segments, CancellationToken cancellationToken)
+    {
+        for (int i = 0; i < segments.Count; i++)
+        {
+            await SendAsync(segments[i], cancellationToken);
+        }
+    }
+
     /// <summary>Hard disconnect: pending and later operations fail at once.</summary>
     public abstract void Abort();
 
