@@ -77,8 +77,11 @@ public sealed class BlockNode : IDisposable
     public bool TryLend(long offset, int length, List<LentRun> runs)
     {
         CheckRange(offset, length);
-        return Backing is null && _driver.TryLend(offset, length, runs);
+        return Lends && _driver.TryLend(offset, length, runs);
     }
+
+    /// <summary>Whether reads may be lent (<see cref="TryLend"/>): the driver can, and no data comes from a backing node.</summary>
+    public bool Lends => Backing is null && _driver.Lends;
 
     /// <summary>Reads what this layer allocates from the driver; the rest falls through to the backing chain.</summary>
     private async ValueTask ReadThroughBackingAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)

@@ -37,6 +37,9 @@ public interface IBlockDriver : IDisposable
     /// </summary>
     bool TryLend(long offset, int length, List<LentRun> runs) => false;
 
+    /// <summary>Whether <see cref="TryLend"/> can succeed at all: such reads cost no copy, so they need no core of their own.</summary>
+    bool Lends => false;
+
     ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken);
 
     ValueTask FlushAsync(CancellationToken cancellationToken);

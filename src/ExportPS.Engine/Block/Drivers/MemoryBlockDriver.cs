@@ -118,38 +118,37 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         return ValueTask.CompletedTask;
     }
 
+    /// <summary>Compressed chunks have no bytes to lend, so a driver with a codec never lends.</summary>
+    public bool Lends => _codec is null;
+
     /// <summary>
-    /// Lends raw chunks as they are and unallocated or zero chunks as zero runs (adjacent ones merged). Chunk arrays are
-    /// never reused: a freed or rewritten-compressed chunk is replaced by another array, the old one only dropped.
-    /// Compressed chunks cannot be lent.
+    /// Lends chunks as they are and unallocated or zero chunks as zero runs (adjacent ones merged). Chunk arrays are never
+    /// reused: a freed chunk is only dropped, and the next write to its slot gets a new array.
     /// </summary>
     public bool TryLend(long offset, int length, List<LentRun> runs)
     {
+        if (!Lends)
+        {
+            return false;
+        }
+
         int first = runs.Count;
         while (length > 0)
         {
             int within = (int)(offset & (ChunkSize - 1));
             int part = Math.Min(length, ChunkSize - within);
             var chunk = Slot(offset >> ChunkShift);
-            if (chunk is null || chunk == ZeroChunk)
-            {
-                if (runs.Count > first && runs[^1].Zero)
-                {
-                    runs[^1] = runs[^1] with { Length = runs[^1].Length + part };
-                }
-                else
-                {
-                    runs.Add(new LentRun(null, 0, part));
-                }
-            }
-            else if (chunk.Length == ChunkSize)
+            if (chunk is not null && chunk != ZeroChunk)
             {
                 runs.Add(new LentRun(chunk, within, part));
             }
+            else if (runs.Count > first && runs[^1].Zero)
+            {
+                runs[^1] = runs[^1] with { Length = runs[^1].Length + part };
+            }
             else
             {
-                runs.RemoveRange(first, runs.Count - first);
-                return false;
+                runs.Add(new LentRun(null, 0, part));
             }
 
             offset += part;

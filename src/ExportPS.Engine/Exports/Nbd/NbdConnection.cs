@@ -164,8 +164,10 @@ internal sealed partial class NbdConnection
 
     private async Task ReceiveRequestsAsync(ObjectPool<NbdRequest> pool, bool extended, int headerLength)
     {
-        // On an iothread everything stays on that one thread.
+        // On an iothread everything stays on that one thread. Reads the node lends cost no copy: another core gains
+        // nothing on them and the hop costs CPU (nbdcopy from a memory node: about 20% less CPU per request inline).
         bool onThreadPool = Export!.IoThread is null;
+        bool lentReads = Export.Node.Lends;
         while (true)
         {
             if (!await FillAsync(headerLength))
@@ -217,7 +219,7 @@ internal sealed partial class NbdConnection
             {
                 // More requests are already here: their replies go out together once the loop has to wait again.
                 Cork();
-                if (onThreadPool && request.Length >= ParallelRequest)
+                if (onThreadPool && request.Length >= ParallelRequest && !(lentReads && request.Type == NbdProtocol.CmdRead))
                 {
                     // A bulk request: another core copies its data while the loop starts the next one.
                     ThreadPool.UnsafeQueueUserWorkItem(request, preferLocal: false);
