@@ -50,6 +50,34 @@ Describe 'NBD server cmdlets' {
         }
     }
 
+    It 'counts a client it dropped on a protocol error and keeps the reason' {
+        $server = Start-NbdServer -Address 127.0.0.1 -Port 0 -PassThru
+        $server.ClientErrors | Should -Be 0
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try {
+            $client.ConnectAsync('127.0.0.1', $server.Port).Wait(5000) | Should -BeTrue
+            $stream = $client.GetStream()
+            $stream.ReadTimeout = 10000
+            # Client flags, then an option header whose magic is zero: the server drops the client.
+            [byte[]]$garbage = @(0, 0, 0, 3) + @(0) * 16
+            $stream.Write($garbage, 0, $garbage.Length)
+            $buffer = [byte[]]::new(64)
+            while ($stream.Read($buffer, 0, $buffer.Length) -gt 0) { }
+        }
+        finally {
+            $client.Dispose()
+        }
+
+        $deadline = [DateTime]::UtcNow.AddSeconds(10)
+        while ((Get-NbdServer).ClientErrors -lt 1 -and [DateTime]::UtcNow -lt $deadline) {
+            Start-Sleep -Milliseconds 50
+        }
+
+        $state = Get-NbdServer
+        $state.ClientErrors | Should -Be 1
+        $state.LastClientError | Should -BeLike '* 127.0.0.1:*: bad option magic 0x0000000000000000'
+    }
+
     It 'listens on a unix socket' {
         $socket = Join-Path $TestDrive 'nbd.sock'
         $server = Start-NbdServer -Path $socket -PassThru

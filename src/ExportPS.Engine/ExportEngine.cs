@@ -55,6 +55,12 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
     public event EventHandler<BlockExportDeletedEventArgs>? ExportDeleted;
 
+    /// <summary>
+    /// An NBD client connection was dropped on an error (<see cref="NbdClientError"/>). Raised on the connection's
+    /// thread: handlers must be quick and must not throw. The count and the latest are in <see cref="GetNbdServer"/>.
+    /// </summary>
+    public event EventHandler<NbdClientError>? NbdClientFailed;
+
     private void Register(IBlockExportDriver driver) => _exportDrivers[driver.Type] = driver;
 
     // ---- block nodes -------------------------------------------------------------------------------------------
@@ -379,6 +385,7 @@ public sealed class ExportEngine : IExportEngine, IDisposable
             var server = new NbdServer(options)
             {
                 Tls = credentials is null ? null : new TlsServer(credentials, options.TlsAuthz, FindAuthz),
+                ClientFailed = error => NbdClientFailed?.Invoke(this, error),
             };
             server.Start();
             _nbdServer = server;

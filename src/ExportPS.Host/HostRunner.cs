@@ -39,6 +39,10 @@ internal static class HostRunner
         var options = args.Count == 0 ? DefaultConfiguration.Options : scanned.Options;
         using var engine = new ExportEngine();
         using var monitors = new QmpMonitors(engine);
+
+        // As QEMU reports a dropped client on stderr: a refused TLS client or a broken one is not silent.
+        var log = TextWriter.Synchronized(error);
+        engine.NbdClientFailed += (_, failure) => log.WriteLine($"{UsageText.ProgramName}: NBD client {failure.Client} dropped: {OneLine(failure.Message)}");
         foreach (var option in options)
         {
             try

@@ -20,4 +20,13 @@ public sealed record NbdServerInfo
     public int Connections { get; init; }
 
     public int Exports { get; init; }
+
+    /// <summary>Client connections dropped on an error since the server started (see <see cref="NbdClientError"/>).</summary>
+    public long ClientErrors { get; init; }
+
+    /// <summary>
+    /// The most recent of them, for a first look at why a client was turned away ("time client: message", see
+    /// <see cref="NbdClientError.ToString"/>); null when there was none. A string, so it survives remoting as it is.
+    /// </summary>
+    public string? LastClientError { get; init; }
 }

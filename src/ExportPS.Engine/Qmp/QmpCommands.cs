@@ -306,6 +306,9 @@ internal sealed class QmpCommands
         AddIfSet(info, "endpoint", server.Endpoint);
         AddIfSet(info, "tls-creds", server.TlsCreds);
         AddIfSet(info, "tls-authz", server.TlsAuthz);
+        info["client-errors"] = server.ClientErrors;
+        AddIfSet(info, "last-client-error", server.LastClientError);
+
         return info;
     }
 

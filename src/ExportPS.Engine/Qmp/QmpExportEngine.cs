@@ -268,6 +268,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             TlsAuthz = StringOf(server, "tls-authz"),
             Connections = server.GetProperty("connections").GetInt32(),
             Exports = server.GetProperty("exports").GetInt32(),
+            ClientErrors = server.TryGetProperty("client-errors", out var errors) ? errors.GetInt64() : 0,
+            LastClientError = StringOf(server, "last-client-error"),
         };
     }
 

@@ -110,6 +110,33 @@ public sealed class HostEndToEndTests : IDisposable
     }
 
     [Fact]
+    public void A_client_dropped_on_a_protocol_error_is_reported_on_stderr_and_a_probe_is_not()
+    {
+        string socket = Path.Combine(_directory, "nbd.sock");
+        using var host = HostProcess.Start(
+            "--blockdev", "driver=null-co,node-name=n",
+            "--nbd-server", $"addr.type=unix,addr.path={socket}",
+            "--export", "type=nbd,id=exp,node-name=n");
+        host.WaitForUnix(socket); // a probe: connects and closes
+
+        using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        {
+            client.Connect(new UnixDomainSocketEndPoint(socket));
+            client.ReceiveTimeout = 10_000;
+            client.Send([0, 0, 0, 3]); // client flags
+            client.Send(new byte[16]); // an option header with magic 0
+            var buffer = new byte[64];
+            while (client.Receive(buffer) > 0)
+            {
+                // the greeting, then the server closes
+            }
+        }
+
+        Assert.Equal(0, host.Stop());
+        Assert.Equal("exportps-host: NBD client unix socket dropped: bad option magic 0x0000000000000000\n", host.Error);
+    }
+
+    [Fact]
     public void A_refused_option_exits_1_with_one_line_on_stderr()
     {
         using var host = HostProcess.Start("--blockdev", "driver=null-co,node-name=n", "--blockdev", "driver=file");

@@ -214,5 +214,7 @@ public sealed class NbdBadInputTests : IDisposable
         AssertServerStillServes();
         Assert.True(silent.WaitClosed(), "the server kept a silent client for 20 s");
         Assert.InRange(clock.Elapsed, TimeSpan.FromSeconds(8), TimeSpan.FromSeconds(15));
+        Assert.True(SpinWait.SpinUntil(() => _server.Engine.GetNbdServer().LastClientError is not null, TimeSpan.FromSeconds(5)));
+        Assert.EndsWith(": the handshake did not finish within 10 s", _server.Engine.GetNbdServer().LastClientError);
     }
 }

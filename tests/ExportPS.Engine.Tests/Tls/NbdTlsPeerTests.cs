@@ -79,6 +79,10 @@ public sealed class NbdTlsPeerTests
         AssertRefused(Info(server.Uri(server.ClientDir("good.example.com", TestPki.CreateCa("Test CA")))), "a client certificate from another CA");
         AssertRefused(Info(server.Uri(server.ClientDir(null))), "a client without a certificate");
         AssertServes(server, server.ClientDir("good.example.com"));
+
+        // Each refusal is on record for the operator, with the reason.
+        Assert.True(SpinWait.SpinUntil(() => server.Engine.GetNbdServer().ClientErrors == 3, Limit), "three refused clients are counted");
+        Assert.Contains(" unix socket: TLS: ", server.Engine.GetNbdServer().LastClientError);
     }
 
     [Fact]

@@ -43,12 +43,16 @@ internal sealed partial class NbdConnection
     private int _aborted;
     private bool _corked;
 
-    public NbdConnection(NbdServer server, NbdTransport transport)
+    public NbdConnection(NbdServer server, NbdTransport transport, string client)
     {
         _server = server;
         _transport = transport;
         _sender = new NbdReplySender(this);
+        Client = client;
     }
+
+    /// <summary>Who is connected, for messages: "address:port", or "unix socket".</summary>
+    public string Client { get; }
 
     public NbdReplyMode Mode { get; set; }
 
@@ -100,9 +104,14 @@ internal sealed partial class NbdConnection
 
             clean = true;
         }
-        catch (Exception)
+        catch (Exception e)
         {
             // A broken, hostile or dropped client, or a bug in handling it: this connection ends, nothing else does.
+            // Only a connection the server itself ended (stop, hard removal) goes unreported.
+            if (Volatile.Read(ref _aborted) == 0)
+            {
+                _server.OnClientError(this, Describe(e));
+            }
         }
         finally
         {
@@ -131,6 +140,12 @@ internal sealed partial class NbdConnection
             _server.OnConnectionClosed(this);
         }
     }
+
+    private static string Describe(Exception e) => e switch
+    {
+        OperationCanceledException => $"the handshake did not finish within {HandshakeTimeout.TotalSeconds:0} s",
+        _ => e.Message,
+    };
 
     /// <summary>Called by the handshake once the export accepted this client.</summary>
     public bool TryAttach(NbdExport export)

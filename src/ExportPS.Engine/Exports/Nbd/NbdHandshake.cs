@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Net.Sockets;
 using System.Text;
 using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
 
@@ -13,6 +14,9 @@ namespace ExportPS.Engine.Exports.Nbd;
 internal sealed partial class NbdHandshake(NbdConnection connection)
 {
     private bool _noZeroes;
+
+    /// <summary>The last error reply sent, to explain a client that hangs up after it.</summary>
+    private string? _lastRefusal;
     private CancellationToken _cancellation;
 
     private NbdTransport Transport => connection.Transport;
@@ -22,14 +26,31 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
     /// <summary>The export the client entered transmission with, or null if it aborted or left.</summary>
     public async Task<NbdExport?> RunAsync(CancellationToken cancellationToken)
     {
+        try
+        {
+            return await NegotiateAsync(cancellationToken);
+        }
+        catch (Exception e) when (_lastRefusal is not null && e is not OperationCanceledException)
+        {
+            // Clients often hang up without NBD_OPT_ABORT after a refusal (libnbd, when TLS is required): the refusal
+            // is what the operator needs to see, not the broken pipe it ends in.
+            throw new NbdProtocolException($"{e.Message} (after the server refused: {_lastRefusal})", e);
+        }
+    }
+
+    private async Task<NbdExport?> NegotiateAsync(CancellationToken cancellationToken)
+    {
         _cancellation = cancellationToken;
         var greeting = new byte[18];
         BinaryPrimitives.WriteUInt64BigEndian(greeting, InitMagic);
         BinaryPrimitives.WriteUInt64BigEndian(greeting.AsSpan(8), OptionMagic);
         BinaryPrimitives.WriteUInt16BigEndian(greeting.AsSpan(16), FlagFixedNewstyle | FlagNoZeroes);
-        await Transport.SendAsync(greeting, cancellationToken);
+        var clientFlags = await GreetAsync(greeting);
+        if (clientFlags is null)
+        {
+            return null;
+        }
 
-        var clientFlags = await ReceiveAsync(4);
         uint flags = BinaryPrimitives.ReadUInt32BigEndian(clientFlags);
         if ((flags & ~(ClientFlagFixedNewstyle | ClientFlagNoZeroes)) != 0)
         {
@@ -101,6 +122,33 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
         }
     }
 
+    /// <summary>
+    /// Sends the greeting and receives the client flags; null when the client left without a word (a port probe or a
+    /// health check), which is no error.
+    /// </summary>
+    private async Task<byte[]?> GreetAsync(byte[] greeting)
+    {
+        var flags = new byte[4];
+        int received;
+        try
+        {
+            await Transport.SendAsync(greeting, _cancellation);
+            received = await Transport.ReceiveAsync(flags, _cancellation);
+        }
+        catch (SocketException)
+        {
+            return null; // closed before the greeting went out, or reset by the peer that never read it
+        }
+
+        if (received == 0)
+        {
+            return null;
+        }
+
+        await Transport.ReceiveExactlyAsync(flags.AsMemory(received), _cancellation);
+        return flags;
+    }
+
     private async Task<byte[]> ReceiveAsync(int length)
     {
         var buffer = new byte[length];
@@ -122,7 +170,11 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
     }
 
     /// <summary>Error replies carry a human-readable message (clients such as nbdinfo print it).</summary>
-    private Task ErrorAsync(uint option, uint error, string message) => ReplyAsync(option, error, Encoding.UTF8.GetBytes(message));
+    private Task ErrorAsync(uint option, uint error, string message)
+    {
+        _lastRefusal = message;
+        return ReplyAsync(option, error, Encoding.UTF8.GetBytes(message));
+    }
 
     // ---- options -----------------------------------------------------------------------------------------------
 

@@ -25,6 +25,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private int _port;
+    private long _clientErrors;
+    private NbdClientError? _lastClientError;
 
     public NbdServerOptions Options { get; } = options;
 
@@ -143,7 +145,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                 client.NoDelay = true;
             }
 
-            var connection = new NbdConnection(this, new NbdSocketTransport(client));
+            string peer = client.RemoteEndPoint is IPEndPoint remote ? remote.ToString() : "unix socket";
+            var connection = new NbdConnection(this, new NbdSocketTransport(client), peer);
             lock (_lock)
             {
                 _connections.Add(connection);
@@ -164,6 +167,21 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         }
 
         _slots?.Release();
+    }
+
+    /// <summary>Told of every client error as it happens (the host prints them, as QEMU does); runs on the connection's thread.</summary>
+    public Action<NbdClientError>? ClientFailed { get; init; }
+
+    internal void OnClientError(NbdConnection connection, string message)
+    {
+        var error = new NbdClientError { Time = DateTimeOffset.UtcNow, Client = connection.Client, Message = message };
+        lock (_lock)
+        {
+            _clientErrors++;
+            _lastClientError = error;
+        }
+
+        ClientFailed?.Invoke(error);
     }
 
     // ---- export names ------------------------------------------------------------------------------------------
@@ -216,9 +234,13 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     public NbdServerInfo ToInfo(int exports)
     {
         int connections;
+        long clientErrors;
+        NbdClientError? lastClientError;
         lock (_lock)
         {
             connections = _connections.Count;
+            clientErrors = _clientErrors;
+            lastClientError = _lastClientError;
         }
 
         return new NbdServerInfo
@@ -231,6 +253,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             TlsAuthz = Options.TlsAuthz,
             Connections = connections,
             Exports = exports,
+            ClientErrors = clientErrors,
+            LastClientError = lastClientError?.ToString(),
         };
     }
 
