@@ -84,15 +84,8 @@ public sealed class HostEndToEndTests : IDisposable
     [Fact]
     public void SIGTERM_with_a_client_still_connected_drops_it_and_exits_0()
     {
-        string socket = Path.Combine(_directory, "nbd.sock");
-        using var host = HostProcess.Start(
-            "--blockdev", "driver=null-co,node-name=n,size=1M",
-            "--nbd-server", $"addr.type=unix,addr.path={socket}",
-            "--export", "type=nbd,id=exp,node-name=n");
-        host.WaitForUnix(socket);
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        client.Connect(new UnixDomainSocketEndPoint(socket));
-        client.ReceiveTimeout = 10_000;
+        using var host = StartNullExport(out string socket);
+        using var client = ConnectUnix(socket);
         var greeting = new byte[18]; // NBDMAGIC, IHAVEOPT, handshake flags: the server has taken the client on
         for (int read = 0; read < greeting.Length;)
         {
@@ -112,17 +105,9 @@ public sealed class HostEndToEndTests : IDisposable
     [Fact]
     public void A_client_dropped_on_a_protocol_error_is_reported_on_stderr_and_a_probe_is_not()
     {
-        string socket = Path.Combine(_directory, "nbd.sock");
-        using var host = HostProcess.Start(
-            "--blockdev", "driver=null-co,node-name=n",
-            "--nbd-server", $"addr.type=unix,addr.path={socket}",
-            "--export", "type=nbd,id=exp,node-name=n");
-        host.WaitForUnix(socket); // a probe: connects and closes
-
-        using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+        using var host = StartNullExport(out string socket); // waiting for it probes: connects and closes
+        using (var client = ConnectUnix(socket))
         {
-            client.Connect(new UnixDomainSocketEndPoint(socket));
-            client.ReceiveTimeout = 10_000;
             client.Send([0, 0, 0, 3]); // client flags
             client.Send(new byte[16]); // an option header with magic 0
             var buffer = new byte[64];
@@ -134,6 +119,25 @@ public sealed class HostEndToEndTests : IDisposable
 
         Assert.Equal(0, host.Stop());
         Assert.Equal("exportps-host: NBD client unix socket dropped: bad option magic 0x0000000000000000\n", host.Error);
+    }
+
+    /// <summary>A host serving a 1 MiB null-co export on a unix socket in the test directory, started and waited for.</summary>
+    private HostProcess StartNullExport(out string socket)
+    {
+        socket = Path.Combine(_directory, "nbd.sock");
+        var host = HostProcess.Start(
+            "--blockdev", "driver=null-co,node-name=n,size=1M",
+            "--nbd-server", $"addr.type=unix,addr.path={socket}",
+            "--export", "type=nbd,id=exp,node-name=n");
+        host.WaitForUnix(socket);
+        return host;
+    }
+
+    private static Socket ConnectUnix(string path)
+    {
+        var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { ReceiveTimeout = 10_000 };
+        client.Connect(new UnixDomainSocketEndPoint(path));
+        return client;
     }
 
     [Fact]

@@ -15,9 +15,6 @@ internal sealed partial class NbdConnection
     /// <summary>Below this a copy costs less than pinning and gathering several buffers.</summary>
     private const int LentReadMinimum = 32 * 1024;
 
-    /// <summary>Chunks in one lent reply; as on the copying path, what is left after them goes out as data.</summary>
-    private const int MaxLentChunks = 16;
-
     /// <summary>Never written: the source of zero runs that must go out as data.</summary>
     private static readonly byte[] Zeroes = new byte[64 * 1024];
 
@@ -102,7 +99,7 @@ internal sealed partial class NbdConnection
     private ref struct LentChunkLayout(NbdConnection connection, NbdRequest request, bool holes)
     {
         private readonly List<ArraySegment<byte>> _segments = request.ReplySegments;
-        private readonly byte[] _headers = request.RentBuffer(MaxLentChunks * (connection.ChunkHeaderLength + 12));
+        private readonly byte[] _headers = request.RentBuffer(NbdRequest.MaxReadChunks * (connection.ChunkHeaderLength + 12));
         private int _headersUsed;
         private int _chunks;
         private bool _open;
@@ -116,7 +113,7 @@ internal sealed partial class NbdConnection
         /// Whether a zero piece may open a hole: not with DF, and only while the chunk budget keeps room for the data
         /// chunk that may follow it.
         /// </summary>
-        public readonly bool FindsHoles => holes && _chunks + 1 < MaxLentChunks;
+        public readonly bool FindsHoles => holes && _chunks + 1 < NbdRequest.MaxReadChunks;
 
         public void Append(bool zero, byte[]? data, int offset, int length)
         {

@@ -35,8 +35,11 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
     public const int MaxMessage = 160;
     private const int ScratchLength = 32 + 6 + MaxMessage + 8;
 
+    /// <summary>Chunks of data and holes in one structured READ reply at most; what is left after them goes out as data.</summary>
+    public const int MaxReadChunks = 16;
+
     /// <summary>The chunks of a structured READ reply: data or hole, in order.</summary>
-    public (int Length, bool Zero)[] ReadChunks { get; } = new (int, bool)[16];
+    public (int Length, bool Zero)[] ReadChunks { get; } = new (int, bool)[MaxReadChunks];
 
     public NbdConnection? Connection { get; set; }
 
