@@ -283,12 +283,12 @@ internal sealed partial class NbdConnection
         int position = 0;
         while (position < data.Length)
         {
-            int blockEnd = (int)Math.Min(data.Length, ((offset + position + HoleBlock) & ~(HoleBlock - 1)) - offset);
-            var block = data[position..blockEnd];
-            bool zero = block.Length == HoleBlock && block.IndexOfAnyExcept((byte)0) < 0;
+            int blockEnd = HoleBlockEnd(offset, position, data.Length);
+            bool zero = IsHoleBlock(data[position..blockEnd]);
+            int blockLength = blockEnd - position;
             if (count > 0 && chunks[count - 1].Zero == zero)
             {
-                chunks[count - 1].Length += block.Length;
+                chunks[count - 1].Length += blockLength;
             }
             else if (count == chunks.Length)
             {
@@ -298,7 +298,7 @@ internal sealed partial class NbdConnection
             }
             else
             {
-                chunks[count++] = (block.Length, zero);
+                chunks[count++] = (blockLength, zero);
             }
 
             position = blockEnd;
@@ -306,6 +306,13 @@ internal sealed partial class NbdConnection
 
         return count;
     }
+
+    /// <summary>Where the hole block holding byte <paramref name="position"/> of a read at <paramref name="offset"/> ends (at most <paramref name="length"/>).</summary>
+    private static int HoleBlockEnd(long offset, int position, int length) =>
+        (int)Math.Min(length, ((offset + position + HoleBlock) & ~(HoleBlock - 1)) - offset);
+
+    /// <summary>A whole aligned block of zeroes; the scan stops at the first byte that is not.</summary>
+    private static bool IsHoleBlock(ReadOnlySpan<byte> block) => block.Length == HoleBlock && block.IndexOfAnyExcept((byte)0) < 0;
 
     /// <summary>An OFFSET_DATA chunk header and offset; the <paramref name="length"/> bytes of data follow it.</summary>
     private void WriteDataChunkHeader(Span<byte> destination, ushort flags, NbdRequest request, long offset, int length)

@@ -61,10 +61,9 @@ internal sealed partial class NbdConnection
         int position = 0;
         while (position < run.Length)
         {
-            int blockEnd = (int)Math.Min(run.Length, ((offset + position + HoleBlock) & ~(HoleBlock - 1)) - offset);
-            var block = run.Data.AsSpan(run.Offset + position, blockEnd - position);
-            bool zero = block.Length == HoleBlock && block.IndexOfAnyExcept((byte)0) < 0;
-            layout.Append(zero, run.Data, run.Offset + position, block.Length);
+            int blockEnd = HoleBlockEnd(offset, position, run.Length);
+            bool zero = IsHoleBlock(run.Data.AsSpan(run.Offset + position, blockEnd - position));
+            layout.Append(zero, run.Data, run.Offset + position, blockEnd - position);
             position = blockEnd;
         }
     }
