@@ -174,6 +174,7 @@ for line in open(results_file):
 print(f"fio --ioengine=nbd, {runtime} s per job; nbdcopy of 1 GiB to null: (--no-extents, 256 KiB requests); "
       f"qemu-nbd --cache={cache} --shared=8; loopback TCP; image in /dev/shm. Medians of {rounds} rounds; "
       "spread is the lowest and highest IOPS of the rounds against the median.\n")
+verdicts = []
 for job, by_server in samples.items():
     rows = []
     for server in servers.split():
@@ -191,6 +192,23 @@ for job, by_server in samples.items():
         ratio_best = f"{iops / best:.2f}x" if best else "-"
         ratio_qemu = f"{iops / qemu:.2f}x" if qemu else "-"
         print(f"| {server} | {iops:,.0f} | {mib:,.1f} | {cpu:.1f} | {spread} | {ratio_best} | {ratio_qemu} |")
+    print()
+    ours = max((r for r in rows if r[0].startswith("exportps")), key=lambda r: r[1], default=None)
+    nbdkit_cpu = min((r[3] for r in rows if r[0].startswith("nbdkit")), default=None)
+    if ours and best and qemu:
+        verdicts.append((job, ours, ours[1] / best, ours[1] / qemu, nbdkit_cpu))
+
+# The targets, for the faster ExportPS driver of each job: at least 1.0x the best peer and 1.5x qemu-nbd, and for
+# the 4 KiB jobs server CPU per operation no higher than the leaner nbdkit plugin's.
+if verdicts:
+    print("### Targets (faster ExportPS driver per job)\n")
+    print("| Job | ExportPS | vs best peer (>= 1.0x) | vs qemu-nbd (>= 1.5x) | CPU us/op (4k: <= nbdkit) | met |")
+    print("| --- | --- | ---: | ---: | ---: | --- |")
+    for job, (server, _, _, cpu, _), best_ratio, qemu_ratio, nbdkit_cpu in verdicts:
+        cpu_ok = "-4k-" not in job or nbdkit_cpu is None or cpu <= nbdkit_cpu
+        met = best_ratio >= 1.0 and qemu_ratio >= 1.5 and cpu_ok
+        limit = f" (nbdkit {nbdkit_cpu:.1f})" if nbdkit_cpu is not None else ""
+        print(f"| {job} | {server} | {best_ratio:.2f}x | {qemu_ratio:.2f}x | {cpu:.1f}{limit} | {'yes' if met else 'no'} |")
     print()
 PY
 echo "| Server | Multi-conn advertised |"
