@@ -145,8 +145,9 @@ internal sealed partial class NbdConnection
     }
 
     /// <summary>
-    /// Runs the command against the node. Returns the length of a reply composed in the request buffer (or, for a read
-    /// the node lent its memory for, in <see cref="NbdRequest.ReplySegments"/>), or 0 for a plain success.
+    /// Runs the command against the node. Returns the length of a reply composed in the request buffer, or 0 when there
+    /// is none there: a plain success, or a read the node lent its memory for (its reply is in
+    /// <see cref="NbdRequest.ReplySegments"/>).
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ExecuteAsync(NbdRequest request, NbdExport export)
@@ -204,7 +205,8 @@ internal sealed partial class NbdConnection
         int length = (int)request.Length;
         if (length >= LentReadMinimum && node.TryLend(offset, length, request.LentRuns))
         {
-            return ComposeLentRead(request);
+            ComposeLentRead(request);
+            return 0;
         }
 
         if (Mode == NbdReplyMode.Simple)

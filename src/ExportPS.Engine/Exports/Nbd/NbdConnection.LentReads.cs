@@ -18,8 +18,8 @@ internal sealed partial class NbdConnection
     /// <summary>Never written: the source of zero runs that must go out as data.</summary>
     private static readonly byte[] Zeroes = new byte[64 * 1024];
 
-    /// <summary>Lays out the reply for the runs in <see cref="NbdRequest.LentRuns"/>; returns its length on the wire.</summary>
-    private int ComposeLentRead(NbdRequest request)
+    /// <summary>Lays out the reply for the runs in <see cref="NbdRequest.LentRuns"/> in <see cref="NbdRequest.ReplySegments"/>.</summary>
+    private void ComposeLentRead(NbdRequest request)
     {
         var runs = request.LentRuns;
         var segments = request.ReplySegments;
@@ -33,7 +33,7 @@ internal sealed partial class NbdConnection
                 AddData(segments, run.Data, run.Offset, run.Length);
             }
 
-            return SimpleReplyLength + (int)request.Length;
+            return;
         }
 
         var layout = new LentChunkLayout(this, request, holes: !request.Has(CmdFlagDf));
@@ -52,7 +52,7 @@ internal sealed partial class NbdConnection
             offset += run.Length;
         }
 
-        return layout.Finish();
+        layout.Finish();
     }
 
     /// <summary>Lent data in pieces at 4 KiB boundaries of the disk: whole blocks of zeroes become holes.</summary>
@@ -106,7 +106,6 @@ internal sealed partial class NbdConnection
         private long _chunkOffset = (long)request.Offset;
         private int _chunkLength;
         private int _headerSlot;
-        private int _total;
 
         /// <summary>
         /// Whether a zero piece may open a hole: not with DF, and only while the chunk budget keeps room for the data
@@ -136,16 +135,11 @@ internal sealed partial class NbdConnection
             if (!hole)
             {
                 AddData(_segments, data, offset, length);
-                _total += length;
             }
         }
 
-        /// <summary>Closes the last chunk with the DONE flag; returns the reply's length on the wire.</summary>
-        public int Finish()
-        {
-            Close(ReplyFlagDone);
-            return _total;
-        }
+        /// <summary>Closes the last chunk with the DONE flag.</summary>
+        public void Finish() => Close(ReplyFlagDone);
 
         private void Close(ushort flags)
         {
@@ -164,7 +158,6 @@ internal sealed partial class NbdConnection
 
             _segments[_headerSlot] = new ArraySegment<byte>(_headers, _headersUsed, length);
             _headersUsed += length;
-            _total += length;
             _chunkOffset += _chunkLength;
             _open = false;
         }
