@@ -26,6 +26,8 @@ internal sealed class ScriptedNbdServer : IDisposable
 
     public IPEndPoint EndPoint { get; }
 
+    internal NbdConnection[] Connections => _server.Connections();
+
     public RawNbdClient Connect(bool structured = true) => new RawNbdClient(EndPoint).Connect(structured: structured);
 
     public void Dispose()

@@ -25,6 +25,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
     private int _port;
+    private int _connectionCount;
     private long _clientErrors;
     private NbdClientError? _lastClientError;
 
@@ -35,6 +36,9 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
 
     /// <summary>Request objects of every connection of this server.</summary>
     internal ObjectPool<NbdRequest> Requests { get; } = new DefaultObjectPool<NbdRequest>(new NbdRequest.Policy(), 4096);
+
+    /// <summary>One client is connected: its connection may poll for requests without keeping others waiting.</summary>
+    internal bool HasOneClient => Volatile.Read(ref _connectionCount) == 1;
 
     /// <summary>Multi-conn is promised only when more than one connection may exist.</summary>
     public bool AllowsMultipleConnections => Options.MaxConnections != 1;
@@ -150,6 +154,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             lock (_lock)
             {
                 _connections.Add(connection);
+                _connectionCount = _connections.Count;
             }
 
             _ = Task.Run(connection.RunAsync);
@@ -164,6 +169,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             {
                 return;
             }
+
+            _connectionCount = _connections.Count;
         }
 
         _slots?.Release();
@@ -268,17 +275,20 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         }
     }
 
+    /// <summary>The connections open now, negotiating or attached.</summary>
+    internal NbdConnection[] Connections()
+    {
+        lock (_lock)
+        {
+            return [.. _connections];
+        }
+    }
+
     /// <summary>Stops listening and drops the connections still negotiating (exports drop their own clients).</summary>
     public void Dispose()
     {
         StopListening();
-        NbdConnection[] left;
-        lock (_lock)
-        {
-            left = [.. _connections];
-        }
-
-        foreach (var connection in left)
+        foreach (var connection in Connections())
         {
             connection.Abort();
         }

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
@@ -8,6 +9,13 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
 {
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+
+    public override void SpinUntilReadable(long deadline)
+    {
+        while (socket.Available == 0 && Stopwatch.GetTimestamp() < deadline)
+        {
+        }
+    }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public override async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)

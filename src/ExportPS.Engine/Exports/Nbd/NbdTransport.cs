@@ -27,6 +27,15 @@ internal abstract class NbdTransport : IDisposable
         }
     }
 
+    /// <summary>
+    /// Busy-waits until bytes can be received or the clock passes <paramref name="deadline"/> (a
+    /// <see cref="System.Diagnostics.Stopwatch"/> timestamp). A transport that cannot tell (TLS may hold decrypted bytes
+    /// the socket no longer shows) returns at once.
+    /// </summary>
+    public virtual void SpinUntilReadable(long deadline)
+    {
+    }
+
     /// <summary>Hard disconnect: pending and later operations fail at once.</summary>
     public abstract void Abort();
 

@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using ExportPS.Engine.Exports.Nbd;
+using Xunit;
+
+namespace ExportPS.Engine.Tests.Nbd;
+
+/// <summary>
+/// A lone client that waits for each reply is polled for; with another client connected, or requests sent in batches,
+/// the receive loop never polls. Runs alone, so the machine is quiet enough for loopback round trips under the limit.
+/// </summary>
+[Collection(NbdSerialCollection.Name)]
+public sealed class NbdPollingTests
+{
+    private const int MaxRequests = 5000;
+
+    [Fact]
+    public void ALoneClientAtQueueDepthOneIsPolledFor()
+    {
+        using var server = new ScriptedNbdServer();
+        using var client = server.Connect();
+        var connection = Assert.Single(server.Connections);
+
+        // Waits longer than the limit (a loaded machine) reset the window, so go on until it has grown once.
+        int requests = 0;
+        while (connection.PollWindowTicks == 0 && requests < MaxRequests)
+        {
+            Assert.Equal(0u, client.Command(RawNbdClient.CmdFlush, 0, 0));
+            requests++;
+        }
+
+        Assert.True(connection.PollWindowTicks > 0, $"no polling after {requests} requests at queue depth 1");
+    }
+
+    [Fact]
+    public void WithASecondClientConnectedNobodyPolls()
+    {
+        using var server = new ScriptedNbdServer();
+        using var first = server.Connect();
+        using var second = server.Connect();
+
+        for (int i = 0; i < 200; i++)
+        {
+            Assert.Equal(0u, first.Command(RawNbdClient.CmdFlush, 0, 0));
+            Assert.Equal(0u, second.Command(RawNbdClient.CmdFlush, 0, 0));
+        }
+
+        Assert.All(server.Connections, c => Assert.Equal(0, c.PollWindowTicks));
+    }
+
+    [Fact]
+    public void AClientSendingRequestsInPairsIsNotPolledFor()
+    {
+        using var server = new ScriptedNbdServer();
+        using var client = server.Connect();
+        var connection = Assert.Single(server.Connections);
+        byte[] pair = [.. RawNbdClient.RequestHeader(false, RawNbdClient.CmdFlush, 0, 0, cookie: 1),
+            .. RawNbdClient.RequestHeader(false, RawNbdClient.CmdFlush, 0, 0, cookie: 2)];
+
+        for (int i = 0; i < 200; i++)
+        {
+            client.Send(pair);
+            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
+            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
+        }
+
+        Assert.Equal(0, connection.PollWindowTicks);
+    }
+
+    [Fact]
+    public async Task SpinningEndsWhenBytesArrive()
+    {
+        var (server, client) = ConnectedPair();
+        using (server)
+        using (client)
+        {
+            using var transport = new NbdSocketTransport(server);
+            var spin = Task.Run(() => transport.SpinUntilReadable(Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency)));
+            await Task.Delay(50);
+            client.Send([42]);
+
+            await spin.WaitAsync(TimeSpan.FromSeconds(20)); // throws TimeoutException if the spin ignored the byte
+            Assert.Equal(1, server.Available);
+        }
+    }
+
+    [Fact]
+    public void SpinningEndsAtTheDeadlineWhenNothingComes()
+    {
+        var (server, client) = ConnectedPair();
+        using (server)
+        using (client)
+        {
+            using var transport = new NbdSocketTransport(server);
+            long deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 50);
+            transport.SpinUntilReadable(deadline);
+
+            Assert.True(Stopwatch.GetTimestamp() >= deadline);
+            Assert.Equal(0, server.Available);
+        }
+    }
+
+    private static (Socket Server, Socket Client) ConnectedPair()
+    {
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(1);
+        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        client.Connect(listener.LocalEndPoint!);
+        return (listener.Accept(), client);
+    }
+}
