@@ -27,6 +27,18 @@ Describe 'IoThread cmdlets' {
             ($threads.ThreadId | Select-Object -Unique).Count | Should -Be 2 -Because 'each iothread is a worker of its own'
         }
 
+        It 'keeps the poll settings, QEMU''s by default but for the 200000 ns limit' {
+            (New-IoThread -Id it-a -PassThru).PollMaxNs | Should -Be 200000
+            $tuned = New-IoThread -Id it-b -PollMaxNs 0 -PollGrow 4 -PollShrink 2 -PassThru
+            $tuned.PollMaxNs, $tuned.PollGrow, $tuned.PollShrink | Should -Be @(0, 4, 2)
+            (Get-IoThread -Id it-b).PollMaxNs | Should -Be 0
+        }
+
+        It 'refuses a negative poll setting before calling the engine' {
+            { New-IoThread -Id it-n -PollMaxNs -1 } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException]) -ErrorId 'ParameterArgumentValidationError*'
+            Get-IoThread | Should -BeNullOrEmpty
+        }
+
         It 'takes ids from the pipeline' {
             'it-p1', 'it-p2' | New-IoThread
             (Get-IoThread).Id | Sort-Object | Should -Be @('it-p1', 'it-p2')

@@ -240,7 +240,20 @@ public sealed class ExportEngine : IExportEngine, IDisposable
 
     // ---- objects: iothread, tls-creds-x509, authz-* (object-add, object-del) ----------------------------------------
 
-    public IoThreadInfo AddIoThread(string id) => Describe(AddObject(id, () => new IoThread(id), ErrorIds.IoThreadExists));
+    public IoThreadInfo AddIoThread(IoThreadOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        foreach (var (name, value) in (ReadOnlySpan<(string, long?)>)[("poll-max-ns", options.PollMaxNs), ("poll-grow", options.PollGrow), ("poll-shrink", options.PollShrink)])
+        {
+            if (value < 0)
+            {
+                throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument,
+                    $"{name} value must be in range [0, {long.MaxValue}]") { Target = options.Id };
+            }
+        }
+
+        return Describe(AddObject(options.Id, () => new IoThread(options), ErrorIds.IoThreadExists));
+    }
 
     public void RemoveIoThread(string id)
     {
@@ -263,7 +276,15 @@ public sealed class ExportEngine : IExportEngine, IDisposable
             ?? throw new EngineException(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound,
                 $"Cannot find iothread {id}") { Target = id };
 
-    private static IoThreadInfo Describe(IoThread thread) => new() { Id = thread.Id, ThreadId = thread.ThreadId, Users = thread.Users };
+    private static IoThreadInfo Describe(IoThread thread) => new()
+    {
+        Id = thread.Id,
+        ThreadId = thread.ThreadId,
+        Users = thread.Users,
+        PollMaxNs = thread.PollMaxNs,
+        PollGrow = thread.PollGrow,
+        PollShrink = thread.PollShrink,
+    };
 
     public TlsCredsInfo AddTlsCreds(TlsCredsOptions options)
     {

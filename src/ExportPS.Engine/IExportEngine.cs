@@ -33,7 +33,7 @@ public interface IExportEngine
     IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps();
 
     // object-add iothread, object-del, query-iothreads
-    IoThreadInfo AddIoThread(string id);
+    IoThreadInfo AddIoThread(IoThreadOptions options);
 
     void RemoveIoThread(string id);
 

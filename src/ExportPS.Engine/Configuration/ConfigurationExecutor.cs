@@ -62,7 +62,7 @@ public static class ConfigurationExecutor
                 engine.RemoveIoThread(step.Target);
                 break;
             case ConfigurationStepKind.AddIoThread:
-                engine.AddIoThread(step.Target);
+                engine.AddIoThread(new IoThreadOptions { Id = step.Target });
                 break;
             case ConfigurationStepKind.AddBlockNode:
                 engine.AddBlockNode(((BlockNodeConfiguration)step.Item!).ToOptions());

@@ -10,4 +10,11 @@ public sealed record IoThreadInfo
 
     /// <summary>How many exports and netdevs run on it.</summary>
     public required int Users { get; init; }
+
+    /// <summary>The longest it polls before it sleeps, in nanoseconds (0: never); see <see cref="IoThreadOptions"/>.</summary>
+    public long PollMaxNs { get; init; }
+
+    public long PollGrow { get; init; }
+
+    public long PollShrink { get; init; }
 }

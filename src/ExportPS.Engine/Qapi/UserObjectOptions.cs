@@ -8,9 +8,9 @@ internal abstract record UserObjectOptions
     public abstract void AddTo(IExportEngine engine);
 }
 
-internal sealed record IoThreadObjectOptions(string Id) : UserObjectOptions
+internal sealed record IoThreadObjectOptions(IoThreadOptions Options) : UserObjectOptions
 {
-    public override void AddTo(IExportEngine engine) => engine.AddIoThread(Id);
+    public override void AddTo(IExportEngine engine) => engine.AddIoThread(Options);
 }
 
 /// <summary>tls-creds-x509 and tls-creds-psk (the engine refuses PSK with its reason).</summary>

@@ -38,7 +38,7 @@ internal static class UserObjectOptionsReader
         return result;
     }
 
-    /// <summary>QEMU's event-loop tuning knobs are accepted and checked for compatibility; ExportPS workers do not poll.</summary>
+    /// <summary>IothreadProperties. aio-max-batch is accepted for compatibility: ExportPS submits no batched AIO.</summary>
     private static IoThreadObjectOptions ReadIoThread(OptionReader reader, string id)
     {
         foreach (string knob in (string[])["poll-max-ns", "poll-grow", "poll-shrink", "aio-max-batch"])
@@ -49,7 +49,13 @@ internal static class UserObjectOptionsReader
             }
         }
 
-        return new IoThreadObjectOptions(id);
+        return new IoThreadObjectOptions(new IoThreadOptions
+        {
+            Id = id,
+            PollMaxNs = reader.Int64("poll-max-ns"),
+            PollGrow = reader.Int64("poll-grow"),
+            PollShrink = reader.Int64("poll-shrink"),
+        });
     }
 
     /// <summary>TlsCredsX509Properties / TlsCredsPskProperties.</summary>

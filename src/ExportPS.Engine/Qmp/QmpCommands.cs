@@ -265,9 +265,9 @@ internal sealed class QmpCommands
             {
                 ["id"] = thread.Id,
                 ["thread-id"] = thread.ThreadId,
-                ["poll-max-ns"] = 0,
-                ["poll-grow"] = 0,
-                ["poll-shrink"] = 0,
+                ["poll-max-ns"] = thread.PollMaxNs,
+                ["poll-grow"] = thread.PollGrow,
+                ["poll-shrink"] = thread.PollShrink,
                 ["aio-max-batch"] = 0,
                 ["x-users"] = thread.Users,
             });

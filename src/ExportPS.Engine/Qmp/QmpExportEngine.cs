@@ -168,17 +168,30 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     // ---- iothreads -----------------------------------------------------------------------------------------------
 
-    public IoThreadInfo AddIoThread(string id)
+    public IoThreadInfo AddIoThread(IoThreadOptions options)
     {
-        Run("object-add", new JsonObject { ["qom-type"] = "iothread", ["id"] = id });
+        ArgumentNullException.ThrowIfNull(options);
+        var args = new JsonObject { ["qom-type"] = "iothread", ["id"] = options.Id };
+        SetIf(args, "poll-max-ns", options.PollMaxNs);
+        SetIf(args, "poll-grow", options.PollGrow);
+        SetIf(args, "poll-shrink", options.PollShrink);
+        Run("object-add", args);
         try
         {
-            return GetIoThreads().Single(t => t.Id == id);
+            return GetIoThreads().Single(t => t.Id == options.Id);
         }
         catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
         {
-            // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id is unknown.
-            return new IoThreadInfo { Id = id, ThreadId = 0, Users = 0 };
+            // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id (and any default) is unknown.
+            return new IoThreadInfo
+            {
+                Id = options.Id,
+                ThreadId = 0,
+                Users = 0,
+                PollMaxNs = options.PollMaxNs ?? 0,
+                PollGrow = options.PollGrow ?? 0,
+                PollShrink = options.PollShrink ?? 0,
+            };
         }
     }
 
@@ -201,6 +214,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             Id = t.GetProperty("id").GetString()!,
             ThreadId = t.GetProperty("thread-id").GetInt32(),
             Users = t.TryGetProperty("x-users", out var users) ? users.GetInt32() : 0,
+            PollMaxNs = t.TryGetProperty("poll-max-ns", out var max) ? max.GetInt64() : 0,
+            PollGrow = t.TryGetProperty("poll-grow", out var grow) ? grow.GetInt64() : 0,
+            PollShrink = t.TryGetProperty("poll-shrink", out var shrink) ? shrink.GetInt64() : 0,
         })
         .ToArray();
 

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Model;
 using ExportPS.Engine.Objects;
 
 namespace ExportPS.Engine.Threading;
@@ -8,6 +9,7 @@ namespace ExportPS.Engine.Threading;
 /// A worker of the engine pool: one dedicated OS thread that runs a loop over its own queue. Work started through
 /// <see cref="Run"/> runs there, and its awaits resume there (the thread installs its own SynchronizationContext), so
 /// everything of an export placed on this iothread is handled on one thread and never contends with other iothreads.
+/// Its poll settings tune how its connections wait for their clients (<see cref="AdaptivePoll"/>).
 /// </summary>
 public sealed class IoThread : IUserCreatable, IDisposable
 {
@@ -16,17 +18,20 @@ public sealed class IoThread : IUserCreatable, IDisposable
     private readonly TaskCompletionSource<int> _started = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _users;
 
-    public IoThread(string id)
+    public IoThread(IoThreadOptions options)
     {
-        Id = id;
+        Options = options;
+        Id = options.Id;
         Scheduler = new IoThreadTaskScheduler(this);
         Context = new IoThreadSynchronizationContext(this);
-        _thread = new Thread(Loop) { IsBackground = true, Name = "iothread " + id };
+        _thread = new Thread(Loop) { IsBackground = true, Name = "iothread " + Id };
         _thread.Start();
         ThreadId = _started.Task.GetAwaiter().GetResult();
     }
 
     public string Id { get; }
+
+    public IoThreadOptions Options { get; }
 
     /// <summary>The OS thread id (QEMU's thread-id in query-iothreads).</summary>
     public int ThreadId { get; }
@@ -39,6 +44,15 @@ public sealed class IoThread : IUserCreatable, IDisposable
     public int Users => Volatile.Read(ref _users);
 
     public bool IsCurrent => Thread.CurrentThread == _thread;
+
+    /// <summary>A poll window with this iothread's settings, for one worker loop placed on it.</summary>
+    internal AdaptivePoll NewPoll() => new(PollMaxNs, PollGrow, PollShrink);
+
+    public long PollMaxNs => Options.PollMaxNs ?? IoThreadOptions.DefaultPollMaxNs;
+
+    public long PollGrow => Options.PollGrow ?? 0;
+
+    public long PollShrink => Options.PollShrink ?? 0;
 
     bool IUserCreatable.InUse => Users > 0;
 

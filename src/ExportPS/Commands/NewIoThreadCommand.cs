@@ -12,6 +12,21 @@ public sealed class NewIoThreadCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string[] Id { get; set; } = [];
 
+    /// <summary>poll-max-ns: the longest the iothread polls before it sleeps; 0 turns polling off. Unset: the engine's default.</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long PollMaxNs { get; set; }
+
+    /// <summary>poll-grow: the factor a short wait grows the window by (0: doubles).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long PollGrow { get; set; }
+
+    /// <summary>poll-shrink: the divisor a long wait shrinks the window by (0: to nothing).</summary>
+    [Parameter]
+    [ValidateRange(0, long.MaxValue)]
+    public long PollShrink { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -19,7 +34,17 @@ public sealed class NewIoThreadCommand : EngineCommand
     {
         foreach (var id in Id)
         {
-            InvokeWithPassThru(id, "Create iothread", () => TargetEngine.AddIoThread(id), PassThru);
+            var options = new IoThreadOptions
+            {
+                Id = id,
+                PollMaxNs = IfGiven(nameof(PollMaxNs), PollMaxNs),
+                PollGrow = IfGiven(nameof(PollGrow), PollGrow),
+                PollShrink = IfGiven(nameof(PollShrink), PollShrink),
+            };
+            InvokeWithPassThru(id, "Create iothread", () => TargetEngine.AddIoThread(options), PassThru);
         }
     }
+
+    /// <summary>A setting not given stays the engine's default (QEMU's own, for a QEMU).</summary>
+    private long? IfGiven(string parameter, long value) => MyInvocation.BoundParameters.ContainsKey(parameter) ? value : null;
 }

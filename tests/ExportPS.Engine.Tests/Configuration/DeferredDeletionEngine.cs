@@ -69,7 +69,7 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
 
     public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() => inner.GetDirtyBitmaps();
 
-    public IoThreadInfo AddIoThread(string id) => Log($"AddIoThread {id}", () => inner.AddIoThread(id));
+    public IoThreadInfo AddIoThread(IoThreadOptions options) => Log($"AddIoThread {options.Id}", () => inner.AddIoThread(options));
 
     public void RemoveIoThread(string id) => Log($"RemoveIoThread {id}", () => { inner.RemoveIoThread(id); return 0; });
 

@@ -1,3 +1,4 @@
+using ExportPS.Engine.Model;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Objects;
 using ExportPS.Engine.Threading;
@@ -16,13 +17,13 @@ public sealed class ObjectRegistryTests : IDisposable
     public void EveryKindSharesOneNamespaceAndIsFoundByKind()
     {
         var secret = _registry.Add("sec0", () => new Secret("sec0"));
-        var thread = _registry.Add("io0", () => new IoThread("io0"));
+        var thread = _registry.Add("io0", () => new IoThread(new IoThreadOptions { Id = "io0" }));
 
         var error = Assert.Throws<EngineException>(() => _registry.Add("io0", () => new Secret("io0")));
         Assert.Equal(ErrorIds.ObjectExists, error.ErrorId);
         Assert.Equal("attempt to add duplicate property 'io0' to object (type 'container')", error.Message);
         Assert.Equal(ErrorIds.IoThreadExists,
-            Assert.Throws<EngineException>(() => _registry.Add("sec0", () => new IoThread("sec0"), ErrorIds.IoThreadExists)).ErrorId);
+            Assert.Throws<EngineException>(() => _registry.Add("sec0", () => new IoThread(new IoThreadOptions { Id = "sec0" }), ErrorIds.IoThreadExists)).ErrorId);
 
         Assert.Same(secret, _registry.Find<Secret>("sec0"));
         Assert.Null(_registry.Find<Secret>("io0"));
@@ -62,7 +63,7 @@ public sealed class ObjectRegistryTests : IDisposable
     [Fact]
     public void IoThreadInUseKeepsItsOwnErrorId()
     {
-        var thread = _registry.Add("io0", () => new IoThread("io0"));
+        var thread = _registry.Add("io0", () => new IoThread(new IoThreadOptions { Id = "io0" }));
         thread.AddUser();
         Assert.Equal(ErrorIds.IoThreadInUse, Assert.Throws<EngineException>(() => _registry.Remove("io0")).ErrorId);
         thread.RemoveUser();

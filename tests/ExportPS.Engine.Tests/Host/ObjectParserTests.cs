@@ -1,4 +1,5 @@
 using ExportPS.Host.CommandLine;
+using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
 using Xunit;
 using static ExportPS.Engine.Tests.Host.HostParsing;
@@ -13,7 +14,14 @@ public class ObjectParserTests
     [InlineData("""{"qom-type":"iothread","id":"io0"}""")]
     public void Iothread_in_every_form(string argument)
     {
-        Assert.Equal("io0", Object<IoThreadObjectOptions>(argument).Id);
+        Assert.Equal(new IoThreadOptions { Id = "io0" }, Object<IoThreadObjectOptions>(argument).Options);
+    }
+
+    [Fact]
+    public void Iothread_poll_settings_are_read()
+    {
+        Assert.Equal(new IoThreadOptions { Id = "io0", PollMaxNs = 0, PollGrow = 4, PollShrink = 2 },
+            Object<IoThreadObjectOptions>("iothread,id=io0,poll-max-ns=0,poll-grow=4,poll-shrink=2,aio-max-batch=8").Options);
     }
 
     [Theory]

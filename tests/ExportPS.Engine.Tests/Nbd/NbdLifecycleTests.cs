@@ -190,7 +190,7 @@ public sealed class NbdLifecycleTests
     public void ExportOnAnIoThreadServesItsClientsThere()
     {
         using var server = new NbdTestServer(addExport: false);
-        server.Engine.AddIoThread("io0");
+        server.Engine.AddIoThread(new IoThreadOptions { Id = "io0" });
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "exp", NodeName = "disk", Writable = true, IoThread = "io0", Nbd = new NbdExportOptions { Description = "python disk" } });
         server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "other", Driver = BlockDriverKind.Memory, Size = 1 << 20 });
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "ro", NodeName = "other", IoThread = "io0", Nbd = new NbdExportOptions { Name = "ro" } });

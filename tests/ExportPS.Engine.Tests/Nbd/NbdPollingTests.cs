@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Exports.Nbd;
+using ExportPS.Engine.Model;
+using ExportPS.Engine.Threading;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Nbd;
@@ -15,29 +17,53 @@ public sealed class NbdPollingTests
 {
     private const int MaxRequests = 5000;
 
-    [Fact]
-    public void ALoneClientAtQueueDepthOneIsPolledFor()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ALoneClientAtQueueDepthOneIsPolledFor(bool onIoThread)
     {
-        using var server = new ScriptedNbdServer();
+        using var ioThread = onIoThread ? new IoThread(new IoThreadOptions { Id = "io0" }) : null;
+        using var server = new ScriptedNbdServer(ioThread: ioThread);
         using var client = server.Connect();
         var connection = Assert.Single(server.Connections);
 
-        // The client spins for each reply, so the server's waits are short even on a slow machine; a wait past the
-        // limit (a preempted client) resets the window, so go on until it has grown once.
+        // A wait past the limit (a preempted client) resets the window, so go on until it has grown once.
         int requests = 0;
         while (connection.PollWindowTicks == 0 && requests < MaxRequests)
         {
-            client.Request(RawNbdClient.CmdFlush, 0, 0);
-            var deadline = Stopwatch.StartNew();
-            while (client.Socket.Available == 0 && deadline.Elapsed < TimeSpan.FromSeconds(10))
-            {
-            }
-
-            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
+            FlushSpinning(client);
             requests++;
         }
 
         Assert.True(connection.PollWindowTicks > 0, $"no polling after {requests} requests at queue depth 1");
+    }
+
+    [Fact]
+    public void AnIoThreadWithPollMaxNsZeroNeverPolls()
+    {
+        using var ioThread = new IoThread(new IoThreadOptions { Id = "io0", PollMaxNs = 0 });
+        using var server = new ScriptedNbdServer(ioThread: ioThread);
+        using var client = server.Connect();
+        var connection = Assert.Single(server.Connections);
+
+        for (int i = 0; i < 500; i++)
+        {
+            FlushSpinning(client);
+        }
+
+        Assert.Equal(0, connection.PollWindowTicks);
+    }
+
+    /// <summary>A flush whose reply the client spins for, so the server's waits stay short even on a slow machine.</summary>
+    private static void FlushSpinning(RawNbdClient client)
+    {
+        client.Request(RawNbdClient.CmdFlush, 0, 0);
+        var waited = Stopwatch.StartNew();
+        while (client.Socket.Available == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+        }
+
+        Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
     }
 
     [Fact]

@@ -35,7 +35,7 @@ internal sealed class EventOnlyEngine : IExportEngine
 
     public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() => throw new NotSupportedException();
 
-    public IoThreadInfo AddIoThread(string id) => throw new NotSupportedException();
+    public IoThreadInfo AddIoThread(IoThreadOptions options) => throw new NotSupportedException();
 
     public void RemoveIoThread(string id) => throw new NotSupportedException();
 

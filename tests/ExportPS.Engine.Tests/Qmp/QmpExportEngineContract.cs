@@ -187,8 +187,8 @@ public sealed class QmpExportEngineOnQsdTests : QmpExportEngineContract
         Assert.Equal(7, Engine.ServerVersion.GetProperty("qemu").GetProperty("major").GetInt32());
         Refused(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported, () => Engine.GetNbdServer());
         Refused(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported, () => Engine.GetIoThreads());
-        Assert.Equal("io0", Engine.AddIoThread("io0").Id);
-        Refused(ErrorIds.IoThreadExists, EngineErrorCategory.AlreadyExists, () => Engine.AddIoThread("io0"));
+        Assert.Equal("io0", Engine.AddIoThread(new IoThreadOptions { Id = "io0" }).Id);
+        Refused(ErrorIds.IoThreadExists, EngineErrorCategory.AlreadyExists, () => Engine.AddIoThread(new IoThreadOptions { Id = "io0" }));
         Engine.RemoveIoThread("io0");
         Refused(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound, () => Engine.RemoveIoThread("io0"));
     }
@@ -254,7 +254,7 @@ public sealed class QmpExportEngineOnQmpServerTests : QmpExportEngineContract
         Engine.AddBlockNode(new BlockNodeOptions { NodeName = "r0", Driver = BlockDriverKind.Raw, File = "f0" });
         Engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = 4096, ReadOnly = true });
         Engine.AddDirtyBitmap(new DirtyBitmapOptions { NodeName = "m0", Name = "b0", Granularity = 65536, Disabled = true });
-        var io = Engine.AddIoThread("io0");
+        var io = Engine.AddIoThread(new IoThreadOptions { Id = "io0", PollMaxNs = 50_000, PollGrow = 4, PollShrink = 2 });
         Engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(Dir.File("nbd.sock")), MaxConnections = 4 });
         Engine.AddBlockExport(new BlockExportOptions
         {
@@ -271,6 +271,7 @@ public sealed class QmpExportEngineOnQmpServerTests : QmpExportEngineContract
         Assert.Equal(Json(_local.GetNbdServer()), Json(Engine.GetNbdServer()));
         Assert.Equal(Json(_local.GetBlockExports()), Json(Engine.GetBlockExports()));
         Assert.Equal(_local.GetIoThreads().Single().ThreadId, io.ThreadId);
+        Assert.Equal((50_000L, 4L, 2L), (io.PollMaxNs, io.PollGrow, io.PollShrink));
         Assert.Equal(BlockDriverKind.Raw, Engine.GetBlockNodes().Single(n => n.NodeName == "r0").Driver);
         Assert.Equal("f0", Engine.GetBlockNodes().Single(n => n.NodeName == "r0").File);
     }

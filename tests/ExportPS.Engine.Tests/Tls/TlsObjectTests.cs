@@ -136,9 +136,9 @@ public sealed class TlsObjectTests : IDisposable
         _engine.AddTlsCreds(new TlsCredsOptions { Id = "obj", Dir = GoodServerDir() });
         var e = Refused(() => _engine.AddAuthz(new AuthzOptions { Id = "obj", Type = AuthzType.Simple, Identity = "CN=x" }), ErrorIds.ObjectExists);
         Assert.Equal("attempt to add duplicate property 'obj' to object (type 'container')", e.Message);
-        Refused(() => _engine.AddIoThread("obj"), ErrorIds.IoThreadExists);
+        Refused(() => _engine.AddIoThread(new IoThreadOptions { Id = "obj" }), ErrorIds.IoThreadExists);
 
-        _engine.AddIoThread("io0");
+        _engine.AddIoThread(new IoThreadOptions { Id = "io0" });
         Refused(() => _engine.AddTlsCreds(new TlsCredsOptions { Id = "io0", Dir = GoodServerDir() }), ErrorIds.ObjectExists);
         _engine.AddAuthz(new AuthzOptions { Id = "auth0", Rules = [new AuthzListRule { Match = "CN=*", Policy = AuthzPolicy.Allow, Format = AuthzListFormat.Glob }] });
 

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
 using Microsoft.Extensions.ObjectPool;
 
@@ -35,16 +36,8 @@ internal sealed partial class NbdConnection
     private const ulong ParallelRequest = 64 * 1024;
     private static readonly TimeSpan HandshakeTimeout = TimeSpan.FromSeconds(10);
 
-    /// <summary>
-    /// The longest a connection polls for its next request. Above the round trip of a client at queue depth 1 with
-    /// both sides asleep (about 110 µs on the bench VM), so polling can start, and as long as guest halt polling's
-    /// default window.
-    /// </summary>
-    private static readonly TimeSpan PollLimit = TimeSpan.FromMicroseconds(200);
-
     private readonly NbdServer _server;
     private readonly NbdReplySender _sender;
-    private readonly AdaptivePoll _poll = new(PollLimit);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private NbdTransport _transport;
     private byte[]? _receiveBuffer;
@@ -54,6 +47,9 @@ internal sealed partial class NbdConnection
     private int _aborted;
     private bool _corked;
     private int _requestsSinceWait;
+
+    // On the main loop, the engine's default poll settings; on an iothread, the iothread's.
+    private AdaptivePoll _poll = new(IoThreadOptions.DefaultPollMaxNs);
 
     public NbdConnection(NbdServer server, NbdTransport transport, string client)
     {
@@ -109,6 +105,7 @@ internal sealed partial class NbdConnection
             if (selected is not null)
             {
                 _receiveBuffer = ArrayPool<byte>.Shared.Rent(ReceiveBufferLength);
+                _poll = selected.IoThread?.NewPoll() ?? _poll;
                 await (selected.IoThread is { } ioThread ? ioThread.Run(Transmit) : Transmit());
                 Task Transmit()
                 {
