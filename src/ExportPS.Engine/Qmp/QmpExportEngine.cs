@@ -168,6 +168,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     // ---- iothreads -----------------------------------------------------------------------------------------------
 
+    private const long QemuDefaultPollMaxNs = 32768;
+
     public IoThreadInfo AddIoThread(IoThreadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -182,13 +184,14 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
         catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
         {
-            // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id (and any default) is unknown.
+            // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id is unknown; its poll limit is
+            // the one asked for or QEMU's default.
             return new IoThreadInfo
             {
                 Id = options.Id,
                 ThreadId = 0,
                 Users = 0,
-                PollMaxNs = options.PollMaxNs ?? 0,
+                PollMaxNs = options.PollMaxNs ?? QemuDefaultPollMaxNs,
                 PollGrow = options.PollGrow ?? 0,
                 PollShrink = options.PollShrink ?? 0,
             };

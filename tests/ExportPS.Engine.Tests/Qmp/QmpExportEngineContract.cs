@@ -187,7 +187,8 @@ public sealed class QmpExportEngineOnQsdTests : QmpExportEngineContract
         Assert.Equal(7, Engine.ServerVersion.GetProperty("qemu").GetProperty("major").GetInt32());
         Refused(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported, () => Engine.GetNbdServer());
         Refused(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported, () => Engine.GetIoThreads());
-        Assert.Equal("io0", Engine.AddIoThread(new IoThreadOptions { Id = "io0" }).Id);
+        var io = Engine.AddIoThread(new IoThreadOptions { Id = "io0" });
+        Assert.Equal(("io0", 32768L), (io.Id, io.PollMaxNs));
         Refused(ErrorIds.IoThreadExists, EngineErrorCategory.AlreadyExists, () => Engine.AddIoThread(new IoThreadOptions { Id = "io0" }));
         Engine.RemoveIoThread("io0");
         Refused(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound, () => Engine.RemoveIoThread("io0"));
