@@ -54,18 +54,6 @@ public sealed class NbdPollingTests
         Assert.Equal(0, connection.PollWindowTicks);
     }
 
-    /// <summary>A flush whose reply the client spins for, so the server's waits stay short even on a slow machine.</summary>
-    private static void FlushSpinning(RawNbdClient client)
-    {
-        client.Request(RawNbdClient.CmdFlush, 0, 0);
-        var waited = Stopwatch.StartNew();
-        while (client.Socket.Available == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
-        {
-        }
-
-        Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
-    }
-
     [Fact]
     public void WithASecondClientConnectedNobodyPolls()
     {
@@ -132,6 +120,18 @@ public sealed class NbdPollingTests
             Assert.True(Stopwatch.GetTimestamp() >= deadline);
             Assert.Equal(0, server.Available);
         }
+    }
+
+    /// <summary>A flush whose reply the client spins for, so the server's waits stay short even on a slow machine.</summary>
+    private static void FlushSpinning(RawNbdClient client)
+    {
+        client.Request(RawNbdClient.CmdFlush, 0, 0);
+        var waited = Stopwatch.StartNew();
+        while (client.Socket.Available == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
+        {
+        }
+
+        Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
     }
 
     private static (Socket Server, Socket Client) ConnectedPair()
