@@ -103,8 +103,9 @@ public sealed class HostTlsOptionTests
             Assert.NotEqual(0, PeerProcess.Run("/usr/bin/nbdinfo", ["--size", $"nbds+unix:///disk?socket={socket}&tls-certificates={denied}"], TimeSpan.FromSeconds(30)).ExitCode);
             Assert.NotEqual(0, PeerProcess.Run("/usr/bin/nbdinfo", ["--size", $"nbd+unix:///disk?socket={socket}"], TimeSpan.FromSeconds(30)).ExitCode);
 
-            // Stopping drops whoever is still connected without a report: let the server finish with both first.
-            SpinWait.SpinUntil(() => error.ToString().Count(c => c == '\n') >= 2, TimeSpan.FromSeconds(10));
+            // Stopping drops whoever is still connected without a report: let the server finish with both first (a
+            // loaded test run once took over 10 s to get there).
+            SpinWait.SpinUntil(() => error.ToString().Count(c => c == '\n') >= 2, TimeSpan.FromSeconds(30));
         }
         finally
         {
