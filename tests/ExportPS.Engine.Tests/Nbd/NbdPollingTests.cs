@@ -55,6 +55,30 @@ public sealed class NbdPollingTests
     }
 
     [Fact]
+    public void NothingPollsWhileARequestIsInFlight()
+    {
+        // A limit far above the waits, so any wait the loop learned from would grow the window.
+        using var ioThread = new IoThread(new IoThreadOptions { Id = "io0", PollMaxNs = 10_000_000_000 });
+        using var server = new ScriptedNbdServer(ioThread: ioThread);
+        using var client = server.Connect();
+        var connection = Assert.Single(server.Connections);
+        server.Driver.SlowOffset = 0;
+
+        for (int i = 0; i < 8; i++)
+        {
+            client.Request(RawNbdClient.CmdRead, 0, 512);
+
+            // Released from the iothread's queue: that runs only after the receive loop, which started the read, has
+            // gone to wait for the next request.
+            Assert.True(SpinWait.SpinUntil(() => server.Driver.SlowReadWaiting, TimeSpan.FromSeconds(10)), "the read never started");
+            ioThread.Post(_ => server.Driver.ReleaseSlowRead(), null);
+            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply(512)));
+        }
+
+        Assert.Equal(0, connection.PollWindowTicks);
+    }
+
+    [Fact]
     public void WithASecondClientConnectedNobodyPolls()
     {
         using var server = new ScriptedNbdServer();

@@ -11,6 +11,7 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 {
     private readonly byte[] _data = new byte[size];
     private TaskCompletionSource _slow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _slowReadWaiting;
 
     public long FailReadsFrom { get; set; } = long.MaxValue;
 
@@ -29,13 +30,18 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 
     public bool ZeroesStayAllocated => true;
 
+    /// <summary>A read at <see cref="SlowOffset"/> has started and waits for <see cref="ReleaseSlowRead"/>.</summary>
+    public bool SlowReadWaiting => Volatile.Read(ref _slowReadWaiting);
+
     public void ReleaseSlowRead() => _slow.TrySetResult();
 
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (offset == SlowOffset)
         {
+            Volatile.Write(ref _slowReadWaiting, true);
             await _slow.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            Volatile.Write(ref _slowReadWaiting, false);
             _slow = new(TaskCreationOptions.RunContinuationsAsynchronously);
         }
 

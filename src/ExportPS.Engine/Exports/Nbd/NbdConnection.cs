@@ -338,13 +338,15 @@ internal sealed partial class NbdConnection
     }
 
     /// <summary>
-    /// Before the loop sleeps on the network: a client that sent one request and waits for its reply sends the next one
-    /// right after it, so the loop stays awake for it a while (<see cref="AdaptivePoll"/>). Only for the server's one
-    /// client: on the shared event loop a poll would keep other clients waiting. True if this wait teaches the window.
+    /// Before the loop sleeps on the network: a client that sent one request and got its reply sends the next one right
+    /// after it, so the loop stays awake for it a while (<see cref="AdaptivePoll"/>). Not while a request is still in
+    /// flight: its client waits for the reply, and on an iothread the poll would hold up the very continuation that
+    /// sends it. Only for the server's one client: on the shared event loop a poll would keep other clients waiting.
+    /// True if this wait teaches the window.
     /// </summary>
     private bool PollForNextRequest(long waitStart)
     {
-        bool polling = _requestsSinceWait == 1 && _server.HasOneClient;
+        bool polling = _requestsSinceWait == 1 && Volatile.Read(ref _inFlight) == 1 && _server.HasOneClient;
         _requestsSinceWait = 0;
         if (polling && _poll.WindowTicks > 0)
         {
