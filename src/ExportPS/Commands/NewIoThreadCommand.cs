@@ -14,17 +14,17 @@ public sealed class NewIoThreadCommand : EngineCommand
 
     /// <summary>poll-max-ns: the longest the iothread polls before it sleeps; 0 turns polling off. Unset: the engine's default.</summary>
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long PollMaxNs { get; set; }
 
     /// <summary>poll-grow: the factor a short wait grows the window by (0: doubles).</summary>
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long PollGrow { get; set; }
 
     /// <summary>poll-shrink: the divisor a long wait shrinks the window by (0: to nothing).</summary>
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long PollShrink { get; set; }
 
     [Parameter]

@@ -157,6 +157,22 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
         }
     }
 
+    /// <summary>PowerShell refuses a ValidateRange whose bounds differ in type ([ValidateRange(0, long.MaxValue)]), at binding.</summary>
+    [Theory]
+    [MemberData(nameof(CmdletNames))]
+    public void ValidateRange_bounds_have_the_parameter_type(string name)
+    {
+        foreach (var parameter in Cmdlet(name).Parameters)
+        {
+            foreach (var range in ModuleFiles.Attributes(parameter, "ValidateRangeAttribute").Where(a => a.ConstructorArguments.Count == 2))
+            {
+                var bounds = range.ConstructorArguments.Select(a => a.Value!.GetType().Name).ToArray();
+                Assert.True(bounds[0] == bounds[1] && bounds[0] == parameter.PropertyType.Name,
+                    $"{name} -{parameter.Name} ({parameter.PropertyType.Name}): ValidateRange bounds are {bounds[0]} and {bounds[1]}");
+            }
+        }
+    }
+
     [Fact]
     public void Every_help_page_belongs_to_a_cmdlet()
     {
