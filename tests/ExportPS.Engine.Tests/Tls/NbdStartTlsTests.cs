@@ -105,6 +105,19 @@ public sealed class NbdStartTlsTests
     }
 
     [Fact]
+    public void APlainClientThatHangsUpAfterTheRefusalIsReportedWithIt()
+    {
+        using var server = new TlsNbdServer();
+        using (var client = new OptionClient(server.Port))
+        {
+            Assert.Equal(RepErrTlsReqd, client.Ask(OptGo, GoPayload("disk")).Type);
+        }
+
+        Assert.True(SpinWait.SpinUntil(() => server.Engine.GetNbdServer().ClientErrors == 1, TimeSpan.FromSeconds(10)), "the hang-up was not reported");
+        Assert.EndsWith("(after the server refused: Option 0x7 not permitted before TLS)", server.Engine.GetNbdServer().LastClientError);
+    }
+
+    [Fact]
     public void BeforeTheUpgradeEveryOptionButStartTlsAndAbortIsRefusedWithTlsRequired()
     {
         using var server = new TlsNbdServer();
