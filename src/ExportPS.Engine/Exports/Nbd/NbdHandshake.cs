@@ -92,7 +92,7 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
                 case OptExportName:
                     return await ExportNameAsync(data);
                 case OptAbort:
-                    await ReplyAsync(option, RepAck);
+                    await AcknowledgeAbortAsync();
                     return null;
                 case OptList:
                     await ListAsync(data);
@@ -147,6 +147,21 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
 
         await Transport.ReceiveExactlyAsync(flags.AsMemory(received), _cancellation);
         return flags;
+    }
+
+    /// <summary>
+    /// NBD_OPT_ABORT is a goodbye even when the client leaves without reading the ACK, as the spec lets it (libnbd does,
+    /// after a refusal): a send that fails because it has gone is no error.
+    /// </summary>
+    private async Task AcknowledgeAbortAsync()
+    {
+        try
+        {
+            await ReplyAsync(OptAbort, RepAck);
+        }
+        catch (Exception e) when (e is SocketException or IOException)
+        {
+        }
     }
 
     private async Task<byte[]> ReceiveAsync(int length)
