@@ -243,13 +243,9 @@ public sealed class ExportEngine : IExportEngine, IDisposable
     public IoThreadInfo AddIoThread(IoThreadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        foreach (var (name, value) in (ReadOnlySpan<(string, long?)>)[("poll-max-ns", options.PollMaxNs), ("poll-grow", options.PollGrow), ("poll-shrink", options.PollShrink)])
+        if (options.RangeError() is { } error)
         {
-            if (value < 0)
-            {
-                throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument,
-                    $"{name} value must be in range [0, {long.MaxValue}]") { Target = options.Id };
-            }
+            throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument, error) { Target = options.Id };
         }
 
         return Describe(AddObject(options.Id, () => new IoThread(options), ErrorIds.IoThreadExists));

@@ -21,4 +21,18 @@ public sealed record IoThreadOptions
     public long? PollGrow { get; init; }
 
     public long? PollShrink { get; init; }
+
+    /// <summary>QEMU's refusal of the first negative poll setting, or null when all are in range.</summary>
+    internal string? RangeError()
+    {
+        foreach (var (name, value) in (ReadOnlySpan<(string, long?)>)[("poll-max-ns", PollMaxNs), ("poll-grow", PollGrow), ("poll-shrink", PollShrink)])
+        {
+            if (value < 0)
+            {
+                return $"{name} value must be in range [0, {long.MaxValue}]";
+            }
+        }
+
+        return null;
+    }
 }

@@ -41,21 +41,26 @@ internal static class UserObjectOptionsReader
     /// <summary>IothreadProperties. aio-max-batch is accepted for compatibility: ExportPS submits no batched AIO.</summary>
     private static IoThreadObjectOptions ReadIoThread(OptionReader reader, string id)
     {
-        foreach (string knob in (string[])["poll-max-ns", "poll-grow", "poll-shrink", "aio-max-batch"])
-        {
-            if (reader.Int64(knob) < 0)
-            {
-                throw OptionReader.Error($"{knob} value must be in range [0, {long.MaxValue}]");
-            }
-        }
-
-        return new IoThreadObjectOptions(new IoThreadOptions
+        var options = new IoThreadOptions
         {
             Id = id,
             PollMaxNs = reader.Int64("poll-max-ns"),
             PollGrow = reader.Int64("poll-grow"),
             PollShrink = reader.Int64("poll-shrink"),
-        });
+        };
+
+        // Refused while reading, as QEMU's command line does, with the engine's own check.
+        if (options.RangeError() is { } error)
+        {
+            throw OptionReader.Error(error);
+        }
+
+        if (reader.Int64("aio-max-batch") < 0)
+        {
+            throw OptionReader.Error($"aio-max-batch value must be in range [0, {long.MaxValue}]");
+        }
+
+        return new IoThreadObjectOptions(options);
     }
 
     /// <summary>TlsCredsX509Properties / TlsCredsPskProperties.</summary>
