@@ -70,19 +70,6 @@ public sealed class BlockNode : IDisposable
             : ReadThroughBackingAsync(offset, destination, cancellationToken);
     }
 
-    /// <summary>
-    /// Describes the data at <paramref name="offset"/> by runs of the driver's own memory instead of copying it (see
-    /// <see cref="IBlockDriver.TryLend"/>); false when the driver cannot, or data may come from a backing node.
-    /// </summary>
-    public bool TryLend(long offset, int length, List<LentRun> runs)
-    {
-        CheckRange(offset, length);
-        return Lends && _driver.TryLend(offset, length, runs);
-    }
-
-    /// <summary>Whether reads may be lent (<see cref="TryLend"/>): the driver can, and no data comes from a backing node.</summary>
-    public bool Lends => Backing is null && _driver.Lends;
-
     /// <summary>Reads what this layer allocates from the driver; the rest falls through to the backing chain.</summary>
     private async ValueTask ReadThroughBackingAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {

@@ -28,18 +28,6 @@ public interface IBlockDriver : IDisposable
 
     ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// A read without a copy, for drivers that keep data in managed arrays: appends runs that together describe the
-    /// <paramref name="length"/> bytes at <paramref name="offset"/>, pointing into the driver's own arrays. The arrays
-    /// must never hold other data later (a write may change the lent bytes, as it would race a read on a disk, but a
-    /// freed array is only dropped, never reused), so a sender may read them until it is done. False, with
-    /// <paramref name="runs"/> unchanged, when some part cannot be lent; the caller then reads with a copy.
-    /// </summary>
-    bool TryLend(long offset, int length, List<LentRun> runs) => false;
-
-    /// <summary>Whether <see cref="TryLend"/> can succeed at all: such reads cost no copy, so they need no core of their own.</summary>
-    bool Lends => false;
-
     ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken);
 
     ValueTask FlushAsync(CancellationToken cancellationToken);

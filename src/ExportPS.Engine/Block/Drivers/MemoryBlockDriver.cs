@@ -118,46 +118,6 @@ internal sealed class MemoryBlockDriver : IBlockDriver
         return ValueTask.CompletedTask;
     }
 
-    /// <summary>Compressed chunks have no bytes to lend, so a driver with a codec never lends.</summary>
-    public bool Lends => _codec is null;
-
-    /// <summary>
-    /// Lends chunks as they are and unallocated or zero chunks as zero runs (adjacent ones merged). Chunk arrays are never
-    /// reused: a freed chunk is only dropped, and the next write to its slot gets a new array.
-    /// </summary>
-    public bool TryLend(long offset, int length, List<LentRun> runs)
-    {
-        if (!Lends)
-        {
-            return false;
-        }
-
-        int first = runs.Count;
-        while (length > 0)
-        {
-            int within = (int)(offset & (ChunkSize - 1));
-            int part = Math.Min(length, ChunkSize - within);
-            var chunk = Slot(offset >> ChunkShift);
-            if (chunk is not null && chunk != ZeroChunk)
-            {
-                runs.Add(new LentRun(chunk, within, part));
-            }
-            else if (runs.Count > first && runs[^1].Zero)
-            {
-                runs[^1] = runs[^1] with { Length = runs[^1].Length + part };
-            }
-            else
-            {
-                runs.Add(new LentRun(null, 0, part));
-            }
-
-            offset += part;
-            length -= part;
-        }
-
-        return true;
-    }
-
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken)
     {
         var span = source.Span;

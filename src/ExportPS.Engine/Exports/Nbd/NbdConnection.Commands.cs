@@ -47,11 +47,7 @@ internal sealed partial class NbdConnection
         }
         else
         {
-            if (!request.Gathered)
-            {
-                request.Reply = reply > 0 ? request.Buffer.AsMemory(0, reply) : request.Scratch.AsMemory(0, WriteSuccess(request));
-            }
-
+            request.Reply = reply > 0 ? request.Buffer.AsMemory(0, reply) : request.Scratch.AsMemory(0, WriteSuccess(request));
             await _sender.SendAsync(request);
         }
     }
@@ -145,9 +141,8 @@ internal sealed partial class NbdConnection
     }
 
     /// <summary>
-    /// Runs the command against the node. Returns the length of a reply composed in the request buffer, or 0 when there
-    /// is none there: a plain success, or a read the node lent its memory for (its reply is in
-    /// <see cref="NbdRequest.ReplySegments"/>).
+    /// Runs the command against the node. Returns the length of a reply composed in the request buffer, or 0 for a plain
+    /// success.
     /// </summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> ExecuteAsync(NbdRequest request, NbdExport export)
@@ -203,12 +198,6 @@ internal sealed partial class NbdConnection
     {
         long offset = (long)request.Offset;
         int length = (int)request.Length;
-        if (length >= LentReadMinimum && node.TryLend(offset, length, request.LentRuns))
-        {
-            ComposeLentRead(request);
-            return 0;
-        }
-
         if (Mode == NbdReplyMode.Simple)
         {
             var simple = request.RentBuffer(SimpleReplyLength + length);

@@ -222,16 +222,10 @@ internal sealed class NbdReplySender(NbdConnection connection) : IValueTaskSourc
         }
     }
 
-    /// <summary>
-    /// One reply over the connection's current transport (NBD_OPT_STARTTLS may have replaced the plain one): gathered
-    /// from its segments, or from its one buffer.
-    /// </summary>
-    private ValueTask SendOneAsync(NbdRequest request) =>
-        request.Gathered
-            ? connection.Transport.SendAsync(request.ReplySegments, CancellationToken.None)
-            : connection.Transport.SendAsync(request.Reply, CancellationToken.None);
+    /// <summary>One reply over the connection's current transport (NBD_OPT_STARTTLS may have replaced the plain one).</summary>
+    private ValueTask SendOneAsync(NbdRequest request) => connection.Transport.SendAsync(request.Reply, CancellationToken.None);
 
-    private static bool IsSmall(NbdRequest request) => !request.Gathered && request.Reply.Length <= SmallReply;
+    private static bool IsSmall(NbdRequest request) => request.Reply.Length <= SmallReply;
 
     /// <summary>Puts <paramref name="first"/> and, when it is small, the small replies queued behind it into the batch; returns their total length.</summary>
     private int TakeBatch(NbdRequest first)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using ExportPS.Engine.Block;
 using Microsoft.Extensions.ObjectPool;
 
 namespace ExportPS.Engine.Exports.Nbd;
@@ -55,13 +54,8 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
     /// <summary>The reply message composed by processing, written by the connection's sender.</summary>
     public ReadOnlyMemory<byte> Reply { get; set; }
 
-    /// <summary>A READ the node lent its memory for: the runs of data and zeroes, in order.</summary>
-    public List<LentRun> LentRuns { get; } = new();
-
-    /// <summary>A reply sent gathered (headers in <see cref="Buffer"/>, data in lent arrays) instead of <see cref="Reply"/>.</summary>
-    public List<ArraySegment<byte>> ReplySegments { get; } = new();
-
-    public bool Gathered => ReplySegments.Count > 0;
+    /// <summary>READ data or WRITE payload bytes the request counts against its connection's limit (<see cref="NbdHeldBytes"/>).</summary>
+    public int HeldBytes { get; set; }
 
     /// <summary>Processing and sending each hold the request; the last to let go returns it to the pool.</summary>
     public int Holders;
@@ -111,10 +105,6 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
             request.MetaContexts = null;
             request.Pending = default;
             request.Reply = default;
-
-            // Drops the references to lent arrays, so memory the node frees is not kept alive by an idle request.
-            request.LentRuns.Clear();
-            request.ReplySegments.Clear();
             return true;
         }
     }

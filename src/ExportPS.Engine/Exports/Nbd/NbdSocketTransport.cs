@@ -27,11 +27,6 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
         }
     }
 
-    private SocketGatheredSend? _gathered;
-
-    public override ValueTask SendAsync(IList<ArraySegment<byte>> segments, CancellationToken cancellationToken) =>
-        (_gathered ??= new SocketGatheredSend(socket)).SendAsync(segments);
-
     public override void Abort()
     {
         try
@@ -49,6 +44,5 @@ internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
     public override void Dispose()
     {
         socket.Dispose();
-        _gathered?.Dispose();
     }
 }

@@ -15,19 +15,6 @@ internal abstract class NbdTransport : IDisposable
     public abstract ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken);
 
     /// <summary>
-    /// Sends the segments in order, as one message. Callers serialize sends as for the single-buffer send. This way
-    /// sends them one after the other; a socket gathers them into few system calls.
-    /// </summary>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public virtual async ValueTask SendAsync(IList<ArraySegment<byte>> segments, CancellationToken cancellationToken)
-    {
-        for (int i = 0; i < segments.Count; i++)
-        {
-            await SendAsync(segments[i], cancellationToken);
-        }
-    }
-
-    /// <summary>
     /// Busy-waits until bytes can be received or the clock passes <paramref name="deadline"/> (a
     /// <see cref="System.Diagnostics.Stopwatch"/> timestamp). A transport that cannot tell (TLS may hold decrypted bytes
     /// the socket no longer shows) returns at once.

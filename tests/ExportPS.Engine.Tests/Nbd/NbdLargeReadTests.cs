@@ -6,10 +6,10 @@ using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
 namespace ExportPS.Engine.Tests.Nbd;
 
 /// <summary>
-/// Large READs from a memory node go out gathered from the node's own chunks. Seen byte by byte with the raw client:
-/// the same data, holes and chunk layout rules as the copying path, in every reply mode.
+/// Large READs from a memory node, across its chunks, seen byte by byte with the raw client: the data at any alignment,
+/// holes for zero blocks and the chunk budget, in every reply mode.
 /// </summary>
-public sealed class NbdLentReadTests
+public sealed class NbdLargeReadTests
 {
     private const int Chunk = MemoryBlockDriver.ChunkSize;
 
@@ -136,7 +136,7 @@ public sealed class NbdLentReadTests
             chunk.Payload.AsSpan(8).CopyTo(received.AsSpan((int)Start(chunk)));
         }
 
-        Assert.True(received.AsSpan().SequenceEqual(data), "the gathered replies differ from the data written");
+        Assert.True(received.AsSpan().SequenceEqual(data), "the replies differ from the data written");
     }
 
     private static ulong Start(Chunk chunk) => BinaryPrimitives.ReadUInt64BigEndian(chunk.Payload);
