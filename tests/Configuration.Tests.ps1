@@ -70,6 +70,17 @@ Describe 'Configuration cmdlets' {
             $change.Action | Should -Be ([ExportPS.Engine.Configuration.DriftAction]::Change)
         }
 
+        It 'sets an iothread''s poll settings by replacing it and the exports on it' {
+            $poll = @{ IoThreads = @{ Id = 'cf-io'; PollMaxNs = 1000 } }
+            $change = @(Test-ExportConfiguration -Configuration $poll -Detailed) | Where-Object Property -EQ 'PollMaxNs'
+            $change.Desired | Should -Be '1000'
+            $change.RequiresReplace | Should -BeTrue
+            Set-ExportConfiguration -Configuration $poll -Confirm:$false
+            (Get-IoThread -Id cf-io).PollMaxNs | Should -Be 1000
+            (Get-BlockExport -Id cf-e1).IoThread | Should -Be 'cf-io'
+            Test-ExportConfiguration -Configuration $script:config | Should -BeTrue
+        }
+
         It 'returns the state Set accepts back' {
             $state = Get-ExportConfiguration
             $state | Should -BeOfType ([System.Collections.Specialized.OrderedDictionary])

@@ -62,7 +62,7 @@ public static class ConfigurationExecutor
                 engine.RemoveIoThread(step.Target);
                 break;
             case ConfigurationStepKind.AddIoThread:
-                engine.AddIoThread(new IoThreadOptions { Id = step.Target });
+                engine.AddIoThread(((IoThreadConfiguration)step.Item!).ToOptions());
                 break;
             case ConfigurationStepKind.AddBlockNode:
                 engine.AddBlockNode(((BlockNodeConfiguration)step.Item!).ToOptions());

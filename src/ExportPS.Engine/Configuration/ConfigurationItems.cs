@@ -71,6 +71,7 @@ internal static class ConfigurationItems
 
     public static IEnumerable<PropertyDifference> Differences(object desired, object actual) => (desired, actual) switch
     {
+        (IoThreadConfiguration d, IoThreadConfiguration a) => Differences(d, a),
         (BlockNodeConfiguration d, BlockNodeConfiguration a) => Differences(d, a),
         (DirtyBitmapConfiguration d, DirtyBitmapConfiguration a) => Differences(d, a),
         (NbdServerConfiguration d, NbdServerConfiguration a) => Differences(d, a),
@@ -100,6 +101,22 @@ internal static class ConfigurationItems
         if (d.Enabled != a.Enabled)
         {
             differences.Add(new("Enabled", Text(d.Enabled), Text(a.Enabled), InPlace: true));
+        }
+
+        return differences;
+    }
+
+    /// <summary>Only the poll settings the configuration gives: one left out is whatever the engine chose.</summary>
+    private static IEnumerable<PropertyDifference> Differences(IoThreadConfiguration d, IoThreadConfiguration a)
+    {
+        var differences = new List<PropertyDifference>();
+        foreach (var (property, desired, actual) in (ReadOnlySpan<(string, long?, long?)>)
+            [("PollMaxNs", d.PollMaxNs, a.PollMaxNs), ("PollGrow", d.PollGrow, a.PollGrow), ("PollShrink", d.PollShrink, a.PollShrink)])
+        {
+            if (desired is not null)
+            {
+                Compare(differences, property, desired, actual);
+            }
         }
 
         return differences;
@@ -169,6 +186,11 @@ internal static class ConfigurationItems
         var parts = new List<string>();
         switch (item)
         {
+            case IoThreadConfiguration t:
+                AddIf(parts, t.PollMaxNs is not null, $"poll-max-ns {t.PollMaxNs}");
+                AddIf(parts, t.PollGrow is not null, $"poll-grow {t.PollGrow}");
+                AddIf(parts, t.PollShrink is not null, $"poll-shrink {t.PollShrink}");
+                break;
             case BlockNodeConfiguration n:
                 parts.Add(DriverText(n.Driver));
                 parts.Add(n.Path is null ? SizeText(n.Size) ?? "no size" : $"'{n.Path}'");

@@ -79,7 +79,7 @@ public static class ConfigurationParser
     private static T[] Items<T>(ConfigurationSection root, string key, Func<object?, string, T> parse) =>
         root.List(key).Select((item, i) => parse(item, $"{key}[{i}]")).ToArray();
 
-    /// <summary>An iothread is its id: "io0" or @{ Id = 'io0'; Ensure = 'Absent' }.</summary>
+    /// <summary>An iothread is its id: "io0", or @{ Id = 'io0'; PollMaxNs = 50000; Ensure = 'Absent' }.</summary>
     private static IoThreadConfiguration ParseIoThread(object? value, string path)
     {
         if (value is string id)
@@ -87,8 +87,16 @@ public static class ConfigurationParser
             return new IoThreadConfiguration { Id = ConfigurationSection.RequireName(id, path) };
         }
 
-        var section = new ConfigurationSection(value, path, new("Id"), Ensure);
-        return new IoThreadConfiguration { Id = section.RequiredName("Id"), Ensure = EnsureOf(section) };
+        var section = new ConfigurationSection(value, path, new("Id"), new("PollMaxNs", "poll-max-ns"), new("PollGrow", "poll-grow"),
+            new("PollShrink", "poll-shrink"), Ensure);
+        return new IoThreadConfiguration
+        {
+            Id = section.RequiredName("Id"),
+            PollMaxNs = section.Integer("PollMaxNs", 0, long.MaxValue),
+            PollGrow = section.Integer("PollGrow", 0, long.MaxValue),
+            PollShrink = section.Integer("PollShrink", 0, long.MaxValue),
+            Ensure = EnsureOf(section),
+        };
     }
 
     private static BlockNodeConfiguration ParseBlockNode(object? value, string path)

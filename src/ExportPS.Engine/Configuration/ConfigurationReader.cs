@@ -13,7 +13,13 @@ public static class ConfigurationReader
         ArgumentNullException.ThrowIfNull(engine);
         return new ExportConfiguration
         {
-            IoThreads = engine.GetIoThreads().Select(t => new IoThreadConfiguration { Id = t.Id }).ToArray(),
+            IoThreads = engine.GetIoThreads().Select(t => new IoThreadConfiguration
+            {
+                Id = t.Id,
+                PollMaxNs = t.PollMaxNs,
+                PollGrow = t.PollGrow,
+                PollShrink = t.PollShrink,
+            }).ToArray(),
             BlockNodes = engine.GetBlockNodes().Select(ToConfiguration).ToArray(),
             DirtyBitmaps = engine.GetDirtyBitmaps().Select(b => new DirtyBitmapConfiguration
             {

@@ -35,6 +35,9 @@ public static class ConfigurationWriter
     {
         var table = Table();
         table["Id"] = thread.Id;
+        AddIf(table, "PollMaxNs", thread.PollMaxNs, thread.PollMaxNs is not null);
+        AddIf(table, "PollGrow", thread.PollGrow, thread.PollGrow is not null);
+        AddIf(table, "PollShrink", thread.PollShrink, thread.PollShrink is not null);
         AddEnsure(table, thread.Ensure);
         return table;
     }

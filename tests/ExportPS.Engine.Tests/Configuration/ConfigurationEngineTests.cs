@@ -134,6 +134,32 @@ public sealed class ConfigurationEngineTests : IDisposable
     }
 
     [Fact]
+    public void IoThreadPollSettingsAreSetComparedWhereGivenAndChangedByReplacingTheIoThread()
+    {
+        var engine = NewEngine();
+        var ioThread = H(("Id", "io0"), ("PollMaxNs", 50_000), ("poll-grow", 4));
+        var configuration = H(
+            ("IoThreads", ioThread),
+            ("BlockNodes", H(("NodeName", "n"), ("Driver", "null"), ("Size", 4096))),
+            ("NbdServer", H(("Address", "unix:" + Socket))),
+            ("Exports", H(("Id", "e"), ("NodeName", "n"), ("IoThread", "io0"))));
+        ExportConfigurationService.Set(engine, configuration);
+        var thread = Assert.Single(engine.GetIoThreads());
+        Assert.Equal((50_000L, 4L, 0L), (thread.PollMaxNs, thread.PollGrow, thread.PollShrink));
+        Assert.True(ExportConfigurationService.Plan(engine, configuration).InDesiredState);
+        Assert.True(ExportConfigurationService.Plan(engine, H(("IoThreads", "io0"))).InDesiredState); // left out: not compared
+
+        ioThread["PollMaxNs"] = 0;
+        var drift = Assert.Single(ExportConfigurationService.Plan(engine, configuration).Drift);
+        Assert.Equal(("io0", "PollMaxNs", "0", "50000", true), (drift.Id, drift.Property, drift.Desired, drift.Actual, drift.RequiresReplace));
+        var plan = ExportConfigurationService.Set(engine, configuration);
+        Assert.Equal(["RemoveExport e", "RemoveIoThread io0", "AddIoThread io0", "AddExport e"], plan.Steps.Select(s => $"{s.Kind} {s.Target}"));
+        Assert.Equal((0L, 4L), (Assert.Single(engine.GetIoThreads()).PollMaxNs, engine.GetIoThreads()[0].PollGrow));
+        Assert.Equal("io0", Assert.Single(engine.GetBlockExports()).IoThread);
+        Assert.True(ExportConfigurationService.Plan(engine, configuration).InDesiredState);
+    }
+
+    [Fact]
     public void AFailedStepSaysWhichAndWhatWasAlreadyApplied()
     {
         var engine = NewEngine();

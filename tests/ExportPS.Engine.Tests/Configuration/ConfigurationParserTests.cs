@@ -196,6 +196,8 @@ public sealed class ConfigurationParserTests
         { H(("IoThreads", L("0bad"))), "IoThreads[0]", "invalid name '0bad'" },
         { H(("IoThreads", H(("Id", "a"), ("Ensure", "Maybe")))), "IoThreads[0].Ensure", "unknown value 'Maybe'; expected one of Present, Absent" },
         { H(("IoThreads", H(("Ensure", "Absent")))), "IoThreads[0].Id", "required key is missing" },
+        { H(("IoThreads", H(("Id", "a"), ("PollMaxNs", -1)))), "IoThreads[0].PollMaxNs", "-1 is out of range" },
+        { H(("IoThreads", H(("Id", "a"), ("poll-grow", "fast")))), "IoThreads[0].PollGrow", "expected a number, got the string 'fast'" },
         { H(("BlockNodes", L(Node("a"), H(("NodeName", "b"), ("Driver", "memory"), ("Size", "big"))))), "BlockNodes[1].Size", "expected a number, got the string 'big'" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory"), ("Size", -1)))), "BlockNodes[0].Size", "-1 is out of range" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory"), ("Size", 1.5)))), "BlockNodes[0].Size", "expected a number" },
