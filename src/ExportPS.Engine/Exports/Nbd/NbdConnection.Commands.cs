@@ -239,7 +239,7 @@ internal sealed partial class NbdConnection
             total += chunks[i].Zero ? header + 12 : prefix + chunks[i].Length;
         }
 
-        var composed = RequestBufferPool.Instance.Rent(total);
+        var composed = ArrayPool<byte>.Shared.Rent(total);
         int at = 0;
         int within = 0;
         for (int i = 0; i < count; i++)
@@ -391,11 +391,11 @@ internal sealed partial class NbdConnection
                 int chunk = prefix + (count * extentLength);
                 if (reply is null || reply.Length - at < chunk)
                 {
-                    var larger = RequestBufferPool.Instance.Rent(at + (chunk * (left + 1)));
+                    var larger = ArrayPool<byte>.Shared.Rent(at + (chunk * (left + 1)));
                     reply?.AsSpan(0, at).CopyTo(larger);
                     if (reply is not null)
                     {
-                        RequestBufferPool.Instance.Return(reply);
+                        ArrayPool<byte>.Shared.Return(reply);
                     }
 
                     reply = larger;
@@ -439,7 +439,7 @@ internal sealed partial class NbdConnection
             ArrayPool<NbdExtent>.Shared.Return(extents);
             if (reply is not null)
             {
-                RequestBufferPool.Instance.Return(reply);
+                ArrayPool<byte>.Shared.Return(reply);
             }
         }
 

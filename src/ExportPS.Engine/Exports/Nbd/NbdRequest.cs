@@ -25,7 +25,7 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
     /// <summary>Bytes of payload received with the request (WRITE data, BLOCK_STATUS payload).</summary>
     public int PayloadLength { get; set; }
 
-    /// <summary>Rented from <see cref="RequestBufferPool"/>; holds the WRITE payload, or the READ reply (header space followed by data).</summary>
+    /// <summary>Rented; holds the WRITE payload, or the READ reply (header space followed by data).</summary>
     public byte[]? Buffer { get; private set; }
 
     /// <summary>Reply headers and small payloads (ERROR chunks carry messages of at most <see cref="MaxMessage"/> bytes).</summary>
@@ -67,10 +67,10 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
     public byte[] RentBuffer(int length)
     {
         ReturnBuffer();
-        return Buffer = RequestBufferPool.Instance.Rent(Math.Max(length, 1));
+        return Buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
     }
 
-    /// <summary>Swaps in another buffer from <see cref="RequestBufferPool"/> (a reply composed from the current one) and returns the current one.</summary>
+    /// <summary>Swaps in a buffer rented elsewhere (a reply composed from the current one) and returns the current one.</summary>
     public void ReplaceBuffer(byte[] rented)
     {
         ReturnBuffer();
@@ -81,7 +81,7 @@ internal sealed class NbdRequest : IThreadPoolWorkItem
     {
         if (Buffer is not null)
         {
-            RequestBufferPool.Instance.Return(Buffer);
+            ArrayPool<byte>.Shared.Return(Buffer);
             Buffer = null;
         }
     }
