@@ -4,24 +4,31 @@
 Builds the ExportPS module into out/ExportPS and tests it.
 
 .DESCRIPTION
-1. Turns docs/en-US into external help (out/help/en-US) when PlatyPS is installed; says so and goes on without help
-   when it is not.
-2. Builds the solution with dotnet; the module project stages the loadable module folder out/ExportPS (dlls, manifest,
-   format file, help).
-3. Runs the xunit tests (tests/ExportPS.Engine.Tests).
-4. Runs the Pester tests (tests/*.Tests.ps1) when Pester 5 or later is installed; says so and skips them when not.
+1. Turns docs/en-US into external help (out/help/en-US: ExportPS.dll-Help.xml and about_ExportPS.help.txt), with
+   PlatyPS when it is installed and with build/ConvertTo-MamlHelp.ps1 when it is not.
+2. Builds the solution with dotnet (warnings are errors); the module project stages the loadable module folder
+   out/ExportPS (dlls, manifest, format file, help).
+3. Runs the xunit tests (ExportPS.sln).
+4. Runs the Pester tests (tests/*.Tests.ps1) with the Pester the repository pins (tests/Invoke-PesterSuite.ps1).
+Both suites run even when the first fails; the script fails when either does.
 
-Needs the .NET SDK of global.json. Needs no module from the PowerShell Gallery besides the optional PlatyPS and Pester.
+Needs the .NET SDK of global.json, nothing else: with no PowerShell of your own, `dotnet tool restore` brings the
+pinned one and `dotnet pwsh ./build.ps1` runs this script. tests/run.sh (CI) runs it that way.
 
 .EXAMPLE
 ./build.ps1
 
-Builds with help when PlatyPS is present, then runs every test.
+Builds with help, then runs every test.
 
 .EXAMPLE
 ./build.ps1 -Configuration Release -SkipTests
 
 Builds the Release module folder only.
+
+.EXAMPLE
+dotnet pwsh ./build.ps1 -Configuration Release -ResultsDirectory TestResults
+
+What tests/run.sh does: the test results go to TestResults (xunit .trx files, Pester pester.xml).
 #>
 [CmdletBinding()]
 param(
@@ -31,7 +38,11 @@ param(
 
     # Builds only: no xunit and no Pester.
     [switch]
-    $SkipTests
+    $SkipTests,
+
+    # Writes the test results here (xunit .trx files and the Pester NUnit report pester.xml).
+    [string]
+    $ResultsDirectory
 )
 
 $ErrorActionPreference = 'Stop'
@@ -72,21 +83,23 @@ Write-Step 'Help'
 if (Test-Path -LiteralPath $helpDir) {
     Remove-Item -LiteralPath $helpDir -Recurse -Force
 }
+$docsDir = [IO.Path]::Combine($root, 'docs', 'en-US')
 $platyPS = Get-Module -Name platyPS -ListAvailable | Sort-Object -Property Version -Descending | Select-Object -First 1
 if ($platyPS) {
     Import-Module -Name $platyPS.Path -Force
     $null = New-Item -Path $helpDir -ItemType Directory -Force
-    $null = New-ExternalHelp -Path ([IO.Path]::Combine($root, 'docs', 'en-US')) -OutputPath $helpDir -Force
+    $null = New-ExternalHelp -Path $docsDir -OutputPath $helpDir -Force
     Write-Host "External help written to $helpDir with platyPS $($platyPS.Version)"
 }
 else {
-    Write-Host 'platyPS is not installed: building without external help (Get-Help shows syntax only). Install-Module platyPS adds it.' -ForegroundColor Yellow
+    & ([IO.Path]::Combine($root, 'build', 'ConvertTo-MamlHelp.ps1')) -Path $docsDir -OutputPath $helpDir
+    Write-Host "External help written to $helpDir (platyPS is not installed: converted by build/ConvertTo-MamlHelp.ps1)"
 }
 
 # 2. Build; staging out/ExportPS is part of the module project's build.
 Write-Step 'Build'
-Invoke-Native dotnet @('build', [IO.Path]::Combine($root, 'ExportPS.sln'), '--configuration', $Configuration)
-foreach ($file in 'ExportPS.dll', 'ExportPS.Engine.dll', 'ExportPS.psd1', 'ExportPS.psm1', 'ExportPS.Format.ps1xml') {
+Invoke-Native dotnet @('build', [IO.Path]::Combine($root, 'ExportPS.sln'), '--configuration', $Configuration, '-warnaserror')
+foreach ($file in 'ExportPS.dll', 'ExportPS.Engine.dll', 'ExportPS.psd1', 'ExportPS.psm1', 'ExportPS.Format.ps1xml', 'en-US/ExportPS.dll-Help.xml', 'en-US/about_ExportPS.help.txt') {
     if (-not (Test-Path -LiteralPath ([IO.Path]::Combine($moduleDir, $file)))) {
         throw "The build did not stage $file in $moduleDir"
     }
@@ -97,9 +110,24 @@ if ($SkipTests) {
     return
 }
 
+$failures = [Collections.Generic.List[string]]::new()
+$xunitArguments = @('test', [IO.Path]::Combine($root, 'ExportPS.sln'), '--configuration', $Configuration, '--no-build',
+    # A test that hangs for 5 minutes aborts the run (and fails it) instead of eating the CI budget.
+    '--blame-hang', '--blame-hang-timeout', '5m')
+$pesterArguments = @('-NoProfile', '-File', [IO.Path]::Combine($root, 'tests', 'Invoke-PesterSuite.ps1'))
+if ($ResultsDirectory) {
+    $xunitArguments += '--results-directory', $ResultsDirectory, '--logger', 'trx'
+    $pesterArguments += '-OutputFile', [IO.Path]::Combine($ResultsDirectory, 'pester.xml')
+}
+
 # 3. xunit: everything that behaves lives in the engine and is tested there, plus the module metadata tests.
 Write-Step 'xunit tests'
-Invoke-Native dotnet @('test', [IO.Path]::Combine($root, 'tests', 'ExportPS.Engine.Tests'), '--configuration', $Configuration, '--no-build')
+try {
+    Invoke-Native dotnet $xunitArguments
+}
+catch {
+    $failures.Add($_.Exception.Message)
+}
 
 # 4. Pester, in a fresh process so the module loads from out/ExportPS and the engine starts empty.
 Write-Step 'Pester tests'
@@ -108,4 +136,13 @@ $pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
 if (-not (Test-Path -LiteralPath $pwsh)) {
     $pwsh = (Get-Command -Name pwsh -CommandType Application | Select-Object -First 1).Source
 }
-Invoke-Native $pwsh @('-NoProfile', '-File', [IO.Path]::Combine($root, 'tests', 'Invoke-PesterSuite.ps1'))
+try {
+    Invoke-Native $pwsh $pesterArguments
+}
+catch {
+    $failures.Add($_.Exception.Message)
+}
+
+if ($failures.Count -gt 0) {
+    throw "Tests failed: $($failures -join '; ')"
+}

@@ -9,26 +9,6 @@ Describe 'Block export cmdlets' {
         $server = Start-NbdServer -Address 127.0.0.1 -Port 0 -PassThru
         $base = "nbd://127.0.0.1:$($server.Port)"
 
-        # A client that stays connected to an export until it is killed (by its process id, in a finally).
-        function Start-NbdClient([string]$Uri) {
-            $info = [System.Diagnostics.ProcessStartInfo]::new($global:NbdSh)
-            foreach ($argument in '-u', $Uri, '-c', 'import time; time.sleep(60)') {
-                $info.ArgumentList.Add($argument)
-            }
-            $info.UseShellExecute = $false
-            [System.Diagnostics.Process]::Start($info)
-        }
-
-        function Stop-NbdClient([System.Diagnostics.Process]$Process) {
-            if ($Process) {
-                if (-not $Process.HasExited) {
-                    $Process.Kill()
-                }
-                $null = $Process.WaitForExit(5000)
-                $Process.Dispose()
-            }
-        }
-
         # Removes every export and waits until they are gone, so each test starts with none.
         function Clear-TestExport {
             Get-BlockExport | Remove-BlockExport -Mode Hard
@@ -265,9 +245,10 @@ Describe 'Block export cmdlets' {
 
         It 'refuses a safe removal while a client is connected; a hard one drops it' {
             Assert-Peer nbdsh
-            $client = Start-NbdClient "$base/be-r2"
+            # A client that stays connected until it is killed.
+            $client = Start-Peer $global:NbdSh '-u', "$base/be-r2", '-c', 'import time; time.sleep(60)'
             try {
-                Wait-Until { (Get-BlockExport -Id be-r2).Clients -ge 1 } -Because 'the nbdsh client to connect'
+                Wait-Until { Assert-PeerRunning $client; (Get-BlockExport -Id be-r2).Clients -ge 1 } -Because 'the nbdsh client to connect'
 
                 Remove-BlockExport -Id be-r2 -ErrorAction SilentlyContinue -ErrorVariable err
                 Assert-EngineError $err -ErrorId ExportInUse -Category ResourceBusy
@@ -280,7 +261,7 @@ Describe 'Block export cmdlets' {
                 Get-BlockExport -Id 'be-r2*' | Should -BeNullOrEmpty
             }
             finally {
-                Stop-NbdClient $client
+                Stop-Peer $client
             }
         }
     }

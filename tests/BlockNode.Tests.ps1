@@ -177,6 +177,13 @@ Describe 'Block node cmdlets' {
             @(Get-BlockNode -NodeName 'bn-a*', 'bn-a1', '*1').Count | Should -Be 3
         }
 
+        It 'writes in the order of the names asked for, then the engine order within a wildcard' {
+            (Get-BlockNode -NodeName bn-b1, bn-a1).NodeName | Should -Be @('bn-b1', 'bn-a1')
+            (Get-BlockNode -NodeName bn-a2, bn-a1).NodeName | Should -Be @('bn-a2', 'bn-a1')
+            $engineOrder = @((Get-BlockNode).NodeName | Where-Object { $_ -like 'bn-a*' })
+            (Get-BlockNode -NodeName bn-b1, 'bn-a*').NodeName | Should -Be (@('bn-b1') + $engineOrder)
+        }
+
         It 'takes names from the pipeline' {
             ('bn-a2', 'bn-b1' | Get-BlockNode).NodeName | Should -Be @('bn-a2', 'bn-b1')
         }

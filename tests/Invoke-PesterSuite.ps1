@@ -3,8 +3,8 @@
 Runs the Pester tests of ExportPS (tests/*.Tests.ps1) against the built module in out/ExportPS.
 
 .DESCRIPTION
-Needs Pester 5 or later. Without it, says so and exits 0, so a test script can call this whenever pwsh exists.
-Exits 1 when a test fails or the module was not built.
+Restores the pinned Pester from NuGet (tests/pester/Pester.Restore.csproj) and imports it from the package folder, so no
+Pester of the machine is used. Exits 1 when Pester cannot be restored, a test fails or the module was not built.
 #>
 [CmdletBinding()]
 param(
@@ -19,13 +19,23 @@ param(
 
 $ErrorActionPreference = 'Stop'
 
-$pester = Get-Module -Name Pester -ListAvailable |
-    Where-Object Version -GE ([version]'5.0.0') |
-    Sort-Object -Property Version -Descending |
+# The Pester the repository pins: its NuGet package's tools/ folder is the module.
+$restoreProject = [IO.Path]::Combine($PSScriptRoot, 'pester', 'Pester.Restore.csproj')
+& dotnet restore $restoreProject --verbosity quiet
+if ($LASTEXITCODE -ne 0) {
+    Write-Host "Pester could not be restored from NuGet (dotnet restore $restoreProject failed with exit code $LASTEXITCODE)."
+    exit 1
+}
+$assets = Get-Content -Raw -LiteralPath ([IO.Path]::Combine($PSScriptRoot, 'pester', 'obj', 'project.assets.json')) | ConvertFrom-Json
+$download = $assets.project.frameworks.PSObject.Properties.Value.downloadDependencies | Where-Object name -EQ 'Pester'
+$version = ($download.version -replace '[\[\]\s]', '' -split ',')[0]
+$pesterManifest = $assets.packageFolders.PSObject.Properties.Name |
+    ForEach-Object { [IO.Path]::Combine($_, 'pester', $version, 'tools', 'Pester.psd1') } |
+    Where-Object { Test-Path -LiteralPath $_ } |
     Select-Object -First 1
-if (-not $pester) {
-    Write-Host 'Pester 5 or later is not installed: skipping the Pester tests. (Install-Module Pester -MinimumVersion 5.0 installs it.)'
-    exit 0
+if (-not $pesterManifest) {
+    Write-Host "Pester $version was restored but its module (tools/Pester.psd1) is not in the package folders."
+    exit 1
 }
 
 $manifest = [IO.Path]::Combine($PSScriptRoot, '..', 'out', 'ExportPS', 'ExportPS.psd1')
@@ -34,9 +44,9 @@ if (-not (Test-Path -LiteralPath $manifest)) {
     exit 1
 }
 
-# An older Pester (Windows PowerShell ships 3.4) may already be loaded; the suite is written for Pester 5.
+# Another Pester (Windows PowerShell ships 3.4) may already be loaded; the suite is written for the pinned one.
 Get-Module -Name Pester | Remove-Module -Force
-Import-Module -Name $pester.Path -Force
+$pester = Import-Module -Name $pesterManifest -Force -PassThru
 
 if (-not $Path) {
     $Path = (Get-ChildItem -LiteralPath $PSScriptRoot -Filter '*.Tests.ps1' -File).FullName

@@ -165,3 +165,63 @@ Function Global:Invoke-Peer {
         & $FilePath @ArgumentList 2>&1
     }
 }
+
+# Starts a long-running native peer (an nbdsh client that stays connected, ...) in the background with its stderr kept.
+# Debian's python3-libnbd tools run "python3" from PATH, and only the system Python has the nbd module, so /usr/bin
+# comes first in the peer's PATH whatever python3 the caller's PATH finds. Stop it with Stop-Peer.
+Function Global:Start-Peer {
+    [OutputType([System.Diagnostics.Process])]
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [string]
+        $FilePath,
+
+        [Parameter(Position = 1)]
+        [string[]]
+        $ArgumentList = @()
+    )
+
+    $info = [System.Diagnostics.ProcessStartInfo]::new($FilePath)
+    foreach ($argument in $ArgumentList) {
+        $info.ArgumentList.Add($argument)
+    }
+    $info.UseShellExecute = $false
+    $info.RedirectStandardError = $true
+    $info.Environment['PATH'] = "/usr/bin:/bin:$env:PATH"
+    [System.Diagnostics.Process]::Start($info)
+}
+
+# Fails at once, with the peer's stderr, when a peer started by Start-Peer has already exited.
+Function Global:Assert-PeerRunning {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [System.Diagnostics.Process]
+        $Process
+    )
+
+    if ($Process.HasExited) {
+        $stderr = $Process.StandardError.ReadToEnd().Trim()
+        throw "$([IO.Path]::GetFileName($Process.StartInfo.FileName)) exited with code $($Process.ExitCode): $stderr"
+    }
+}
+
+# Kills a peer started by Start-Peer (by its process id) and waits for it.
+Function Global:Stop-Peer {
+    [CmdletBinding()]
+    param(
+        [Parameter(Position = 0)]
+        [AllowNull()]
+        [System.Diagnostics.Process]
+        $Process
+    )
+
+    if ($Process) {
+        if (-not $Process.HasExited) {
+            $Process.Kill()
+        }
+        $null = $Process.WaitForExit(5000)
+        $Process.Dispose()
+    }
+}

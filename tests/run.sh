@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
-# The one test command for ExportPS on a fresh Debian machine: peers, build (warnings are errors), xunit, Pester.
+# The one test command for ExportPS on a fresh Debian machine: peers, the pinned PowerShell (a .NET local tool) and
+# Pester, a private sshd for the remoting tests, then build.ps1 (help, build with warnings as errors, xunit, Pester).
 # Ends with a line "N passed, N failed, N skipped" and a non-zero exit code when anything failed.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DEBIAN_FRONTEND=noninteractive
 
-# Real NBD/QEMU peers the tests drive, the LZ4 library of the memory driver, and the TLS tools for certificates.
-packages=(qemu-utils libnbd-bin python3-libnbd nbdkit fio qemu-system-x86 qemu-system-common liblz4-1 lz4 openssl gnutls-bin)
+# Real NBD/QEMU peers the tests drive, the TLS tools for certificates, and the sshd of the remoting tests.
+packages=(qemu-utils libnbd-bin python3-libnbd nbdkit fio qemu-system-x86 qemu-system-common lz4 openssl gnutls-bin openssh-server)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
@@ -34,17 +35,31 @@ if command -v npm >/dev/null && [[ ! -d tests/lint/node_modules ]]; then
     npm install --no-package-lock --no-audit --no-fund --ignore-scripts --legacy-peer-deps --prefix tests/lint
 fi
 
-dotnet build ExportPS.sln -c Release -warnaserror
+# PowerShell 7.6.10 as pinned by .config/dotnet-tools.json ("dotnet pwsh"); Pester comes the same way, from NuGet, when
+# tests/Invoke-PesterSuite.ps1 restores tests/pester/Pester.Restore.csproj.
+if ! dotnet tool restore; then
+    echo "error: PowerShell could not be restored (dotnet tool restore, .config/dotnet-tools.json): the Pester suite cannot run" >&2
+    exit 1
+fi
+pwsh_home=$(dotnet pwsh -NoProfile -NonInteractive -Command '$PSHOME')
+pwsh_apphost=$pwsh_home/pwsh
+
+# The remoting tests need a private sshd, which only root can run for root logins.
+source tests/test-sshd.sh
+trap stop_test_sshd EXIT
+if [[ $(id -u) -eq 0 ]]; then
+    start_test_sshd "$pwsh_apphost"
+else
+    export EXPORTPS_TEST_SSH_SKIP="tests/run.sh is not running as root, so it cannot start the private sshd"
+fi
 
 results=TestResults
 rm -rf "$results"
 mkdir -p "$results"
 
-test_status=0
-# A test that hangs for 5 minutes aborts the run (and fails it) instead of eating the CI budget.
-dotnet test ExportPS.sln -c Release --no-build \
-    --blame-hang --blame-hang-timeout 5m \
-    --results-directory "$results" --logger trx || test_status=$?
+# build.ps1 is the developer's build: help, build (warnings are errors), xunit, then Pester; run for real so it cannot rot.
+build_status=0
+dotnet pwsh -NoProfile -NonInteractive -File build.ps1 -Configuration Release -ResultsDirectory "$results" || build_status=$?
 
 passed=0 failed=0 skipped=0
 counter() {
@@ -59,29 +74,23 @@ for trx in "${trx_files[@]}"; do
     failed=$((failed + $(counter failed "$trx") + $(counter error "$trx") + $(counter timeout "$trx") + $(counter aborted "$trx")))
     skipped=$((skipped + $(counter total "$trx") - $(counter executed "$trx")))
 done
-if ((test_status != 0 && failed == 0)); then
-    echo "dotnet test failed (exit $test_status) without a failed test in its results: the run was aborted (hang or crash)" >&2
+
+# Pester, counted from the suite's NUnit report.
+if [[ -f $results/pester.xml ]]; then
+    outcomes=$(grep -o '<test-case [^>]*' "$results/pester.xml" | sed -n 's/.* result="\([A-Za-z]*\)".*/\1/p' || true)
+    passed=$((passed + $(grep -cx 'Success' <<<"$outcomes" || true)))
+    failed=$((failed + $(grep -cxE 'Failure|Error' <<<"$outcomes" || true)))
+    skipped=$((skipped + $(grep -cxE 'Ignored|Inconclusive|Skipped|NotRunnable' <<<"$outcomes" || true)))
+else
+    echo "The Pester suite did not run (no $results/pester.xml): see build.ps1's output above" >&2
     failed=$((failed + 1))
 fi
 
-if command -v pwsh >/dev/null; then
-    pester_status=0 pester_failed=0
-    pwsh -NoProfile -File tests/Invoke-PesterSuite.ps1 -OutputFile "$results/pester.xml" || pester_status=$?
-    # Counted from the suite's NUnit report; a failure the report does not show (a file that could not run) counts once.
-    if [[ -f $results/pester.xml ]]; then
-        outcomes=$(grep -o '<test-case [^>]*' "$results/pester.xml" | sed -n 's/.* result="\([A-Za-z]*\)".*/\1/p' || true)
-        passed=$((passed + $(grep -cx 'Success' <<<"$outcomes" || true)))
-        pester_failed=$(grep -cxE 'Failure|Error' <<<"$outcomes" || true)
-        skipped=$((skipped + $(grep -cxE 'Ignored|Inconclusive|Skipped|NotRunnable' <<<"$outcomes" || true)))
-    fi
-    if ((pester_status != 0 && pester_failed == 0)); then
-        echo "Pester suite failed (exit $pester_status)" >&2
-        pester_failed=1
-    fi
-    failed=$((failed + pester_failed))
-else
-    echo "Pester suite skipped: pwsh (PowerShell 7.4+) is not installed"
+# A failure the reports do not show (a build error, a hang, a crash, a test file that could not run) counts once.
+if ((build_status != 0 && failed == 0)); then
+    echo "build.ps1 failed (exit $build_status) without a failed test in the results: see its output above" >&2
+    failed=1
 fi
 
 echo "$passed passed, $failed failed, $skipped skipped"
-((failed == 0 && test_status == 0))
+((failed == 0 && build_status == 0))

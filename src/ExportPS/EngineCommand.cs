@@ -140,9 +140,10 @@ public abstract class EngineCommand : PSCmdlet
     private bool ChangesState => GetType().GetCustomAttribute<CmdletAttribute>()?.SupportsShouldProcess == true;
 
     /// <summary>
-    /// Writes the items whose key matches one of <paramref name="patterns"/> (all items when none are given), each once,
-    /// in the engine's order. A literal that matches nothing is a non-terminating ObjectNotFound error; a wildcard that
-    /// matches nothing is silent.
+    /// Writes the items whose key matches one of <paramref name="patterns"/>, each once, in the order asked for: the
+    /// items of the first pattern, then those of the next, as Get-Item does; a wildcard's matches (and all items when no
+    /// pattern is given) come in the engine's order. A literal that matches nothing is a non-terminating ObjectNotFound
+    /// error; a wildcard that matches nothing is silent.
     /// </summary>
     protected IEnumerable<T> SelectByName<T>(IEnumerable<T> items, string[]? patterns, Func<T, string> key, Func<string, EngineException> notFound)
     {
@@ -152,7 +153,8 @@ public abstract class EngineCommand : PSCmdlet
             return all;
         }
 
-        var selected = new HashSet<object?>(ReferenceEqualityComparer.Instance);
+        var selected = new List<T>();
+        var seen = new HashSet<object?>(ReferenceEqualityComparer.Instance);
         foreach (var pattern in patterns)
         {
             var matches = all.Where(item => NameSelector.Matches(pattern, key(item))).ToArray();
@@ -161,10 +163,10 @@ public abstract class EngineCommand : PSCmdlet
                 WriteEngineError(notFound(pattern), pattern);
             }
 
-            selected.UnionWith(matches.Cast<object?>());
+            selected.AddRange(matches.Where(item => seen.Add(item)));
         }
 
-        return all.Where(item => selected.Contains(item));
+        return selected;
     }
 
     /// <summary>

@@ -25,7 +25,7 @@ internal static class BlockDriverFactory
         return options.Driver switch
         {
             BlockDriverKind.File => FileBlockDriver.Open(RequirePath(options), options.ReadOnly, options.CacheDirect),
-            BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Load() : null),
+            BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Instance : null),
             BlockDriverKind.Raw => new RawBlockDriver(RequireWritableIfWritable(options, file)),
             BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
             _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,

@@ -15,7 +15,6 @@ public static class ErrorIds
     public const string BlockNodeInUse = "BlockNodeInUse";
     public const string BlockNodeOpenFailed = "BlockNodeOpenFailed";
     public const string InvalidBlockNodeOptions = "InvalidBlockNodeOptions";
-    public const string CompressionNotSupported = "CompressionNotSupported";
 
     public const string DirtyBitmapNotFound = "DirtyBitmapNotFound";
     public const string DirtyBitmapExists = "DirtyBitmapExists";

@@ -30,7 +30,8 @@ public sealed class StopNbdServerCommand : EngineCommand
         var progress = new ProgressRecord(1, "Stop-NbdServer", "Waiting for NBD clients to disconnect");
         var started = DateTime.UtcNow;
         bool shown = false;
-        while (!stop.Wait(ProgressInterval))
+        // WaitAny only waits: Task.Wait would rethrow the engine's refusal wrapped in an AggregateException.
+        while (Task.WaitAny([stop], ProgressInterval) < 0)
         {
             var waited = DateTime.UtcNow - started;
             progress.PercentComplete = (int)Math.Min(99, 100 * waited.Ticks / Math.Max(1, grace.Ticks));

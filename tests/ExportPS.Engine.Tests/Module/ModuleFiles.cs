@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using System.Xml.Linq;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Module;
@@ -19,7 +20,7 @@ public sealed class ModuleFiles : IDisposable
 
         var paths = Directory.GetFiles(RuntimeEnvironment.GetRuntimeDirectory(), "*.dll")
             .Concat(Directory.GetFiles(ModuleDir, "*.dll"))
-            .Append(FindPowerShellReferenceAssembly());
+            .Append(FindPowerShellReferenceAssembly(RepoRoot));
         Context = new MetadataLoadContext(new PathAssemblyResolver(paths), "System.Private.CoreLib");
         Assembly = Context.LoadFromAssemblyPath(Path.Combine(ModuleDir, "ExportPS.dll"));
         Cmdlets = Assembly.GetTypes()
@@ -66,12 +67,19 @@ public sealed class ModuleFiles : IDisposable
         throw new InvalidOperationException($"No ExportPS.sln above {AppContext.BaseDirectory}");
     }
 
-    /// <summary>The module is compiled against PowerShellStandard's reference assembly, which is not staged; read it from the NuGet cache.</summary>
-    private static string FindPowerShellReferenceAssembly()
+    /// <summary>
+    /// The module is compiled against PowerShellStandard's reference assembly, which is not staged; read it from the NuGet
+    /// cache, at the version the module project pins.
+    /// </summary>
+    private static string FindPowerShellReferenceAssembly(string repoRoot)
     {
+        var project = XDocument.Load(Path.Combine(repoRoot, "src", "ExportPS", "ExportPS.csproj"));
+        string version = project.Descendants("PackageReference")
+            .Single(r => (string?)r.Attribute("Include") == "PowerShellStandard.Library")
+            .Attribute("Version")!.Value;
         string packages = Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
-        string path = Path.Combine(packages, "powershellstandard.library", "5.1.0-preview-06", "lib", "netstandard2.0",
+        string path = Path.Combine(packages, "powershellstandard.library", version, "lib", "netstandard2.0",
             "System.Management.Automation.dll");
         Assert.True(File.Exists(path), $"{path} is missing: restore src/ExportPS first");
         return path;
