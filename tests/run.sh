@@ -7,7 +7,8 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DEBIAN_FRONTEND=noninteractive
 
-# Real NBD/QEMU peers the tests drive, the TLS tools for certificates, and the sshd of the remoting tests.
+# Real NBD/QEMU peers the tests drive, the test guest's busybox, the TLS tools for certificates, and the sshd of the
+# remoting tests.
 packages=(qemu-utils libnbd-bin python3-libnbd nbdkit fio qemu-system-x86 qemu-system-common busybox-static lz4 openssl gnutls-bin openssh-server)
 missing=()
 for package in "${packages[@]}"; do
