@@ -156,8 +156,8 @@ public sealed class ConfigurationParserTests
             ("DirtyBitmaps", H(("NodeName", "n"), ("Name", "b"), ("Ensure", "Absent"))),
             ("NbdServer", H(("Ensure", "Absent"))),
             ("Exports", H(("Id", "e"), ("Ensure", "Absent")))));
-        Assert.All(new object[] { c.IoThreads[0], c.BlockNodes[0], c.DirtyBitmaps[0], c.NbdServer!, c.Exports[0] },
-            item => Assert.Equal(ConfigurationEnsure.Absent, ConfigurationItems.EnsureOf(item)));
+        Assert.All(new[] { c.IoThreads[0].Ensure, c.BlockNodes[0].Ensure, c.DirtyBitmaps[0].Ensure, c.NbdServer!.Ensure, c.Exports[0].Ensure },
+            ensure => Assert.Equal(ConfigurationEnsure.Absent, ensure));
     }
 
     [Fact]
