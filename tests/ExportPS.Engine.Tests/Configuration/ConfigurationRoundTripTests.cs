@@ -1,6 +1,7 @@
 using ExportPS.Engine.Configuration;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Configuration;
@@ -8,7 +9,8 @@ namespace ExportPS.Engine.Tests.Configuration;
 /// <summary>
 /// The property Get-ExportConfiguration | Test-ExportConfiguration must have: whatever state the engine was brought to
 /// through its own calls, the configuration read from it describes it exactly (no drift, no steps). Checked for every
-/// block driver the engine names and every export type, each in its plain and its non-default forms.
+/// block driver the engine names and every export type, each in its plain and its non-default forms, read in process and
+/// through QMP.
 /// </summary>
 public sealed class ConfigurationRoundTripTests : IDisposable
 {
@@ -69,6 +71,16 @@ public sealed class ConfigurationRoundTripTests : IDisposable
             Assert.NotEqual(BlockExportType.Nbd, type);
         }
 
+        AssertReadStateIsDesired(engine);
+
+        // The same through QMP, as Get- and Test-ExportConfiguration -Engine see a host.
+        using var server = QmpServer.Start(engine, Path.Combine(_directory, "qmp.sock"));
+        using var remote = QmpExportEngine.Connect(server.SocketPath, TimeSpan.FromSeconds(10));
+        AssertReadStateIsDesired(remote);
+    }
+
+    private static void AssertReadStateIsDesired(IExportEngine engine)
+    {
         var plan = ExportConfigurationService.Plan(engine, ExportConfigurationService.Get(engine));
 
         Assert.True(plan.InDesiredState, string.Join("\n", plan.Drift.Select(d => $"{d.Action} {d.Kind} {d.Id} {d.Property}: {d.Actual} -> {d.Desired}")));
