@@ -8,13 +8,13 @@ namespace ExportPS.Engine.Configuration;
 /// <list type="bullet">
 /// <item>The target state is: every listed Present item as listed; every engine item the configuration does not list,
 /// unchanged (or removed when pruning); no item listed Absent. The target must be whole (every reference resolves, no
-/// backing loop, no writable export of a read-only node) or planning fails before anything is touched.</item>
+/// backing or file loop, no writable export or raw node over a read-only node) or planning fails before anything is touched.</item>
 /// <item>Only a bitmap's Enabled changes in place; any other difference replaces the item (remove, then add), and so does
 /// everything in the engine that depends on a replaced or removed item (the exports of a replaced node, the nodes it
-/// backs, the exports of a restarted NBD server, the exports that hold a changed bitmap busy).</item>
-/// <item>Removals come first, dependents before what they depend on (exports, NBD server, bitmaps, nodes from the top of
-/// their backing chains, iothreads); then additions, dependencies first (iothreads, nodes from the bottom of their
-/// backing chains, bitmaps, NBD server, exports).</item>
+/// backs or is the file of, the exports of a restarted NBD server, the exports that hold a changed bitmap busy).</item>
+/// <item>Removals come first, dependents before what they depend on (kinds in the reverse order of
+/// <see cref="ConfigurationItemTypes.All"/>: exports, NBD server, bitmaps, nodes from the top of their chains, iothreads);
+/// then additions, dependencies first (kinds in table order, nodes from the bottom of their chains).</item>
 /// </list>
 /// </summary>
 public static class ConfigurationPlanner
@@ -33,7 +33,7 @@ public static class ConfigurationPlanner
 
         var drift = new List<ConfigurationDrift>();
         var gone = new Dictionary<ItemKey, string>();
-        var changedInPlace = new Dictionary<ItemKey, IReadOnlyList<PropertyDifference>>();
+        var changedInPlace = new List<ItemKey>();
         foreach (var (key, (item, _)) in actual)
         {
             if (!target.ContainsKey(key))
@@ -63,14 +63,14 @@ public static class ConfigurationPlanner
             }
             else if (differences.Count > 0)
             {
-                changedInPlace[key] = differences;
+                changedInPlace.Add(key);
             }
         }
 
-        Cascade(actual, gone, changedInPlace.Keys);
+        Cascade(actual, gone, changedInPlace);
         var steps = new List<ConfigurationStep>();
         steps.AddRange(Removals(actual, gone, options));
-        steps.AddRange(Additions(target, actual, gone, changedInPlace.Keys));
+        steps.AddRange(Additions(target, actual, gone, changedInPlace));
         return new ConfigurationPlan { Drift = drift, Steps = steps };
     }
 
