@@ -14,6 +14,9 @@ public sealed record BlockNodeConfiguration
     /// <summary>File only.</summary>
     public string? Path { get; init; }
 
+    /// <summary>Raw only: the node name of the child node it passes requests to (QEMU's file).</summary>
+    public string? File { get; init; }
+
     /// <summary>Memory and Null only.</summary>
     public long? Size { get; init; }
 
@@ -35,6 +38,7 @@ public sealed record BlockNodeConfiguration
         NodeName = NodeName,
         Driver = Driver,
         Path = Path,
+        File = File,
         Size = Size,
         ReadOnly = ReadOnly,
         Backing = Backing,

@@ -1,5 +1,6 @@
 namespace ExportPS.Engine.Configuration;
 
+/// <summary>The kinds of configuration items, one per item class registered in Items/ConfigurationItemTypes.</summary>
 public enum ConfigurationItemKind
 {
     IoThread,

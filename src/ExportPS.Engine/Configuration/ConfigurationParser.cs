@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Specialized;
+using ExportPS.Engine.Configuration.Items;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Configuration;
@@ -48,10 +49,18 @@ public static class ConfigurationParser
     /// <summary>Each item may be listed once (also checked when planning a configuration built from records).</summary>
     internal static void RefuseDuplicates(ExportConfiguration configuration)
     {
-        RefuseDuplicates(configuration.IoThreads, t => t.Id, "IoThreads", "Id");
-        RefuseDuplicates(configuration.BlockNodes, n => n.NodeName, "BlockNodes", "NodeName");
-        RefuseDuplicates(configuration.DirtyBitmaps, b => b.Key, "DirtyBitmaps", "Name");
-        RefuseDuplicates(configuration.Exports, e => e.Id, "Exports", "Id");
+        foreach (var type in ConfigurationItemTypes.All)
+        {
+            var first = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var (item, path) in type.Listed(configuration))
+            {
+                string id = type.IdOf(item);
+                if (!first.TryAdd(id, path))
+                {
+                    throw ConfigurationSection.Error($"{path}.{type.KeyProperty}", $"'{id}' is already configured by {first[id]}");
+                }
+            }
+        }
     }
 
     /// <summary>A copy of the tree with every key and value unwrapped; strings stay strings, lists become object[].</summary>
@@ -104,7 +113,7 @@ public static class ConfigurationParser
         var section = new ConfigurationSection(value, path,
             new("NodeName", "node-name"), new("Driver"), new("Path", "filename"), new("Size"), new("ReadOnly", "read-only"),
             new("Backing"), new("Compression"), new("CacheDirect", "cache-direct", "cache.direct"), new("ReadZeroes", "read-zeroes"),
-            Ensure);
+            new("File"), Ensure);
         string nodeName = section.RequiredName("NodeName");
         var ensure = EnsureOf(section);
         if (ensure == ConfigurationEnsure.Absent)
@@ -122,6 +131,20 @@ public static class ConfigurationParser
         else
         {
             section.Forbid("Path", "applies only to driver file");
+        }
+
+        if (driver == BlockDriverKind.Raw)
+        {
+            section.Forbid("Size", "applies only to drivers memory and null; a raw node has the size of its file node");
+            section.Require("File");
+        }
+        else
+        {
+            section.Forbid("File", "applies only to driver raw");
+        }
+
+        if (driver is BlockDriverKind.Memory or BlockDriverKind.Null)
+        {
             section.Require("Size");
         }
 
@@ -145,6 +168,7 @@ public static class ConfigurationParser
             NodeName = nodeName,
             Driver = driver,
             Path = section.String("Path"),
+            File = section.Name("File"),
             Size = section.Integer("Size", 0, long.MaxValue),
             ReadOnly = section.Bool("ReadOnly", false),
             Backing = section.Name("Backing"),
@@ -276,16 +300,4 @@ public static class ConfigurationParser
 
     private static ConfigurationEnsure EnsureOf(ConfigurationSection section) =>
         section.Enum("Ensure", ConfigurationEnsure.Present, ConfigurationSpellings.Ensures);
-
-    private static void RefuseDuplicates<T>(IReadOnlyList<T> items, Func<T, string> key, string list, string property)
-    {
-        var first = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < items.Count; i++)
-        {
-            if (!first.TryAdd(key(items[i]), i))
-            {
-                throw ConfigurationSection.Error($"{list}[{i}].{property}", $"'{key(items[i])}' is already configured by {list}[{first[key(items[i])]}]");
-            }
-        }
-    }
 }

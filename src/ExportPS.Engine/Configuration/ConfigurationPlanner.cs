@@ -1,3 +1,4 @@
+using ExportPS.Engine.Configuration.Items;
 using ExportPS.Engine.Errors;
 
 namespace ExportPS.Engine.Configuration;
@@ -7,29 +8,17 @@ namespace ExportPS.Engine.Configuration;
 /// <list type="bullet">
 /// <item>The target state is: every listed Present item as listed; every engine item the configuration does not list,
 /// unchanged (or removed when pruning); no item listed Absent. The target must be whole (every reference resolves, no
-/// backing loop, no writable export of a read-only node) or planning fails before anything is touched.</item>
+/// backing or file loop, no writable export or raw node over a read-only node) or planning fails before anything is touched.</item>
 /// <item>Only a bitmap's Enabled changes in place; any other difference replaces the item (remove, then add), and so does
 /// everything in the engine that depends on a replaced or removed item (the exports of a replaced node, the nodes it
-/// backs, the exports of a restarted NBD server, the exports that hold a changed bitmap busy).</item>
-/// <item>Removals come first, dependents before what they depend on (exports, NBD server, bitmaps, nodes from the top of
-/// their backing chains, iothreads); then additions, dependencies first (iothreads, nodes from the bottom of their
-/// backing chains, bitmaps, NBD server, exports).</item>
+/// backs or is the file of, the exports of a restarted NBD server, the exports that hold a changed bitmap busy).</item>
+/// <item>Removals come first, dependents before what they depend on (kinds in the reverse order of
+/// <see cref="ConfigurationItemTypes.All"/>: exports, NBD server, bitmaps, nodes from the top of their chains, iothreads);
+/// then additions, dependencies first (kinds in table order, nodes from the bottom of their chains).</item>
 /// </list>
 /// </summary>
 public static class ConfigurationPlanner
 {
-    private static readonly ConfigurationItemKind[] RemovalOrder =
-    [
-        ConfigurationItemKind.Export, ConfigurationItemKind.NbdServer, ConfigurationItemKind.DirtyBitmap,
-        ConfigurationItemKind.BlockNode, ConfigurationItemKind.IoThread,
-    ];
-
-    private static readonly ConfigurationItemKind[] AdditionOrder =
-    [
-        ConfigurationItemKind.IoThread, ConfigurationItemKind.BlockNode, ConfigurationItemKind.DirtyBitmap,
-        ConfigurationItemKind.NbdServer, ConfigurationItemKind.Export,
-    ];
-
     public static ConfigurationPlan Plan(ExportConfiguration desired, ExportConfiguration current, ConfigurationOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(desired);
@@ -37,19 +26,19 @@ public static class ConfigurationPlanner
         options ??= new ConfigurationOptions();
 
         ConfigurationParser.RefuseDuplicates(desired);
-        var listed = Listed(desired);
-        var actual = Present(Items(current).Select(x => (x.Item, string.Empty)));
+        var listed = Items(desired).ToDictionary(x => x.Key, x => (x.Item, x.Path));
+        var actual = Present(Items(current).Select(x => (x.Key, x.Item, string.Empty)));
         var target = Target(listed, actual, desired.Prune || options.Prune);
         Validate(target, listed, actual);
 
         var drift = new List<ConfigurationDrift>();
         var gone = new Dictionary<ItemKey, string>();
-        var changedInPlace = new Dictionary<ItemKey, List<PropertyDifference>>();
+        var changedInPlace = new List<ItemKey>();
         foreach (var (key, (item, _)) in actual)
         {
             if (!target.ContainsKey(key))
             {
-                drift.Add(new() { Kind = key.Kind, Id = key.Id, Actual = ConfigurationItems.Summary(item), Action = DriftAction.Remove });
+                drift.Add(new() { Kind = key.Type.Kind, Id = key.Id, Actual = key.Type.Summary(item), Action = DriftAction.Remove });
                 gone[key] = string.Empty;
             }
         }
@@ -58,14 +47,14 @@ public static class ConfigurationPlanner
         {
             if (!actual.TryGetValue(key, out var existing))
             {
-                drift.Add(new() { Kind = key.Kind, Id = key.Id, Desired = ConfigurationItems.Summary(item), Action = DriftAction.Add });
+                drift.Add(new() { Kind = key.Type.Kind, Id = key.Id, Desired = key.Type.Summary(item), Action = DriftAction.Add });
                 continue;
             }
 
-            var differences = ConfigurationItems.Differences(item, existing.Item).ToList();
+            var differences = key.Type.Differences(item, existing.Item);
             drift.AddRange(differences.Select(d => new ConfigurationDrift
             {
-                Kind = key.Kind, Id = key.Id, Property = d.Property, Desired = d.Desired, Actual = d.Actual,
+                Kind = key.Type.Kind, Id = key.Id, Property = d.Property, Desired = d.Desired, Actual = d.Actual,
                 Action = DriftAction.Change, RequiresReplace = !d.InPlace,
             }));
             if (differences.Any(d => !d.InPlace))
@@ -74,11 +63,11 @@ public static class ConfigurationPlanner
             }
             else if (differences.Count > 0)
             {
-                changedInPlace[key] = differences;
+                changedInPlace.Add(key);
             }
         }
 
-        Cascade(actual, gone, changedInPlace.Keys);
+        Cascade(actual, gone, changedInPlace);
         var steps = new List<ConfigurationStep>();
         steps.AddRange(Removals(actual, gone, options));
         steps.AddRange(Additions(target, actual, gone, changedInPlace));
@@ -88,55 +77,18 @@ public static class ConfigurationPlanner
     // The maps below are only ever added to, so they enumerate in insertion order: plans follow the configuration's order
     // (then the engine's) wherever dependencies leave a choice, and are the same for the same input.
 
-    /// <summary>The listed items (Present and Absent), keyed, with their path in the configuration.</summary>
-    private static Dictionary<ItemKey, (object Item, string Path)> Listed(ExportConfiguration desired)
-    {
-        var listed = new Dictionary<ItemKey, (object, string)>();
-        foreach (var (item, path) in Items(desired))
-        {
-            listed[ConfigurationItems.KeyOf(item)] = (item, path);
-        }
+    /// <summary>The listed items (Present and Absent) of every kind, in the order of the kinds, keyed, with their path.</summary>
+    private static IEnumerable<(ItemKey Key, object Item, string Path)> Items(ExportConfiguration configuration) =>
+        ConfigurationItemTypes.All.SelectMany(type => type.Listed(configuration).Select(x => (type.KeyOf(x.Item), x.Item, x.Path)));
 
-        return listed;
-    }
-
-    private static IEnumerable<(object Item, string Path)> Items(ExportConfiguration configuration)
-    {
-        foreach (var (item, i) in configuration.IoThreads.Select((x, i) => (x, i)))
-        {
-            yield return (item, $"IoThreads[{i}]");
-        }
-
-        foreach (var (item, i) in configuration.BlockNodes.Select((x, i) => (x, i)))
-        {
-            yield return (item, $"BlockNodes[{i}]");
-        }
-
-        foreach (var (item, i) in configuration.DirtyBitmaps.Select((x, i) => (x, i)))
-        {
-            yield return (item, $"DirtyBitmaps[{i}]");
-        }
-
-        if (configuration.NbdServer is { } server)
-        {
-            yield return (server, "NbdServer");
-        }
-
-        foreach (var (item, i) in configuration.Exports.Select((x, i) => (x, i)))
-        {
-            yield return (item, $"Exports[{i}]");
-        }
-    }
-
-    private static Dictionary<ItemKey, (object Item, string Path)> Present(IEnumerable<(object Item, string Path)> items) =>
-        items.Where(x => ConfigurationItems.EnsureOf(x.Item) == ConfigurationEnsure.Present)
-            .ToDictionary(x => ConfigurationItems.KeyOf(x.Item), x => x);
+    private static Dictionary<ItemKey, (object Item, string Path)> Present(IEnumerable<(ItemKey Key, object Item, string Path)> items) =>
+        items.Where(x => x.Key.Type.EnsureOf(x.Item) == ConfigurationEnsure.Present).ToDictionary(x => x.Key, x => (x.Item, x.Path));
 
     /// <summary>Listed Present items, then the engine's unlisted items unless pruned. Items of the engine have no path.</summary>
     private static Dictionary<ItemKey, (object Item, string Path)> Target(
         Dictionary<ItemKey, (object Item, string Path)> listed, Dictionary<ItemKey, (object Item, string Path)> actual, bool prune)
     {
-        var target = Present(listed.Values);
+        var target = Present(listed.Select(x => (x.Key, x.Value.Item, x.Value.Path)));
         if (!prune)
         {
             foreach (var (key, entry) in actual)
@@ -157,7 +109,7 @@ public static class ConfigurationPlanner
     {
         foreach (var (key, (item, path)) in target)
         {
-            foreach (var (dependency, property) in ConfigurationItems.Dependencies(item))
+            foreach (var (dependency, property) in key.Type.Dependencies(item))
             {
                 if (target.ContainsKey(dependency))
                 {
@@ -168,21 +120,21 @@ public static class ConfigurationPlanner
                     ? $"is listed with Ensure = 'Absent' ({absent.Path})"
                     : actual.ContainsKey(dependency)
                         ? "is not in the configuration and pruning removes it"
-                        : dependency.Kind == ConfigurationItemKind.NbdServer
-                            ? "is not running and not in the configuration"
-                            : "does not exist and is not in the configuration";
+                        : dependency.Type.MissingText;
                 throw Invalid(key, path, property, $"{dependency} {why}");
             }
 
-            if (item is BlockExportConfiguration { Writable: true } export
-                && target.GetValueOrDefault(new ItemKey(ConfigurationItemKind.BlockNode, export.NodeName)).Item is BlockNodeConfiguration { ReadOnly: true })
+            if (key.Type.Conflict(item, k => target.TryGetValue(k, out var entry) ? entry.Item : null) is { } conflict)
             {
-                throw Invalid(key, path, "Writable", $"block node '{export.NodeName}' is read-only");
+                throw Invalid(key, path, conflict.Property, conflict.Message);
             }
         }
 
-        // Throws on a backing loop.
-        Order(target.Keys.Where(k => k.Kind == ConfigurationItemKind.BlockNode), target, dependenciesFirst: true);
+        // Throws on a dependency loop (a backing chain).
+        foreach (var type in ConfigurationItemTypes.All)
+        {
+            Order(target.Keys.Where(k => k.Type == type), target, dependenciesFirst: true);
+        }
     }
 
     /// <summary>Whatever depends on a removed, replaced or in-place changed item of the engine must go (and come back if it is in the target).</summary>
@@ -191,7 +143,7 @@ public static class ConfigurationPlanner
         var dependents = new Dictionary<ItemKey, List<ItemKey>>();
         foreach (var (key, (item, _)) in actual)
         {
-            foreach (var (dependency, _) in ConfigurationItems.Dependencies(item))
+            foreach (var (dependency, _) in key.Type.Dependencies(item))
             {
                 if (!dependents.TryGetValue(dependency, out var list))
                 {
@@ -223,73 +175,56 @@ public static class ConfigurationPlanner
     private static IEnumerable<ConfigurationStep> Removals(
         Dictionary<ItemKey, (object Item, string Path)> actual, Dictionary<ItemKey, string> gone, ConfigurationOptions options)
     {
-        foreach (var kind in RemovalOrder)
+        foreach (var type in ConfigurationItemTypes.All.Reverse())
         {
-            foreach (var key in Order(gone.Keys.Where(k => k.Kind == kind), actual, dependenciesFirst: false))
+            foreach (var key in Order(gone.Keys.Where(k => k.Type == type), actual, dependenciesFirst: false))
             {
-                var item = actual[key].Item;
-                string reason = gone[key];
-                yield return kind switch
-                {
-                    ConfigurationItemKind.Export => Step(ConfigurationStepKind.RemoveExport, key, item,
-                        $"Remove {key}{reason}, {options.ExportRemoveMode.ToString().ToLowerInvariant()} mode, and wait until it is deleted"),
-                    ConfigurationItemKind.NbdServer => Step(ConfigurationStepKind.StopNbdServer, key, item,
-                        $"Stop the NBD server on {((NbdServerConfiguration)item).Address}{reason}"),
-                    _ => Step(RemoveKind(kind), key, item, $"Remove {key}{reason}"),
-                };
+                yield return type.RemoveStep(key, actual[key].Item, gone[key], options);
             }
         }
     }
 
     private static IEnumerable<ConfigurationStep> Additions(
         Dictionary<ItemKey, (object Item, string Path)> target, Dictionary<ItemKey, (object Item, string Path)> actual,
-        Dictionary<ItemKey, string> gone, Dictionary<ItemKey, List<PropertyDifference>> changedInPlace)
+        Dictionary<ItemKey, string> gone, IEnumerable<ItemKey> changedInPlace)
     {
-        foreach (var kind in AdditionOrder)
+        foreach (var type in ConfigurationItemTypes.All)
         {
-            var added = target.Keys.Where(k => k.Kind == kind && (!actual.ContainsKey(k) || gone.ContainsKey(k)));
+            var added = target.Keys.Where(k => k.Type == type && (!actual.ContainsKey(k) || gone.ContainsKey(k)));
             foreach (var key in Order(added, target, dependenciesFirst: true))
             {
-                var item = target[key].Item;
-                string again = gone.ContainsKey(key) ? " again" : string.Empty;
-                yield return kind switch
-                {
-                    ConfigurationItemKind.IoThread => Step(ConfigurationStepKind.AddIoThread, key, item, $"Add {key}{again}"),
-                    ConfigurationItemKind.NbdServer => Step(ConfigurationStepKind.StartNbdServer, key, item, StartServerText((NbdServerConfiguration)item) + again),
-                    _ => Step(AddKind(kind), key, item, $"Add {key} ({ConfigurationItems.Summary(item)}){again}"),
-                };
+                yield return type.AddStep(key, target[key].Item, again: gone.ContainsKey(key));
             }
 
-            foreach (var (key, _) in changedInPlace.Where(c => c.Key.Kind == kind && !gone.ContainsKey(c.Key)))
+            foreach (var key in changedInPlace.Where(k => k.Type == type && !gone.ContainsKey(k)))
             {
-                var bitmap = (DirtyBitmapConfiguration)target[key].Item;
-                yield return bitmap.Enabled
-                    ? Step(ConfigurationStepKind.EnableDirtyBitmap, key, bitmap, $"Enable {key}")
-                    : Step(ConfigurationStepKind.DisableDirtyBitmap, key, bitmap, $"Disable {key}");
+                yield return type.ChangeInPlaceStep(key, target[key].Item);
             }
         }
     }
 
     /// <summary>
     /// Orders items of one kind so that each comes after (dependenciesFirst) or before the items of the set it depends on
-    /// in <paramref name="state"/>; otherwise in the state's order. Only block nodes depend on their own kind (backing).
+    /// in <paramref name="state"/>; otherwise in the state's order. Only block nodes depend on their own kind (backing, file).
     /// </summary>
     private static List<ItemKey> Order(IEnumerable<ItemKey> keys, Dictionary<ItemKey, (object Item, string Path)> state, bool dependenciesFirst)
     {
         var set = keys.ToHashSet();
-        var inSet = set.ToDictionary(k => k, k => ConfigurationItems.Dependencies(state[k].Item).Select(d => d.Key).Where(set.Contains).ToList());
+        var inSet = set.ToDictionary(k => k, k => k.Type.Dependencies(state[k].Item).Where(d => set.Contains(d.Key)).ToList());
         var ordered = new List<ItemKey>();
         var done = new HashSet<ItemKey>();
         var remaining = state.Keys.Where(set.Contains).ToList();
         while (remaining.Count > 0)
         {
             int index = remaining.FindIndex(k => dependenciesFirst
-                ? inSet[k].All(done.Contains)
-                : remaining.All(other => other == k || !inSet[other].Contains(k)));
+                ? inSet[k].All(d => done.Contains(d.Key))
+                : remaining.All(other => other == k || inSet[other].All(d => d.Key != k)));
             if (index < 0)
             {
-                var loop = remaining[0];
-                throw Invalid(loop, state[loop].Path, "Backing", $"backing chain loop through block nodes {string.Join(", ", remaining.Select(k => $"'{k.Id}'"))}");
+                var loop = remaining.First(k => inSet[k].Count > 0);
+                string property = inSet[loop][0].Property;
+                throw Invalid(loop, state[loop].Path, property,
+                    $"{property.ToLowerInvariant()} chain loop through {loop.Type.Noun}s {string.Join(", ", remaining.Select(k => $"'{k.Id}'"))}");
             }
 
             var ready = remaining[index];
@@ -300,29 +235,6 @@ public static class ConfigurationPlanner
 
         return ordered;
     }
-
-    private static string StartServerText(NbdServerConfiguration server)
-    {
-        var settings = ConfigurationItems.ServerOptions(server);
-        return $"Start the NBD server on {server.Address}" + (settings.Count > 0 ? $" ({string.Join(", ", settings)})" : string.Empty);
-    }
-
-    private static ConfigurationStep Step(ConfigurationStepKind kind, ItemKey key, object item, string description) =>
-        new() { Kind = kind, Target = key.Id, Description = description, Item = item };
-
-    private static ConfigurationStepKind RemoveKind(ConfigurationItemKind kind) => kind switch
-    {
-        ConfigurationItemKind.IoThread => ConfigurationStepKind.RemoveIoThread,
-        ConfigurationItemKind.BlockNode => ConfigurationStepKind.RemoveBlockNode,
-        _ => ConfigurationStepKind.RemoveDirtyBitmap,
-    };
-
-    private static ConfigurationStepKind AddKind(ConfigurationItemKind kind) => kind switch
-    {
-        ConfigurationItemKind.BlockNode => ConfigurationStepKind.AddBlockNode,
-        ConfigurationItemKind.DirtyBitmap => ConfigurationStepKind.AddDirtyBitmap,
-        _ => ConfigurationStepKind.AddExport,
-    };
 
     /// <summary>An error about a listed item names its path; one about an engine item the configuration does not list says so.</summary>
     private static EngineException Invalid(ItemKey key, string path, string property, string message)

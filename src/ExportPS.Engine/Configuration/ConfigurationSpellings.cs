@@ -5,9 +5,9 @@ namespace ExportPS.Engine.Configuration;
 /// <summary>The values enums accept in a configuration: QEMU's spelling and the PowerShell (enum) name, case-insensitively.</summary>
 internal static class ConfigurationSpellings
 {
-    /// <summary>QEMU's driver names but raw, whose child node a configuration cannot name.</summary>
+    /// <summary>QEMU's driver names.</summary>
     public static readonly IReadOnlyDictionary<string, BlockDriverKind> Drivers = Of(
-        BlockDriverNames.All.Where(name => name.Value != BlockDriverKind.Raw).Select(name => (name.Key, name.Value)).ToArray());
+        BlockDriverNames.All.Select(name => (name.Key, name.Value)).ToArray());
 
     public static readonly IReadOnlyDictionary<string, BlockCompression> Compressions = Of(
         ("none", BlockCompression.None), ("lz4", BlockCompression.Lz4));

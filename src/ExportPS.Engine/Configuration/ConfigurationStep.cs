@@ -1,5 +1,6 @@
 namespace ExportPS.Engine.Configuration;
 
+/// <summary>The engine call a step makes: one Add and one Remove per kind of item (Items/), and a bitmap's in-place changes.</summary>
 public enum ConfigurationStepKind
 {
     RemoveExport,
@@ -29,8 +30,8 @@ public sealed record ConfigurationStep
 
     public required string Description { get; init; }
 
-    /// <summary>The configuration record the call is made from (the item to add, or the one to remove).</summary>
-    internal object? Item { get; init; }
+    /// <summary>Makes the engine call (set by the item's kind, which owns it).</summary>
+    internal Action<Items.ConfigurationRun> Apply { get; init; } = null!;
 
     public override string ToString() => Description;
 }

@@ -53,6 +53,7 @@ public static class ConfigurationWriter
 
         table["Driver"] = node.Driver.ToString();
         AddIf(table, "Path", node.Path, node.Path is not null);
+        AddIf(table, "File", node.File, node.File is not null);
         AddIf(table, "Size", node.Size, node.Size is not null);
         AddIf(table, "ReadOnly", true, node.ReadOnly);
         AddIf(table, "Backing", node.Backing, node.Backing is not null);

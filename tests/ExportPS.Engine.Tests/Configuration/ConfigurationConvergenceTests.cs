@@ -18,11 +18,13 @@ public sealed class ConfigurationConvergenceTests : IDisposable
     [Fact]
     public void PrunedSetMakesTheEngineExactlyTheConfiguration()
     {
+        int withRaw = 0;
         for (int seed = 0; seed < Cases; seed++)
         {
             var random = new Random(seed);
             var from = RandomConfiguration(random) with { Prune = true };
             var to = RandomConfiguration(random) with { Prune = true };
+            withRaw += from.BlockNodes.Concat(to.BlockNodes).Any(n => n.Driver == BlockDriverKind.Raw) ? 1 : 0;
             using var engine = new ExportEngine();
             Apply(engine, from, seed);
             Apply(engine, to, seed);
@@ -33,6 +35,8 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             Assert.True(expected.SequenceEqual(actual), $"seed {seed}: the engine differs from the configuration:\n{string.Join("\n", expected)}\n--- engine:\n{string.Join("\n", actual)}");
             Assert.True(ConfigurationPlanner.Plan(to, ConfigurationReader.Read(engine)).Steps.Count == 0, $"seed {seed}: a second Set plans steps");
         }
+
+        Assert.True(withRaw >= Cases / 4, $"only {withRaw} of {Cases} cases have a raw node");
     }
 
     [Fact]
@@ -118,6 +122,14 @@ public sealed class ConfigurationConvergenceTests : IDisposable
         var nodes = new List<BlockNodeConfiguration>();
         foreach (string name in new[] { "n0", "n1", "n2", "n3" }.Where(_ => Chance(0.7)))
         {
+            // A raw node sits on an earlier node (its file child), read-only when the child is.
+            if (nodes.Count > 0 && Chance(0.3))
+            {
+                var child = Pick(nodes);
+                nodes.Add(new BlockNodeConfiguration { NodeName = name, Driver = BlockDriverKind.Raw, File = child.NodeName, ReadOnly = child.ReadOnly || Chance(0.2) });
+                continue;
+            }
+
             var driver = Chance(0.7) ? BlockDriverKind.Memory : BlockDriverKind.Null;
             nodes.Add(new BlockNodeConfiguration
             {

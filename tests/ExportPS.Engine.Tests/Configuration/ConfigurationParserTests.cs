@@ -156,8 +156,16 @@ public sealed class ConfigurationParserTests
             ("DirtyBitmaps", H(("NodeName", "n"), ("Name", "b"), ("Ensure", "Absent"))),
             ("NbdServer", H(("Ensure", "Absent"))),
             ("Exports", H(("Id", "e"), ("Ensure", "Absent")))));
-        Assert.All(new object[] { c.IoThreads[0], c.BlockNodes[0], c.DirtyBitmaps[0], c.NbdServer!, c.Exports[0] },
-            item => Assert.Equal(ConfigurationEnsure.Absent, ConfigurationItems.EnsureOf(item)));
+        Assert.All(new[] { c.IoThreads[0].Ensure, c.BlockNodes[0].Ensure, c.DirtyBitmaps[0].Ensure, c.NbdServer!.Ensure, c.Exports[0].Ensure },
+            ensure => Assert.Equal(ConfigurationEnsure.Absent, ensure));
+    }
+
+    [Fact]
+    public void ARawNodeNamesItsFileChildAndHasNoSizeOfItsOwn()
+    {
+        var expected = new BlockNodeConfiguration { NodeName = "r", Driver = BlockDriverKind.Raw, File = "img", ReadOnly = true };
+        Assert.Equal(expected, Parse(H(("BlockNodes", H(("NodeName", "r"), ("Driver", "Raw"), ("File", "img"), ("ReadOnly", true))))).BlockNodes[0]);
+        Assert.Equal(expected, Parse(H(("block-nodes", H(("node-name", "r"), ("driver", "raw"), ("file", "img"), ("read-only", true))))).BlockNodes[0]);
     }
 
     [Fact]
@@ -213,6 +221,11 @@ public sealed class ConfigurationParserTests
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "file")))), "BlockNodes[0].Path", "required key is missing" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "file"), ("Path", 7)))), "BlockNodes[0].Path", "expected a string" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory"), ("Size", 1), ("Path", "/x")))), "BlockNodes[0].Path", "applies only to driver file" },
+        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "raw")))), "BlockNodes[0].File", "required key is missing" },
+        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "raw"), ("File", "c"), ("Size", 1)))), "BlockNodes[0].Size", "applies only to drivers memory and null; a raw node has the size of its file node" },
+        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "raw"), ("File", "c"), ("Path", "/x")))), "BlockNodes[0].Path", "applies only to driver file" },
+        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "raw"), ("File", "9c")))), "BlockNodes[0].File", "invalid name '9c'" },
+        { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory"), ("Size", 1), ("File", "c")))), "BlockNodes[0].File", "applies only to driver raw" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "null"), ("Size", 1), ("Compression", "lz4")))), "BlockNodes[0].Compression", "applies only to driver memory" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory"), ("Size", 1), ("Compression", "zstd")))), "BlockNodes[0].Compression", "unknown value 'zstd'" },
         { H(("BlockNodes", H(("NodeName", "b"), ("Driver", "memory"), ("Size", 1), ("CacheDirect", true)))), "BlockNodes[0].CacheDirect", "applies only to driver file" },

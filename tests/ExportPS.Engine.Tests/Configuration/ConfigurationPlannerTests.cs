@@ -147,6 +147,28 @@ public sealed class ConfigurationPlannerTests
     }
 
     [Fact]
+    public void ARawNodeComesAfterItsFileChildAndIsReplacedWithIt()
+    {
+        var raw = new BlockNodeConfiguration { NodeName = "raw", Driver = BlockDriverKind.Raw, File = "top" };
+        var current = Full() with { BlockNodes = [raw, .. Full().BlockNodes], Exports = [Export("e0", "raw") with { IoThread = "io0" }] };
+        Assert.Equal(["AddIoThread io0", "AddBlockNode base", "AddBlockNode top", "AddBlockNode raw", "AddDirtyBitmap top/b0", "StartNbdServer NbdServer", "AddExport e0"],
+            Steps(Plan(current, new ExportConfiguration())));
+        Assert.Equal("Add block node 'raw' (raw, file 'top')", Plan(current, new ExportConfiguration()).Steps[3].Description);
+
+        var desired = current with { BlockNodes = [raw, Node("base", size: 2 * MiB), Node("top", "base", size: 2 * MiB)] };
+        var plan = Plan(desired, current);
+        Assert.Equal(("top", "Size"), (Assert.Single(plan.Drift).Id, plan.Drift[0].Property));
+        Assert.Equal(
+            ["RemoveExport e0", "RemoveDirtyBitmap top/b0", "RemoveBlockNode raw", "RemoveBlockNode top",
+             "AddBlockNode top", "AddBlockNode raw", "AddDirtyBitmap top/b0", "AddExport e0"],
+            Steps(plan));
+        Assert.Equal("Remove block node 'raw' because block node 'top' is replaced", plan.Steps[2].Description);
+
+        var moved = Plan(current with { BlockNodes = [raw with { File = "base" }, .. Full().BlockNodes] }, current);
+        Assert.Equal(("File", "base", "top"), (Assert.Single(moved.Drift).Property, moved.Drift[0].Desired, moved.Drift[0].Actual));
+    }
+
+    [Fact]
     public void ReplacingABaseNodeReplacesItsWholeChainInOrder()
     {
         var desired = Full() with { BlockNodes = [Node("base", size: 4 * MiB), Node("top", "base")] };
@@ -273,6 +295,9 @@ public sealed class ConfigurationPlannerTests
         { new() { DirtyBitmaps = [Bitmap("ghost", "b")] }, "DirtyBitmaps[0].NodeName", "block node 'ghost' does not exist" },
         { new() { BlockNodes = [Node("n", "ghost")] }, "BlockNodes[0].Backing", "block node 'ghost' does not exist" },
         { new() { BlockNodes = [Node("a", "b"), Node("b", "a")] }, "BlockNodes[0].Backing", "backing chain loop through block nodes 'a', 'b'" },
+        { new() { BlockNodes = [new() { NodeName = "r", Driver = BlockDriverKind.Raw, File = "ghost" }] }, "BlockNodes[0].File", "block node 'ghost' does not exist and is not in the configuration" },
+        { new() { BlockNodes = [new() { NodeName = "r", Driver = BlockDriverKind.Raw, File = "s" }, new() { NodeName = "s", Driver = BlockDriverKind.Raw, File = "r" }] }, "BlockNodes[0].File", "file chain loop through block nodes 'r', 's'" },
+        { new() { BlockNodes = [Node("ro") with { ReadOnly = true }, new() { NodeName = "r", Driver = BlockDriverKind.Raw, File = "ro" }] }, "BlockNodes[1].ReadOnly", "block node 'ro' is read-only: a writable raw node cannot use it" },
         { new() { BlockNodes = [Node("ro") with { ReadOnly = true }], Exports = [Export("x", "ro") with { Writable = true }] }, "Exports[0].Writable", "block node 'ro' is read-only" },
         { new() { NbdServer = new() { Ensure = ConfigurationEnsure.Absent }, Exports = [Export("x", "top")] }, "Exports[0].Type", "the NBD server is listed with Ensure = 'Absent' (NbdServer)" },
         { new() { Exports = [Export("x", "top") with { IoThread = "io0" }], Prune = true }, "Exports[0].NodeName", "block node 'top' is not in the configuration and pruning removes it" },

@@ -18,6 +18,7 @@ public sealed class ConfigurationWriterTests
             new() { NodeName = "m", Driver = BlockDriverKind.Memory, Size = 1 << 20, Backing = "f", Compression = BlockCompression.Lz4 },
             new() { NodeName = "z", Driver = BlockDriverKind.Null, Size = 0, ReadZeroes = false },
             new() { NodeName = "gone", Ensure = ConfigurationEnsure.Absent },
+            new() { NodeName = "r", Driver = BlockDriverKind.Raw, File = "f", ReadOnly = true },
         ],
         DirtyBitmaps = [new() { NodeName = "m", Name = "b", Granularity = 512, Persistent = true, Enabled = false }],
         NbdServer = new() { Address = SocketAddressOptions.Inet("::1", 0), MaxConnections = 3, TlsCreds = "t", TlsAuthz = "a" },
@@ -49,6 +50,7 @@ public sealed class ConfigurationWriterTests
         Assert.Equal("@{NodeName='f'; Driver='File'; Path='/img'; ReadOnly=True; CacheDirect=True}", Render(nodes[0]));
         Assert.Equal("@{NodeName='m'; Driver='Memory'; Size=1048576; Backing='f'; Compression='Lz4'}", Render(nodes[1]));
         Assert.Equal("@{NodeName='gone'; Ensure='Absent'}", Render(nodes[3]));
+        Assert.Equal("@{NodeName='r'; Driver='Raw'; File='f'; ReadOnly=True}", Render(nodes[4]));
         Assert.Equal("@{Address=@{Type='Inet'; Host='::1'; Port=0}; MaxConnections=3; TlsCreds='t'; TlsAuthz='a'}", Render(written["NbdServer"]));
         Assert.Equal("@{Id='v'; Type='VhostUserBlk'; NodeName='z'}", Render(((object[])written["Exports"]!)[1]));
         Assert.All(Tables(written), t => Assert.IsType<OrderedDictionary>(t));
