@@ -57,8 +57,7 @@ public sealed class QmpServer : IDisposable
 
     /// <summary>
     /// Starts serving <paramref name="engine"/> on the unix socket <paramref name="path"/>. A path that holds a live
-    /// socket or a file that is not a socket is refused with an <see cref="IOException"/>; binding failures are
-    /// <see cref="SocketException"/>s.
+    /// socket or a file that is not a socket, or that cannot be bound, is refused with an <see cref="IOException"/>.
     /// </summary>
     public static QmpServer Start(IExportEngine engine, string path, int maxMessageBytes = DefaultMaxMessageBytes, TimeSpan? nbdStopGracePeriod = null)
     {

@@ -43,7 +43,8 @@ internal sealed class SocketListener : IDisposable
     public static SocketListener Bind(SocketAddressOptions address, int backlog = DefaultBacklog) => address.Kind switch
     {
         SocketAddressKind.Unix => BindUnix(address.Path!, backlog),
-        _ => BindInet(address.Host, address.Port, backlog),
+        SocketAddressKind.Inet => BindInet(address.Host, address.Port, backlog),
+        _ => throw new ArgumentOutOfRangeException(nameof(address), address.Kind, "Unknown socket address kind"),
     };
 
     public static SocketListener BindInet(string host, int port, int backlog = DefaultBacklog)

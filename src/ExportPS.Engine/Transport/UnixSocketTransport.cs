@@ -42,6 +42,11 @@ internal sealed class UnixSocketTransport : SocketTransport
     public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, IList<SafeFileHandle> fds, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(fds);
+        if (buffer.IsEmpty)
+        {
+            throw new ArgumentException("A receive needs room for at least one byte", nameof(buffer));
+        }
+
         while (true)
         {
             int received = TryReceive(buffer.Span, fds);

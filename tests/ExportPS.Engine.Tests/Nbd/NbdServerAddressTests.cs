@@ -61,11 +61,7 @@ public sealed class NbdServerAddressTests : IDisposable
         Assert.True(File.Exists(path));
         _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
 
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        client.Connect(new UnixDomainSocketEndPoint(path));
-        var greeting = new byte[8];
-        Assert.Equal(8, client.Receive(greeting));
-        Assert.Equal("NBDMAGIC"u8.ToArray(), greeting);
+        AssertGreets(path);
     }
 
     [Fact]
@@ -80,11 +76,7 @@ public sealed class NbdServerAddressTests : IDisposable
         Assert.Equal(ErrorIds.NbdServerListenFailed, refused.ErrorId);
         Assert.Contains($"'{path}' is a socket another server is listening on", refused.Message);
         Assert.False(_engine.GetNbdServer().Running);
-        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        client.Connect(new UnixDomainSocketEndPoint(path));
-        var greeting = new byte[8];
-        Assert.Equal(8, client.Receive(greeting));
-        Assert.Equal("NBDMAGIC"u8.ToArray(), greeting);
+        AssertGreets(path);
     }
 
     [Fact]
@@ -96,6 +88,15 @@ public sealed class NbdServerAddressTests : IDisposable
         _engine.StopNbdServer(TimeSpan.FromSeconds(1));
 
         Assert.False(Path.Exists(path));
+    }
+
+    private static void AssertGreets(string path)
+    {
+        using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        client.Connect(new UnixDomainSocketEndPoint(path));
+        var greeting = new byte[8];
+        Assert.Equal(8, client.Receive(greeting));
+        Assert.Equal("NBDMAGIC"u8.ToArray(), greeting);
     }
 
     public void Dispose()
