@@ -31,7 +31,10 @@ internal static class UnixSocketPath
         File.Delete(path);
     }
 
-    /// <summary>True when a connection attempt reaches a listener; a stale socket refuses it at once.</summary>
+    /// <summary>
+    /// True when a connection attempt reaches a listener; a stale socket refuses it at once. A live server sees one
+    /// connection that closes without a word, as from a port probe.
+    /// </summary>
     private static bool IsListenedOn(string path)
     {
         using var probe = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified) { Blocking = false };
