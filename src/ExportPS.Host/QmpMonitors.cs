@@ -58,7 +58,7 @@ internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
         {
             server = QmpServer.Start(engine, chardev.Path);
         }
-        catch (SocketException e)
+        catch (Exception e) when (e is SocketException or IOException)
         {
             throw new CommandLineException($"Failed to bind socket to {chardev.Path}: {e.Message}");
         }

@@ -20,6 +20,7 @@ public abstract class BlockExport
         Options = options;
         Node = node;
         IoThread = ioThread;
+        IoPolicy = ExportIoPolicy.For(options);
     }
 
     public BlockExportOptions Options { get; }
@@ -27,6 +28,9 @@ public abstract class BlockExport
     public string Id => Options.Id;
 
     public BlockNode Node { get; }
+
+    /// <summary>Writethrough and FUA, applied the same way by every export type.</summary>
+    internal ExportIoPolicy IoPolicy { get; }
 
     /// <summary>The named iothread, or null for the default (the shared thread pool).</summary>
     public IoThread? IoThread { get; }

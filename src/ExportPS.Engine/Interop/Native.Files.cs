@@ -30,6 +30,7 @@ internal static partial class Native
     public const int AT_FDCWD = -100;
     public const int AT_EMPTY_PATH = 0x1000;
     public const uint STATX_TYPE = 0x1;
+    public const uint STATX_INO = 0x100;
     public const uint STATX_SIZE = 0x200;
     public const uint STATX_BLOCKS = 0x400;
     public const uint STATX_DIOALIGN = 0x2000;
@@ -47,6 +48,7 @@ internal static partial class Native
         [FieldOffset(0)] public uint Mask;
         [FieldOffset(4)] public uint BlockSize;
         [FieldOffset(28)] public ushort Mode;
+        [FieldOffset(32)] public ulong Inode;
         [FieldOffset(40)] public long Size;
         [FieldOffset(48)] public long Blocks;
         [FieldOffset(152)] public uint DioMemAlign;

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Transport;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -20,7 +21,7 @@ public sealed class QmpServer : IDisposable
     public static readonly TimeSpan DefaultNbdStopGracePeriod = TimeSpan.FromSeconds(5);
 
     private readonly IExportEngine _engine;
-    private readonly Socket _listener;
+    private readonly SocketListener _listener;
     private readonly CancellationTokenSource _stopping = new();
     private readonly ConcurrentDictionary<QmpSession, Task> _sessions = new();
     private readonly Task _acceptLoop;
@@ -47,29 +48,17 @@ public sealed class QmpServer : IDisposable
             },
         });
 
-        // Bound under a temporary name and renamed once listening, so a client that waits for the file to appear never
-        // finds a socket that refuses connections. Like QEMU's server=on socket, a stale file from an earlier run is replaced.
-        string bindPath = path + ".new";
-        _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            File.Delete(bindPath);
-            _listener.Bind(new UnixDomainSocketEndPoint(bindPath));
-            _listener.Listen(16);
-            File.Move(bindPath, path, overwrite: true);
-        }
-        catch
-        {
-            _listener.Dispose();
-            File.Delete(bindPath);
-            throw;
-        }
+        // One rule for every unix listener: a stale socket from an earlier run is replaced, a live one or another file refused.
+        _listener = SocketListener.BindUnix(path, backlog: 16);
 
         _engine.ExportDeleted += OnExportDeleted;
         _acceptLoop = AcceptLoopAsync();
     }
 
-    /// <summary>Starts serving <paramref name="engine"/> on the unix socket <paramref name="path"/>.</summary>
+    /// <summary>
+    /// Starts serving <paramref name="engine"/> on the unix socket <paramref name="path"/>. A path that holds a live
+    /// socket or a file that is not a socket, or that cannot be bound, is refused with an <see cref="IOException"/>.
+    /// </summary>
     public static QmpServer Start(IExportEngine engine, string path, int maxMessageBytes = DefaultMaxMessageBytes, TimeSpan? nbdStopGracePeriod = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
@@ -109,7 +98,7 @@ public sealed class QmpServer : IDisposable
                 return;
             }
 
-            var session = new QmpSession(client, this);
+            var session = new QmpSession(new SocketTransport(client), this);
             _sessions[session] = Task.Run(async () =>
             {
                 try
@@ -161,10 +150,6 @@ public sealed class QmpServer : IDisposable
 
         // Waits without throwing: sessions end on their own errors, which are theirs to report.
         ((IAsyncResult)Task.WhenAll([_acceptLoop, .. _sessions.Values])).AsyncWaitHandle.WaitOne(TimeSpan.FromSeconds(5));
-        if (File.Exists(SocketPath))
-        {
-            File.Delete(SocketPath);
-        }
 
         _stopping.Dispose();
     }

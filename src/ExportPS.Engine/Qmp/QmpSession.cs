@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Qapi;
+using ExportPS.Engine.Transport;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -18,7 +19,7 @@ internal sealed class QmpSession : IDisposable
     private static readonly JsonSerializerOptions Compact = new() { WriteIndented = false };
     private static readonly byte[] LineEnd = "\r\n"u8.ToArray();
 
-    private readonly Socket _socket;
+    private readonly StreamTransport _transport;
     private readonly QmpServer _server;
     private readonly QmpMessageFramer _framer;
     private readonly Channel<Outgoing> _output = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(OutputQueueLimit)
@@ -30,9 +31,9 @@ internal sealed class QmpSession : IDisposable
     private readonly CancellationTokenSource _closed = new();
     private volatile bool _negotiated;
 
-    public QmpSession(Socket socket, QmpServer server)
+    public QmpSession(StreamTransport transport, QmpServer server)
     {
-        _socket = socket;
+        _transport = transport;
         _server = server;
         _framer = new QmpMessageFramer(server.MaxMessageBytes);
     }
@@ -50,7 +51,7 @@ internal sealed class QmpSession : IDisposable
             var buffer = new byte[64 * 1024];
             while (!linked.IsCancellationRequested)
             {
-                int read = await _socket.ReceiveAsync(buffer, SocketFlags.None, linked.Token).ConfigureAwait(false);
+                int read = await _transport.ReceiveAsync(buffer, linked.Token).ConfigureAwait(false);
                 if (read == 0)
                 {
                     break;
@@ -282,7 +283,7 @@ internal sealed class QmpSession : IDisposable
             {
                 try
                 {
-                    await _socket.SendAsync(outgoing.Data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                    await _transport.SendAsync(outgoing.Data, cancellationToken).ConfigureAwait(false);
                 }
                 finally
                 {
@@ -314,7 +315,7 @@ internal sealed class QmpSession : IDisposable
         {
         }
 
-        _socket.Dispose();
+        _transport.Dispose();
     }
 
     private sealed class Outgoing(byte[] data)

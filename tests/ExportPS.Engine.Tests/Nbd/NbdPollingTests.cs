@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using ExportPS.Engine.Exports.Nbd;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
@@ -113,39 +111,6 @@ public sealed class NbdPollingTests
         Assert.Equal(0, connection.PollWindowTicks);
     }
 
-    [Fact]
-    public async Task SpinningEndsWhenBytesArrive()
-    {
-        var (server, client) = ConnectedPair();
-        using (server)
-        using (client)
-        {
-            using var transport = new NbdSocketTransport(server);
-            var spin = Task.Run(() => transport.SpinUntilReadable(Stopwatch.GetTimestamp() + (30 * Stopwatch.Frequency)));
-            await Task.Delay(50);
-            client.Send([42]);
-
-            await spin.WaitAsync(TimeSpan.FromSeconds(20)); // throws TimeoutException if the spin ignored the byte
-            Assert.Equal(1, server.Available);
-        }
-    }
-
-    [Fact]
-    public void SpinningEndsAtTheDeadlineWhenNothingComes()
-    {
-        var (server, client) = ConnectedPair();
-        using (server)
-        using (client)
-        {
-            using var transport = new NbdSocketTransport(server);
-            long deadline = Stopwatch.GetTimestamp() + (Stopwatch.Frequency / 50);
-            transport.SpinUntilReadable(deadline);
-
-            Assert.True(Stopwatch.GetTimestamp() >= deadline);
-            Assert.Equal(0, server.Available);
-        }
-    }
-
     /// <summary>A flush whose reply the client spins for, so the server's waits stay short even on a slow machine.</summary>
     private static void FlushSpinning(RawNbdClient client)
     {
@@ -156,15 +121,5 @@ public sealed class NbdPollingTests
         }
 
         Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
-    }
-
-    private static (Socket Server, Socket Client) ConnectedPair()
-    {
-        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        listener.Listen(1);
-        var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        client.Connect(listener.LocalEndPoint!);
-        return (listener.Accept(), client);
     }
 }

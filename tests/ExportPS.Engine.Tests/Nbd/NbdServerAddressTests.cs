@@ -61,6 +61,37 @@ public sealed class NbdServerAddressTests : IDisposable
         Assert.True(File.Exists(path));
         _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
 
+        AssertGreets(path);
+    }
+
+    [Fact]
+    public void A_socket_another_server_listens_on_is_refused_by_path_and_keeps_its_server()
+    {
+        string path = Path.Combine(_directory, "nbd.sock");
+        using var other = new ExportEngine();
+        other.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
+
+        var refused = Assert.Throws<EngineException>(() => _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) }));
+
+        Assert.Equal(ErrorIds.NbdServerListenFailed, refused.ErrorId);
+        Assert.Contains($"'{path}' is a socket another server is listening on", refused.Message);
+        Assert.False(_engine.GetNbdServer().Running);
+        AssertGreets(path);
+    }
+
+    [Fact]
+    public void Stopping_the_server_removes_its_socket_file()
+    {
+        string path = Path.Combine(_directory, "nbd.sock");
+        _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
+
+        _engine.StopNbdServer(TimeSpan.FromSeconds(1));
+
+        Assert.False(Path.Exists(path));
+    }
+
+    private static void AssertGreets(string path)
+    {
         using var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         client.Connect(new UnixDomainSocketEndPoint(path));
         var greeting = new byte[8];

@@ -125,4 +125,20 @@ public sealed class NbdTransmissionTests
         Assert.Equal(0u, client.Command(CmdFlush, 0, 0));
         Assert.Equal([expected, "flush"], server.Driver.Durability.ToArray());
     }
+
+    /// <summary>Trim and write-zeroes go through the export's I/O policy too: flushed when writethrough or FUA ask for it.</summary>
+    [Theory]
+    [InlineData(false, CmdTrim, 0, "discard")]
+    [InlineData(false, CmdTrim, FlagFua, "discard,flush")]
+    [InlineData(true, CmdTrim, 0, "discard,flush")]
+    [InlineData(false, CmdWriteZeroes, 0, "zero")]
+    [InlineData(false, CmdWriteZeroes, FlagFua, "zero,flush")]
+    [InlineData(true, CmdWriteZeroes, 0, "zero,flush")]
+    public void TrimAndWriteZeroesAreFlushedAsWritethroughAndFuaAsk(bool writethrough, ushort command, ushort flags, string expected)
+    {
+        using var server = new ScriptedNbdServer(writethrough: writethrough);
+        using var client = server.Connect();
+        Assert.Equal(0u, client.Command(command, 0, 4096, flags));
+        Assert.Equal(expected.Split(','), server.Driver.Durability.ToArray());
+    }
 }

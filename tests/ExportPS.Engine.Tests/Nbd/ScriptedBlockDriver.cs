@@ -19,7 +19,7 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 
     public long SlowOffset { get; set; } = -1;
 
-    /// <summary>Writes (and whether they asked for FUA) and flushes, in the order they reached the driver.</summary>
+    /// <summary>Writes (and whether they asked for FUA), discards, zeroes and flushes, in the order they reached the driver.</summary>
     public System.Collections.Concurrent.ConcurrentQueue<string> Durability { get; } = new();
 
     public long Size => size;
@@ -71,7 +71,12 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
         return ValueTask.CompletedTask;
     }
 
-    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) => WriteZeroesAsync(offset, length, WriteZeroesFlags.None, cancellationToken);
+    public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken)
+    {
+        _data.AsSpan((int)offset, (int)length).Clear();
+        Durability.Enqueue("discard");
+        return ValueTask.CompletedTask;
+    }
 
     public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken)
     {
@@ -81,6 +86,7 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
         }
 
         _data.AsSpan((int)offset, (int)length).Clear();
+        Durability.Enqueue("zero");
         return ValueTask.CompletedTask;
     }
 

@@ -148,25 +148,24 @@ internal sealed partial class NbdConnection
     private async ValueTask<int> ExecuteAsync(NbdRequest request, NbdExport export)
     {
         var node = export.Node;
+        var policy = export.IoPolicy;
         long offset = (long)request.Offset;
-        bool writethrough = export.Options.Writethrough;
         bool fua = request.Has(CmdFlagFua);
         switch (request.Type)
         {
             case CmdRead:
                 return await ReadAsync(request, node);
             case CmdWrite:
-                // Writethrough is QEMU's FUA on every write: durable once, no second flush.
-                await node.WriteAsync(offset, request.Buffer.AsMemory(0, request.PayloadLength), fua || writethrough);
+                await policy.WriteAsync(node, offset, request.Buffer.AsMemory(0, request.PayloadLength), fua);
                 return 0;
             case CmdTrim:
-                await node.DiscardAsync(offset, (long)request.Length);
-                break;
+                await policy.DiscardAsync(node, offset, (long)request.Length, fua);
+                return 0;
             case CmdWriteZeroes:
                 var flags = (request.Has(CmdFlagNoHole) ? WriteZeroesFlags.None : WriteZeroesFlags.MayUnmap)
                     | (request.Has(CmdFlagFastZero) ? WriteZeroesFlags.FastOnly : WriteZeroesFlags.None);
-                await node.WriteZeroesAsync(offset, (long)request.Length, flags);
-                break;
+                await policy.WriteZeroesAsync(node, offset, (long)request.Length, flags, fua);
+                return 0;
             case CmdFlush:
                 await node.FlushAsync();
                 return 0;
@@ -175,11 +174,6 @@ internal sealed partial class NbdConnection
                 return 0;
             case CmdBlockStatus:
                 return await BlockStatusAsync(request, export);
-        }
-
-        if (fua || writethrough)
-        {
-            await node.FlushAsync();
         }
 
         return 0;

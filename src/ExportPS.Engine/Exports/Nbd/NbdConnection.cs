@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
+using ExportPS.Engine.Transport;
 using Microsoft.Extensions.ObjectPool;
 
 namespace ExportPS.Engine.Exports.Nbd;
@@ -48,7 +49,7 @@ internal sealed partial class NbdConnection
     private readonly NbdReplySender _sender;
     private readonly NbdHeldBytes _heldBytes = new(HeldBytesLimit);
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private NbdTransport _transport;
+    private StreamTransport _transport;
     private byte[]? _receiveBuffer;
     private int _receiveStart;
     private int _receiveEnd;
@@ -60,7 +61,7 @@ internal sealed partial class NbdConnection
     // On the main loop, the engine's default poll settings; on an iothread, the iothread's.
     private AdaptivePoll _poll = new(IoThreadOptions.DefaultPollMaxNs);
 
-    public NbdConnection(NbdServer server, NbdTransport transport, string client)
+    public NbdConnection(NbdServer server, StreamTransport transport, string client)
     {
         _server = server;
         _transport = transport;
@@ -79,7 +80,7 @@ internal sealed partial class NbdConnection
     /// <summary>The metadata contexts selected with NBD_OPT_SET_META_CONTEXT and the export name they were selected for.</summary>
     public NbdMetaContextSelection? MetaContexts { get; set; }
 
-    public NbdTransport Transport => _transport;
+    public StreamTransport Transport => _transport;
 
     /// <summary>Bytes of request data the connection holds now (<see cref="NbdHeldBytes"/>).</summary>
     internal long HeldBytes => _heldBytes.Held;
@@ -88,7 +89,7 @@ internal sealed partial class NbdConnection
     internal long PollWindowTicks => _poll.WindowTicks;
 
     /// <summary>NBD_OPT_STARTTLS succeeded: from now on everything goes through <paramref name="transport"/>.</summary>
-    public void UpgradeTransport(NbdTransport transport) => _transport = transport;
+    public void UpgradeTransport(StreamTransport transport) => _transport = transport;
 
     public NbdServer Server => _server;
 

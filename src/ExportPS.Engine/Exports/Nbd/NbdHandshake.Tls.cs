@@ -1,4 +1,5 @@
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Transport;
 using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
 
 namespace ExportPS.Engine.Exports.Nbd;
@@ -60,8 +61,7 @@ internal sealed partial class NbdHandshake
         var plain = Transport;
         try
         {
-            var session = await Server.Tls.AcceptAsync(new NbdTransportStream(plain), _cancellation);
-            connection.UpgradeTransport(new NbdTlsTransport(session.Stream, plain));
+            connection.UpgradeTransport(await TlsTransport.AcceptAsync(plain, Server.Tls, _cancellation));
             _tlsActive = true;
         }
         catch (EngineException e)

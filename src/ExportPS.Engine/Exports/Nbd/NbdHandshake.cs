@@ -1,13 +1,14 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using ExportPS.Engine.Transport;
 using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
 
 namespace ExportPS.Engine.Exports.Nbd;
 
 /// <summary>
 /// Fixed newstyle negotiation (with NO_ZEROES) up to the transmission phase. Everything goes through the connection's
-/// <see cref="NbdTransport"/>, read afresh for every message, so NBD_OPT_STARTTLS can swap in a TLS transport mid-way.
+/// <see cref="StreamTransport"/>, read afresh for every message, so NBD_OPT_STARTTLS can swap in a TLS transport mid-way.
 /// A client that breaks the framing (bad magic, absurd length, truncated message) is disconnected; a client that asks
 /// for something wrong gets an error reply and may go on.
 /// </summary>
@@ -19,7 +20,7 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
     private string? _lastRefusal;
     private CancellationToken _cancellation;
 
-    private NbdTransport Transport => connection.Transport;
+    private StreamTransport Transport => connection.Transport;
 
     private NbdServer Server => connection.Server;
 

@@ -1,9 +1,9 @@
 using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Errors;
-using ExportPS.Engine.Interop;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Tls;
+using ExportPS.Engine.Transport;
 using Microsoft.Extensions.ObjectPool;
 
 namespace ExportPS.Engine.Exports.Nbd;
@@ -15,15 +15,12 @@ namespace ExportPS.Engine.Exports.Nbd;
 /// </summary>
 internal sealed class NbdServer(NbdServerOptions options) : IDisposable
 {
-    private const int SolSocket = 1;
-    private const int SoReuseAddr = 2;
-
     private readonly object _lock = new();
     private readonly Dictionary<string, NbdExport> _exports = new(StringComparer.Ordinal);
     private readonly HashSet<NbdConnection> _connections = [];
     private readonly SemaphoreSlim? _slots = options.MaxConnections > 0 ? new SemaphoreSlim((int)Math.Min(options.MaxConnections, int.MaxValue)) : null;
     private readonly CancellationTokenSource _stopping = new();
-    private Socket? _listener;
+    private SocketListener? _listener;
     private int _port;
     private int _connectionCount;
     private long _clientErrors;
@@ -52,10 +49,14 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                 $"Port number {address.Port} is out of range: it must be 0 to {IPEndPoint.MaxPort}") { Target = "port" };
         }
 
-        Socket listener;
+        if (address.Kind == SocketAddressKind.Unix && string.IsNullOrEmpty(address.Path))
+        {
+            throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument, "Parameter 'path' is missing for a unix socket address");
+        }
+
         try
         {
-            listener = address.Kind == SocketAddressKind.Unix ? ListenUnix(address.Path) : ListenInet(address.Host, address.Port);
+            _listener = SocketListener.Bind(address);
         }
         catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
         {
@@ -63,64 +64,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                 $"Failed to bind socket {address}: {e.Message}", e) { Target = address.ToString() };
         }
 
-        _listener = listener;
-        _port = listener.LocalEndPoint is IPEndPoint ip ? ip.Port : 0;
+        _port = _listener.Port;
         _ = Task.Run(AcceptLoopAsync);
-    }
-
-    private static Socket ListenUnix(string? path)
-    {
-        if (string.IsNullOrEmpty(path))
-        {
-            throw new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument, "Parameter 'path' is missing for a unix socket address");
-        }
-
-        // Like QEMU, a stale socket from an earlier run is removed so bind succeeds; any other file at the path is left
-        // alone (bind then fails), so a mistyped path can never delete an image.
-        if (IsSocketFile(path))
-        {
-            File.Delete(path);
-        }
-
-        var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            socket.Bind(new UnixDomainSocketEndPoint(path));
-            socket.Listen(128);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
-    }
-
-    private static bool IsSocketFile(string path) =>
-        Native.StatPath(Native.AT_FDCWD, path, Native.AT_SYMLINK_NOFOLLOW, Native.STATX_TYPE, out var stat) == 0
-        && (stat.Mode & Native.S_IFMT) == Native.S_IFSOCK;
-
-    private static Socket ListenInet(string host, int port)
-    {
-        var ip = IPAddress.TryParse(host.Trim('[', ']'), out var parsed)
-            ? parsed
-            : Dns.GetHostAddresses(host).FirstOrDefault()
-              ?? throw new SocketException((int)SocketError.HostNotFound);
-        var socket = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
-        try
-        {
-            // SO_REUSEADDR only (restart while old connections linger in TIME_WAIT); .NET's ReuseAddress would add
-            // SO_REUSEPORT and let a second server share the port.
-            socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
-            socket.Bind(new IPEndPoint(ip, port));
-            socket.Listen(128);
-            return socket;
-        }
-        catch
-        {
-            socket.Dispose();
-            throw;
-        }
     }
 
     private async Task AcceptLoopAsync()
@@ -144,13 +89,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                 return;
             }
 
-            if (client.AddressFamily != AddressFamily.Unix)
-            {
-                client.NoDelay = true;
-            }
-
             string peer = client.RemoteEndPoint is IPEndPoint remote ? remote.ToString() : "unix socket";
-            var connection = new NbdConnection(this, new NbdSocketTransport(client), peer);
+            var connection = new NbdConnection(this, new SocketTransport(client), peer);
             lock (_lock)
             {
                 _connections.Add(connection);
@@ -269,10 +209,6 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     {
         _stopping.Cancel();
         _listener?.Dispose();
-        if (Options.Address.Kind == SocketAddressKind.Unix && Options.Address.Path is { } path && File.Exists(path))
-        {
-            File.Delete(path);
-        }
     }
 
     /// <summary>The connections open now, negotiating or attached.</summary>

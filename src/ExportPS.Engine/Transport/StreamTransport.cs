@@ -1,12 +1,13 @@
 using System.Runtime.CompilerServices;
 
-namespace ExportPS.Engine.Exports.Nbd;
+namespace ExportPS.Engine.Transport;
 
 /// <summary>
-/// The byte stream one NBD connection runs over. The handshake and the transmission phase only use this, so TLS
-/// (NBD_OPT_STARTTLS) becomes a second implementation that wraps the first (an SslStream) and replaces it mid-handshake.
+/// The byte stream one connection runs over (NBD, QMP, vhost-user). Protocols only use this, so TLS becomes a wrapper
+/// that replaces the plain transport mid-handshake (<see cref="TlsTransport"/>), and a unix socket that also carries file
+/// descriptors is a variant of the plain one (<see cref="UnixSocketTransport"/>).
 /// </summary>
-internal abstract class NbdTransport : IDisposable
+internal abstract class StreamTransport : IDisposable
 {
     /// <summary>Receives at least one byte; 0 means the peer closed its side.</summary>
     public abstract ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken);
@@ -28,6 +29,7 @@ internal abstract class NbdTransport : IDisposable
 
     public abstract void Dispose();
 
+    /// <summary>Fills <paramref name="buffer"/>; a peer that closes before it is full is an <see cref="EndOfStreamException"/>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask ReceiveExactlyAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
@@ -36,7 +38,7 @@ internal abstract class NbdTransport : IDisposable
             int received = await ReceiveAsync(buffer, cancellationToken);
             if (received == 0)
             {
-                throw new NbdProtocolException("the client closed the connection in the middle of a message");
+                throw new EndOfStreamException("the client closed the connection in the middle of a message");
             }
 
             buffer = buffer[received..];

@@ -1,10 +1,10 @@
-namespace ExportPS.Engine.Exports.Nbd;
+namespace ExportPS.Engine.Transport;
 
 /// <summary>
 /// A transport seen as a Stream, so an SslStream can run over the connection's plain transport. The connection keeps
 /// owning the transport: disposing this view does not close it.
 /// </summary>
-internal sealed class NbdTransportStream(NbdTransport transport) : Stream
+internal sealed class TransportStream(StreamTransport transport) : Stream
 {
     public override bool CanRead => true;
 

@@ -2,11 +2,13 @@ using System.Diagnostics;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 
-namespace ExportPS.Engine.Exports.Nbd;
+namespace ExportPS.Engine.Transport;
 
 /// <summary>A plain TCP or unix socket. Socket's Memory-based calls reuse one cached awaitable each: no allocation per call.</summary>
-internal sealed class NbdSocketTransport(Socket socket) : NbdTransport
+internal class SocketTransport(Socket socket) : StreamTransport
 {
+    protected Socket Socket => socket;
+
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
 
