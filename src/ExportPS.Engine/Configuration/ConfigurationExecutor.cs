@@ -96,7 +96,8 @@ public static class ConfigurationExecutor
     }
 
     private static bool HoldsBitmap(BlockExportInfo export, DirtyBitmapConfiguration bitmap) =>
-        export.Bitmaps.Any(b => b == bitmap.Key || (b == bitmap.Name && export.NodeName == bitmap.NodeName));
+        export.Details is NbdExportDetails nbd
+        && nbd.Bitmaps.Any(b => b == bitmap.Key || (b == bitmap.Name && export.NodeName == bitmap.NodeName));
 
     private static void WaitForShuttingDown(IExportEngine engine, Func<BlockExportInfo, bool> holds, ConfigurationOptions options, CancellationToken cancellationToken)
     {

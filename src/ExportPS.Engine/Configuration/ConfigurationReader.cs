@@ -77,7 +77,9 @@ public static class ConfigurationReader
         };
     }
 
-    private static BlockExportConfiguration ToConfiguration(BlockExportInfo export) => new()
+    private static BlockExportConfiguration ToConfiguration(BlockExportInfo export) => ToConfiguration(export, export.Details as NbdExportDetails);
+
+    private static BlockExportConfiguration ToConfiguration(BlockExportInfo export, NbdExportDetails? nbd) => new()
     {
         Id = export.Id,
         Type = export.Type,
@@ -85,9 +87,9 @@ public static class ConfigurationReader
         Writable = export.Writable,
         Writethrough = export.Writethrough,
         IoThread = export.IoThread,
-        Name = export.Name == export.NodeName ? null : export.Name,
-        Description = string.IsNullOrEmpty(export.Description) ? null : export.Description,
-        Bitmaps = export.Bitmaps,
-        AllocationDepth = export.AllocationDepth,
+        Name = nbd?.Name == export.NodeName ? null : nbd?.Name,
+        Description = string.IsNullOrEmpty(nbd?.Description) ? null : nbd.Description,
+        Bitmaps = nbd?.Bitmaps ?? [],
+        AllocationDepth = nbd?.AllocationDepth ?? false,
     };
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -303,11 +304,11 @@ internal sealed class QmpCommands
             ["connections"] = server.Connections,
             ["exports"] = server.Exports,
         };
-        AddIfSet(info, "endpoint", server.Endpoint);
-        AddIfSet(info, "tls-creds", server.TlsCreds);
-        AddIfSet(info, "tls-authz", server.TlsAuthz);
+        QmpMembers.SetIf(info, "endpoint", server.Endpoint);
+        QmpMembers.SetIf(info, "tls-creds", server.TlsCreds);
+        QmpMembers.SetIf(info, "tls-authz", server.TlsAuthz);
         info["client-errors"] = server.ClientErrors;
-        AddIfSet(info, "last-client-error", server.LastClientError);
+        QmpMembers.SetIf(info, "last-client-error", server.LastClientError);
 
         return info;
     }
@@ -362,40 +363,9 @@ internal sealed class QmpCommands
         var list = new JsonArray();
         foreach (var export in _engine.GetBlockExports())
         {
-            var info = new JsonObject
-            {
-                ["id"] = export.Id,
-                ["type"] = QapiName.Of(export.Type),
-                ["node-name"] = export.NodeName,
-                ["shutting-down"] = export.ShuttingDown,
-                ["x-writable"] = export.Writable,
-                ["x-writethrough"] = export.Writethrough,
-                ["x-clients"] = export.Clients,
-            };
-            AddIfSet(info, "x-iothread", export.IoThread);
-            AddIfSet(info, "x-name", export.Name);
-            AddIfSet(info, "x-description", export.Description);
-            if (export.Bitmaps.Length > 0)
-            {
-                info["x-bitmaps"] = new JsonArray(export.Bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
-            }
-
-            if (export.AllocationDepth)
-            {
-                info["x-allocation-depth"] = true;
-            }
-
-            list.Add(info);
+            list.Add(BlockExportInfoCodec.Write(export));
         }
 
         return list;
-    }
-
-    private static void AddIfSet(JsonObject info, string name, string? value)
-    {
-        if (value is not null)
-        {
-            info[name] = value;
-        }
     }
 }

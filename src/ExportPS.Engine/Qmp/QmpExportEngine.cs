@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -37,8 +38,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var args = new JsonObject { ["driver"] = BlockDriverNames.Of(options.Driver), ["node-name"] = options.NodeName };
-        SetIf(args, "read-only", options.ReadOnly);
-        SetIf(args, "backing", options.Backing);
+        QmpMembers.SetIf(args, "read-only", options.ReadOnly);
+        QmpMembers.SetIf(args, "backing", options.Backing);
         if (options.CacheDirect)
         {
             args["cache"] = new JsonObject { ["direct"] = true };
@@ -50,14 +51,14 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 args["filename"] = options.Path;
                 break;
             case BlockDriverKind.Null:
-                SetIf(args, "size", options.Size);
+                QmpMembers.SetIf(args, "size", options.Size);
                 args["read-zeroes"] = options.ReadZeroes;
                 break;
             case BlockDriverKind.Raw:
                 args["file"] = options.File;
                 break;
             default:
-                SetIf(args, "size", options.Size);
+                QmpMembers.SetIf(args, "size", options.Size);
                 if (options.Compression != BlockCompression.None)
                 {
                     args["compression"] = QapiName.Of(options.Compression);
@@ -90,11 +91,11 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 Driver = driver,
                 Size = image.GetProperty("virtual-size").GetInt64(),
                 ReadOnly = node.GetProperty("ro").GetBoolean(),
-                Backing = StringOf(node, "x-backing-node-name"),
-                File = StringOf(node, "x-file-node-name"),
-                Path = driver == BlockDriverKind.File ? StringOf(image, "filename") : null,
+                Backing = QmpMembers.String(node, "x-backing-node-name"),
+                File = QmpMembers.String(node, "x-file-node-name"),
+                Path = driver == BlockDriverKind.File ? QmpMembers.String(image, "filename") : null,
                 AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
-                Compression = StringOf(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
+                Compression = QmpMembers.String(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
                 CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
                 ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) && zeroes.GetBoolean(),
                 Bitmaps = BitmapsOf(node).Select(b => b.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray(),
@@ -113,8 +114,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var args = new JsonObject { ["node"] = options.NodeName, ["name"] = options.Name, ["granularity"] = options.Granularity };
-        SetIf(args, "persistent", options.Persistent);
-        SetIf(args, "disabled", options.Disabled);
+        QmpMembers.SetIf(args, "persistent", options.Persistent);
+        QmpMembers.SetIf(args, "disabled", options.Disabled);
         Run("block-dirty-bitmap-add", args);
         return GetDirtyBitmaps().Single(b => b.NodeName == options.NodeName && b.Name == options.Name);
     }
@@ -174,9 +175,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var args = new JsonObject { ["qom-type"] = "iothread", ["id"] = options.Id };
-        SetIf(args, "poll-max-ns", options.PollMaxNs);
-        SetIf(args, "poll-grow", options.PollGrow);
-        SetIf(args, "poll-shrink", options.PollShrink);
+        QmpMembers.SetIf(args, "poll-max-ns", options.PollMaxNs);
+        QmpMembers.SetIf(args, "poll-grow", options.PollGrow);
+        QmpMembers.SetIf(args, "poll-shrink", options.PollShrink);
         Run("object-add", args);
         try
         {
@@ -243,8 +244,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                     },
                 },
         };
-        SetIf(args, "tls-creds", options.TlsCreds);
-        SetIf(args, "tls-authz", options.TlsAuthz);
+        QmpMembers.SetIf(args, "tls-creds", options.TlsCreds);
+        QmpMembers.SetIf(args, "tls-authz", options.TlsAuthz);
         if (options.MaxConnections != 0)
         {
             args["max-connections"] = options.MaxConnections;
@@ -280,15 +281,15 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         return new NbdServerInfo
         {
             Running = server.GetProperty("running").GetBoolean(),
-            Endpoint = StringOf(server, "endpoint"),
+            Endpoint = QmpMembers.String(server, "endpoint"),
             Port = server.GetProperty("port").GetInt32(),
             MaxConnections = server.GetProperty("max-connections").GetUInt32(),
-            TlsCreds = StringOf(server, "tls-creds"),
-            TlsAuthz = StringOf(server, "tls-authz"),
+            TlsCreds = QmpMembers.String(server, "tls-creds"),
+            TlsAuthz = QmpMembers.String(server, "tls-authz"),
             Connections = server.GetProperty("connections").GetInt32(),
             Exports = server.GetProperty("exports").GetInt32(),
             ClientErrors = server.TryGetProperty("client-errors", out var errors) ? errors.GetInt64() : 0,
-            LastClientError = StringOf(server, "last-client-error"),
+            LastClientError = QmpMembers.String(server, "last-client-error"),
         };
     }
 
@@ -303,20 +304,20 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             ["id"] = options.Id,
             ["node-name"] = options.NodeName,
         };
-        SetIf(args, "writable", options.Writable);
-        SetIf(args, "writethrough", options.Writethrough);
-        SetIf(args, "iothread", options.IoThread);
-        SetIf(args, "fixed-iothread", options.FixedIoThread);
+        QmpMembers.SetIf(args, "writable", options.Writable);
+        QmpMembers.SetIf(args, "writethrough", options.Writethrough);
+        QmpMembers.SetIf(args, "iothread", options.IoThread);
+        QmpMembers.SetIf(args, "fixed-iothread", options.FixedIoThread);
         if (options.Type == BlockExportType.Nbd)
         {
-            SetIf(args, "name", options.Nbd.Name);
-            SetIf(args, "description", options.Nbd.Description);
+            QmpMembers.SetIf(args, "name", options.Nbd.Name);
+            QmpMembers.SetIf(args, "description", options.Nbd.Description);
             if (options.Nbd.Bitmaps.Length > 0)
             {
-                args["bitmaps"] = new JsonArray(options.Nbd.Bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
+                args["bitmaps"] = QmpMembers.Strings(options.Nbd.Bitmaps);
             }
 
-            SetIf(args, "allocation-depth", options.Nbd.AllocationDepth);
+            QmpMembers.SetIf(args, "allocation-depth", options.Nbd.AllocationDepth);
         }
 
         Run("block-export-add", args);
@@ -328,8 +329,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             Writable = options.Writable,
             Writethrough = options.Writethrough,
             IoThread = options.IoThread,
-            Name = options.Type == BlockExportType.Nbd ? options.Nbd.Name ?? options.NodeName : null,
-            Description = options.Nbd.Description,
+            Details = options.Type == BlockExportType.Nbd
+                ? new NbdExportDetails { Name = options.Nbd.Name ?? options.NodeName, Description = options.Nbd.Description }
+                : null,
         };
     }
 
@@ -338,23 +340,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     public IReadOnlyList<BlockExportInfo> GetBlockExports() => ReadExports().Select(e => e.Info).ToArray();
 
-    private IEnumerable<(BlockExportInfo Info, bool Detailed)> ReadExports() => Run("query-block-exports").EnumerateArray()
-        .Select(e => (new BlockExportInfo
-        {
-            Id = e.GetProperty("id").GetString()!,
-            Type = QapiName.Parse<BlockExportType>(e.GetProperty("type").GetString()!),
-            NodeName = e.GetProperty("node-name").GetString()!,
-            ShuttingDown = e.GetProperty("shutting-down").GetBoolean(),
-            Writable = e.TryGetProperty("x-writable", out var writable) && writable.GetBoolean(),
-            Writethrough = e.TryGetProperty("x-writethrough", out var writethrough) && writethrough.GetBoolean(),
-            IoThread = StringOf(e, "x-iothread"),
-            Name = StringOf(e, "x-name"),
-            Description = StringOf(e, "x-description"),
-            Clients = e.TryGetProperty("x-clients", out var clients) ? clients.GetInt32() : 0,
-            Bitmaps = e.TryGetProperty("x-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray().Select(b => b.GetString()!).ToArray() : [],
-            AllocationDepth = e.TryGetProperty("x-allocation-depth", out var depth) && depth.GetBoolean(),
-        }, e.TryGetProperty("x-clients", out _)))
-        .ToArray();
+    private IEnumerable<(BlockExportInfo Info, bool Detailed)> ReadExports() =>
+        Run("query-block-exports").EnumerateArray().Select(BlockExportInfoCodec.Read).ToArray();
 
     public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken) =>
         ExportDeletion.Wait(this, id, () => GetBlockExports().Any(e => e.Id == id), timeout, cancellationToken);
@@ -362,7 +349,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     private void OnEvent(object? sender, QmpEvent qmpEvent)
     {
         if (qmpEvent.Name == "BLOCK_EXPORT_DELETED" && qmpEvent.Data.ValueKind == JsonValueKind.Object
-            && StringOf(qmpEvent.Data, "id") is { } id)
+            && QmpMembers.String(qmpEvent.Data, "id") is { } id)
         {
             ExportDeleted?.Invoke(this, new BlockExportDeletedEventArgs(id, qmpEvent.TimestampUtc));
         }
@@ -386,8 +373,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             ["endpoint"] = QapiName.Of(options.Endpoint),
             ["verify-peer"] = options.VerifyPeer,
         };
-        SetIf(args, "dir", options.Dir);
-        SetIf(args, "username", options.Username);
+        QmpMembers.SetIf(args, "dir", options.Dir);
+        QmpMembers.SetIf(args, "username", options.Username);
         Run("object-add", args);
         try
         {
@@ -411,11 +398,11 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         {
             case AuthzType.Simple:
                 args["qom-type"] = "authz-simple";
-                SetIf(args, "identity", options.Identity);
+                QmpMembers.SetIf(args, "identity", options.Identity);
                 break;
             case AuthzType.ListFile:
                 args["qom-type"] = "authz-listfile";
-                SetIf(args, "filename", options.Filename);
+                QmpMembers.SetIf(args, "filename", options.Filename);
                 args["refresh"] = options.Refresh;
                 break;
             default:
@@ -469,34 +456,6 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             throw QmpErrorMapping.ToEngineException(e);
         }
     }
-
-    private static void SetIf(JsonObject args, string name, string? value)
-    {
-        if (value is not null)
-        {
-            args[name] = value;
-        }
-    }
-
-    private static void SetIf(JsonObject args, string name, long? value)
-    {
-        if (value is not null)
-        {
-            args[name] = value;
-        }
-    }
-
-    // Booleans that default to false are sent only when true, so older servers never see members they lack.
-    private static void SetIf(JsonObject args, string name, bool value)
-    {
-        if (value)
-        {
-            args[name] = true;
-        }
-    }
-
-    private static string? StringOf(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public void Dispose()
     {

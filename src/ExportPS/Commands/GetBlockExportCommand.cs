@@ -19,7 +19,7 @@ public sealed class GetBlockExportCommand : EngineCommand
     {
         foreach (var export in SelectByName(TargetEngine.GetBlockExports(), Id, e => e.Id, NotFound))
         {
-            WriteObject(export);
+            WriteObject(ExportOutput.ToPSObject(export));
         }
     }
 

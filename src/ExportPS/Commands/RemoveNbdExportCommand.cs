@@ -23,13 +23,16 @@ public sealed class RemoveNbdExportCommand : EngineCommand
     protected override void Process()
     {
         // The engine removes by id; the NBD name is looked up here, so a missing name is reported as the engine would.
-        var exports = TargetEngine.GetBlockExports().Where(e => e.Type == BlockExportType.Nbd && e.Name is not null);
-        foreach (var export in SelectByName(exports, Name, e => e.Name!, GetBlockExportCommand.NotFound))
+        var exports = TargetEngine.GetBlockExports().Where(e => e.Details is NbdExportDetails);
+        foreach (var export in SelectByName(exports, Name, NbdName, GetBlockExportCommand.NotFound))
         {
-            if (ShouldProcess(export.Name, $"Remove NBD export ({Mode})"))
+            string name = NbdName(export);
+            if (ShouldProcess(name, $"Remove NBD export ({Mode})"))
             {
-                TryInvoke(export.Name, () => TargetEngine.RemoveBlockExport(export.Id, Mode));
+                TryInvoke(name, () => TargetEngine.RemoveBlockExport(export.Id, Mode));
             }
         }
     }
+
+    private static string NbdName(BlockExportInfo export) => ((NbdExportDetails)export.Details!).Name;
 }
