@@ -13,4 +13,7 @@ public sealed record NbdExportDetails : BlockExportDetails
 
     /// <summary>Whether qemu:allocation-depth is published.</summary>
     public bool AllocationDepth { get; init; }
+
+    /// <summary>The export name: what a table of exports shows for an NBD export.</summary>
+    public override string ToString() => Name;
 }
