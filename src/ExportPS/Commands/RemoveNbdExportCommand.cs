@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -24,7 +25,7 @@ public sealed class RemoveNbdExportCommand : EngineCommand
     {
         // The engine removes by id; the NBD name is looked up here, so a missing name is reported as the engine would.
         var exports = TargetEngine.GetBlockExports().Where(e => e.Details is NbdExportDetails);
-        foreach (var export in SelectByName(exports, Name, NbdName, GetBlockExportCommand.NotFound))
+        foreach (var export in SelectByName(exports, Name, NbdName, NotFoundErrors.Export))
         {
             string name = NbdName(export);
             if (ShouldProcess(name, $"Remove NBD export ({Mode})"))
