@@ -16,16 +16,31 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private readonly QmpClient _client;
+    private readonly HashSet<string> _commands;
 
     private QmpExportEngine(QmpClient client)
     {
         _client = client;
+        _commands = client.Execute("query-commands").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString()!)
+            .ToHashSet(StringComparer.Ordinal);
         _client.EventReceived += OnEvent;
     }
 
     /// <summary>Connects to the QMP monitor at <paramref name="socketPath"/>; every command waits at most <paramref name="timeout"/>.</summary>
-    public static QmpExportEngine Connect(string socketPath, TimeSpan? timeout = null) =>
-        new(QmpClient.Connect(socketPath, timeout ?? DefaultTimeout));
+    public static QmpExportEngine Connect(string socketPath, TimeSpan? timeout = null)
+    {
+        var client = QmpClient.Connect(socketPath, timeout ?? DefaultTimeout);
+        try
+        {
+            return new QmpExportEngine(client);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
 
     public event EventHandler<BlockExportDeletedEventArgs>? ExportDeleted;
 
@@ -179,24 +194,22 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         QmpMembers.SetIf(args, "poll-grow", options.PollGrow);
         QmpMembers.SetIf(args, "poll-shrink", options.PollShrink);
         Run("object-add", args);
-        try
+        if (_commands.Contains("query-iothreads"))
         {
             return GetIoThreads().Single(t => t.Id == options.Id);
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+
+        // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id is unknown; its poll limit is
+        // the one asked for or QEMU's default.
+        return new IoThreadInfo
         {
-            // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id is unknown; its poll limit is
-            // the one asked for or QEMU's default.
-            return new IoThreadInfo
-            {
-                Id = options.Id,
-                ThreadId = 0,
-                Users = 0,
-                PollMaxNs = options.PollMaxNs ?? QemuDefaultPollMaxNs,
-                PollGrow = options.PollGrow ?? 0,
-                PollShrink = options.PollShrink ?? 0,
-            };
-        }
+            Id = options.Id,
+            ThreadId = 0,
+            Users = 0,
+            PollMaxNs = options.PollMaxNs ?? QemuDefaultPollMaxNs,
+            PollGrow = options.PollGrow ?? 0,
+            PollShrink = options.PollShrink ?? 0,
+        };
     }
 
     public void RemoveIoThread(string id)
@@ -252,23 +265,21 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
 
         Run("nbd-server-start", args);
-        try
+        if (_commands.Contains("x-query-nbd-server"))
         {
             return GetNbdServer();
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+
+        // QEMU cannot be asked about its NBD server: describe it from the request.
+        return new NbdServerInfo
         {
-            // QEMU cannot be asked about its NBD server: describe it from the request.
-            return new NbdServerInfo
-            {
-                Running = true,
-                Endpoint = address.ToString(),
-                Port = address.Kind == SocketAddressKind.Inet ? address.Port : 0,
-                MaxConnections = options.MaxConnections,
-                TlsCreds = options.TlsCreds,
-                TlsAuthz = options.TlsAuthz,
-            };
-        }
+            Running = true,
+            Endpoint = address.ToString(),
+            Port = address.Kind == SocketAddressKind.Inet ? address.Port : 0,
+            MaxConnections = options.MaxConnections,
+            TlsCreds = options.TlsCreds,
+            TlsAuthz = options.TlsAuthz,
+        };
     }
 
     /// <summary>nbd-server-stop has no grace period in QMP: the server applies its own.</summary>
@@ -376,15 +387,13 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         QmpMembers.SetIf(args, "dir", options.Dir);
         QmpMembers.SetIf(args, "username", options.Username);
         Run("object-add", args);
-        try
+        if (_commands.Contains("x-query-tls-creds"))
         {
             return GetTlsCreds().Single(c => c.Id == options.Id);
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
-        {
-            // QEMU has no query for credentials: they exist; what they hold is known only to it.
-            return new TlsCredsInfo { Id = options.Id, Type = options.Type, Endpoint = options.Endpoint, Dir = options.Dir, VerifyPeer = options.VerifyPeer };
-        }
+
+        // QEMU has no query for credentials: they exist; what they hold is known only to it.
+        return new TlsCredsInfo { Id = options.Id, Type = options.Type, Endpoint = options.Endpoint, Dir = options.Dir, VerifyPeer = options.VerifyPeer };
     }
 
     /// <summary>An ExportPS extension (x-query-tls-creds); QEMU has no such query and answers QmpCommandNotFound.</summary>
@@ -418,24 +427,22 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
 
         Run("object-add", args);
-        try
+        if (_commands.Contains("x-query-authz"))
         {
             return GetAuthz().Single(a => a.Id == options.Id);
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+
+        // QEMU has no query for authz objects: describe it as it was given.
+        return new AuthzInfo
         {
-            // QEMU has no query for authz objects: describe it as it was given.
-            return new AuthzInfo
-            {
-                Id = options.Id,
-                Type = options.Type,
-                Identity = options.Identity,
-                Policy = options.Policy,
-                Rules = options.Type == AuthzType.List ? options.Rules.ToArray() : [],
-                Filename = options.Filename,
-                Refresh = options.Type == AuthzType.ListFile && options.Refresh,
-            };
-        }
+            Id = options.Id,
+            Type = options.Type,
+            Identity = options.Identity,
+            Policy = options.Policy,
+            Rules = options.Type == AuthzType.List ? options.Rules.ToArray() : [],
+            Filename = options.Filename,
+            Refresh = options.Type == AuthzType.ListFile && options.Refresh,
+        };
     }
 
     /// <summary>An ExportPS extension (x-query-authz); QEMU has no such query and answers QmpCommandNotFound.</summary>
@@ -445,8 +452,18 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Runs one command. One the server did not list in query-commands at connect is refused here, with the error the
+    /// server would give.
+    /// </summary>
     private JsonElement Run(string command, JsonObject? arguments = null)
     {
+        if (!_commands.Contains(command))
+        {
+            throw new EngineException(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported,
+                $"The command {command} has not been found") { Target = command };
+        }
+
         try
         {
             return _client.Execute(command, arguments);
