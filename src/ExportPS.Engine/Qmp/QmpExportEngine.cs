@@ -52,37 +52,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public BlockNodeInfo AddBlockNode(BlockNodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["driver"] = BlockDriverNames.Of(options.Driver), ["node-name"] = options.NodeName };
-        QmpMembers.SetIf(args, "read-only", options.ReadOnly);
-        QmpMembers.SetIf(args, "backing", options.Backing);
-        if (options.CacheDirect)
-        {
-            args["cache"] = new JsonObject { ["direct"] = true };
-        }
-
-        switch (options.Driver)
-        {
-            case BlockDriverKind.File:
-                args["filename"] = options.Path;
-                break;
-            case BlockDriverKind.Null:
-                QmpMembers.SetIf(args, "size", options.Size);
-                args["read-zeroes"] = options.ReadZeroes;
-                break;
-            case BlockDriverKind.Raw:
-                args["file"] = options.File;
-                break;
-            default:
-                QmpMembers.SetIf(args, "size", options.Size);
-                if (options.Compression != BlockCompression.None)
-                {
-                    args["compression"] = QapiName.Of(options.Compression);
-                }
-
-                break;
-        }
-
-        Run("blockdev-add", args);
+        Run("blockdev-add", BlockNodeCodec.WriteAdd(options));
         return GetBlockNodes().Single(n => n.NodeName == options.NodeName);
     }
 
@@ -93,94 +63,40 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         var nodes = new List<BlockNodeInfo>();
         foreach (var node in Run("query-named-block-nodes").EnumerateArray())
         {
-            // Nodes of drivers ExportPS has no kind for (qcow2, nbd, ... in QEMU) cannot be described by a BlockNodeInfo.
-            if (BlockDriverNames.Find(node.GetProperty("drv").GetString()) is not { } driver)
+            if (BlockNodeCodec.ReadInfo(node) is { } info)
             {
-                continue;
+                nodes.Add(info);
             }
-
-            var image = node.GetProperty("image");
-            nodes.Add(new BlockNodeInfo
-            {
-                NodeName = node.GetProperty("node-name").GetString()!,
-                Driver = driver,
-                Size = image.GetProperty("virtual-size").GetInt64(),
-                ReadOnly = node.GetProperty("ro").GetBoolean(),
-                Backing = QmpMembers.String(node, "x-backing-node-name"),
-                File = QmpMembers.String(node, "x-file-node-name"),
-                Path = driver == BlockDriverKind.File ? QmpMembers.String(image, "filename") : null,
-                AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
-                Compression = QmpMembers.String(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
-                CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
-                ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) && zeroes.GetBoolean(),
-                Bitmaps = BitmapsOf(node).Select(b => b.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray(),
-            });
         }
 
         return nodes;
     }
-
-    private static IEnumerable<JsonElement> BitmapsOf(JsonElement node) =>
-        node.TryGetProperty("dirty-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray() : [];
 
     // ---- dirty bitmaps -------------------------------------------------------------------------------------------
 
     public DirtyBitmapInfo AddDirtyBitmap(DirtyBitmapOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["node"] = options.NodeName, ["name"] = options.Name, ["granularity"] = options.Granularity };
-        QmpMembers.SetIf(args, "persistent", options.Persistent);
-        QmpMembers.SetIf(args, "disabled", options.Disabled);
-        Run("block-dirty-bitmap-add", args);
+        Run("block-dirty-bitmap-add", DirtyBitmapCodec.WriteAdd(options));
         return GetDirtyBitmaps().Single(b => b.NodeName == options.NodeName && b.Name == options.Name);
     }
 
-    public void RemoveDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-remove", Bitmap(nodeName, name));
+    public void RemoveDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-remove", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
-    public void ClearDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-clear", Bitmap(nodeName, name));
+    public void ClearDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-clear", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
-    public void EnableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-enable", Bitmap(nodeName, name));
+    public void EnableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-enable", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
-    public void DisableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-disable", Bitmap(nodeName, name));
+    public void DisableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-disable", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
     public void MergeDirtyBitmaps(string nodeName, string target, IReadOnlyList<string> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        var bitmaps = new JsonArray();
-        foreach (string source in sources)
-        {
-            int slash = source.IndexOf('/');
-            bitmaps.Add(slash < 0 ? JsonValue.Create(source) : Bitmap(source[..slash], source[(slash + 1)..]));
-        }
-
-        Run("block-dirty-bitmap-merge", new JsonObject { ["node"] = nodeName, ["target"] = target, ["bitmaps"] = bitmaps });
+        Run("block-dirty-bitmap-merge", DirtyBitmapCodec.WriteMerge(nodeName, target, sources));
     }
 
-    public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps()
-    {
-        var list = new List<DirtyBitmapInfo>();
-        foreach (var node in Run("query-named-block-nodes").EnumerateArray())
-        {
-            string nodeName = node.GetProperty("node-name").GetString()!;
-            foreach (var bitmap in BitmapsOf(node))
-            {
-                list.Add(new DirtyBitmapInfo
-                {
-                    NodeName = nodeName,
-                    Name = bitmap.GetProperty("name").GetString()!,
-                    Granularity = bitmap.GetProperty("granularity").GetInt64(),
-                    Count = bitmap.GetProperty("count").GetInt64(),
-                    Enabled = bitmap.GetProperty("recording").GetBoolean(),
-                    Persistent = bitmap.GetProperty("persistent").GetBoolean(),
-                    Busy = bitmap.GetProperty("busy").GetBoolean(),
-                });
-            }
-        }
-
-        return list;
-    }
-
-    private static JsonObject Bitmap(string nodeName, string name) => new() { ["node"] = nodeName, ["name"] = name };
+    public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() =>
+        Run("query-named-block-nodes").EnumerateArray().SelectMany(DirtyBitmapCodec.ReadInfos).ToArray();
 
     // ---- iothreads -----------------------------------------------------------------------------------------------
 
@@ -189,11 +105,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public IoThreadInfo AddIoThread(IoThreadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["qom-type"] = "iothread", ["id"] = options.Id };
-        QmpMembers.SetIf(args, "poll-max-ns", options.PollMaxNs);
-        QmpMembers.SetIf(args, "poll-grow", options.PollGrow);
-        QmpMembers.SetIf(args, "poll-shrink", options.PollShrink);
-        Run("object-add", args);
+        Run("object-add", IoThreadCodec.WriteAdd(options));
         if (_commands.Contains("query-iothreads"))
         {
             return GetIoThreads().Single(t => t.Id == options.Id);
@@ -225,46 +137,15 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
     }
 
-    public IReadOnlyList<IoThreadInfo> GetIoThreads() => Run("query-iothreads").EnumerateArray()
-        .Select(t => new IoThreadInfo
-        {
-            Id = t.GetProperty("id").GetString()!,
-            ThreadId = t.GetProperty("thread-id").GetInt32(),
-            Users = t.TryGetProperty("x-users", out var users) ? users.GetInt32() : 0,
-            PollMaxNs = t.TryGetProperty("poll-max-ns", out var max) ? max.GetInt64() : 0,
-            PollGrow = t.TryGetProperty("poll-grow", out var grow) ? grow.GetInt64() : 0,
-            PollShrink = t.TryGetProperty("poll-shrink", out var shrink) ? shrink.GetInt64() : 0,
-        })
-        .ToArray();
+    public IReadOnlyList<IoThreadInfo> GetIoThreads() =>
+        Run("query-iothreads").EnumerateArray().Select(IoThreadCodec.ReadInfo).ToArray();
 
     // ---- NBD server ----------------------------------------------------------------------------------------------
 
     public NbdServerInfo StartNbdServer(NbdServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var address = options.Address;
-        var args = new JsonObject
-        {
-            ["addr"] = address.Kind == SocketAddressKind.Unix
-                ? new JsonObject { ["type"] = "unix", ["data"] = new JsonObject { ["path"] = address.Path } }
-                : new JsonObject
-                {
-                    ["type"] = "inet",
-                    ["data"] = new JsonObject
-                    {
-                        ["host"] = address.Host,
-                        ["port"] = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    },
-                },
-        };
-        QmpMembers.SetIf(args, "tls-creds", options.TlsCreds);
-        QmpMembers.SetIf(args, "tls-authz", options.TlsAuthz);
-        if (options.MaxConnections != 0)
-        {
-            args["max-connections"] = options.MaxConnections;
-        }
-
-        Run("nbd-server-start", args);
+        Run("nbd-server-start", NbdServerCodec.WriteStart(options));
         if (_commands.Contains("x-query-nbd-server"))
         {
             return GetNbdServer();
@@ -274,8 +155,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         return new NbdServerInfo
         {
             Running = true,
-            Endpoint = address.ToString(),
-            Port = address.Kind == SocketAddressKind.Inet ? address.Port : 0,
+            Endpoint = options.Address.ToString(),
+            Port = options.Address.Kind == SocketAddressKind.Inet ? options.Address.Port : 0,
             MaxConnections = options.MaxConnections,
             TlsCreds = options.TlsCreds,
             TlsAuthz = options.TlsAuthz,
@@ -286,52 +167,14 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public void StopNbdServer(TimeSpan gracePeriod) => Run("nbd-server-stop");
 
     /// <summary>An ExportPS extension (x-query-nbd-server); QEMU has no such query and answers QmpCommandNotFound.</summary>
-    public NbdServerInfo GetNbdServer()
-    {
-        var server = Run("x-query-nbd-server");
-        return new NbdServerInfo
-        {
-            Running = server.GetProperty("running").GetBoolean(),
-            Endpoint = QmpMembers.String(server, "endpoint"),
-            Port = server.GetProperty("port").GetInt32(),
-            MaxConnections = server.GetProperty("max-connections").GetUInt32(),
-            TlsCreds = QmpMembers.String(server, "tls-creds"),
-            TlsAuthz = QmpMembers.String(server, "tls-authz"),
-            Connections = server.GetProperty("connections").GetInt32(),
-            Exports = server.GetProperty("exports").GetInt32(),
-            ClientErrors = server.TryGetProperty("client-errors", out var errors) ? errors.GetInt64() : 0,
-            LastClientError = QmpMembers.String(server, "last-client-error"),
-        };
-    }
+    public NbdServerInfo GetNbdServer() => NbdServerCodec.ReadInfo(Run("x-query-nbd-server"));
 
     // ---- exports -------------------------------------------------------------------------------------------------
 
     public BlockExportInfo AddBlockExport(BlockExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject
-        {
-            ["type"] = QapiName.Of(options.Type),
-            ["id"] = options.Id,
-            ["node-name"] = options.NodeName,
-        };
-        QmpMembers.SetIf(args, "writable", options.Writable);
-        QmpMembers.SetIf(args, "writethrough", options.Writethrough);
-        QmpMembers.SetIf(args, "iothread", options.IoThread);
-        QmpMembers.SetIf(args, "fixed-iothread", options.FixedIoThread);
-        if (options.Type == BlockExportType.Nbd)
-        {
-            QmpMembers.SetIf(args, "name", options.Nbd.Name);
-            QmpMembers.SetIf(args, "description", options.Nbd.Description);
-            if (options.Nbd.Bitmaps.Length > 0)
-            {
-                args["bitmaps"] = QmpMembers.Strings(options.Nbd.Bitmaps);
-            }
-
-            QmpMembers.SetIf(args, "allocation-depth", options.Nbd.AllocationDepth);
-        }
-
-        Run("block-export-add", args);
+        Run("block-export-add", BlockExportCodec.WriteAdd(options));
         var (info, detailed) = ReadExports().Single(e => e.Info.Id == options.Id);
 
         // QEMU reports only id, type, node and state: the rest is what was asked for.
@@ -352,7 +195,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public IReadOnlyList<BlockExportInfo> GetBlockExports() => ReadExports().Select(e => e.Info).ToArray();
 
     private IEnumerable<(BlockExportInfo Info, bool Detailed)> ReadExports() =>
-        Run("query-block-exports").EnumerateArray().Select(BlockExportInfoCodec.Read).ToArray();
+        Run("query-block-exports").EnumerateArray().Select(BlockExportCodec.ReadInfo).ToArray();
 
     public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken) =>
         ExportDeletion.Wait(this, id, () => GetBlockExports().Any(e => e.Id == id), timeout, cancellationToken);
@@ -377,16 +220,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 "In-process certificates cannot be sent over QMP: give the credentials as a directory (Dir) on the engine's machine") { Target = options.Id };
         }
 
-        var args = new JsonObject
-        {
-            ["qom-type"] = options.Type == TlsCredsType.Psk ? "tls-creds-psk" : "tls-creds-x509",
-            ["id"] = options.Id,
-            ["endpoint"] = QapiName.Of(options.Endpoint),
-            ["verify-peer"] = options.VerifyPeer,
-        };
-        QmpMembers.SetIf(args, "dir", options.Dir);
-        QmpMembers.SetIf(args, "username", options.Username);
-        Run("object-add", args);
+        Run("object-add", TlsCredsCodec.WriteAdd(options));
         if (_commands.Contains("x-query-tls-creds"))
         {
             return GetTlsCreds().Single(c => c.Id == options.Id);
@@ -397,36 +231,13 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     }
 
     /// <summary>An ExportPS extension (x-query-tls-creds); QEMU has no such query and answers QmpCommandNotFound.</summary>
-    public IReadOnlyList<TlsCredsInfo> GetTlsCreds() => Run("x-query-tls-creds").Deserialize<TlsCredsInfo[]>(QmpJson.RecordOptions)!;
+    public IReadOnlyList<TlsCredsInfo> GetTlsCreds() =>
+        Run("x-query-tls-creds").EnumerateArray().Select(TlsCredsCodec.ReadInfo).ToArray();
 
     public AuthzInfo AddAuthz(AuthzOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["id"] = options.Id };
-        switch (options.Type)
-        {
-            case AuthzType.Simple:
-                args["qom-type"] = "authz-simple";
-                QmpMembers.SetIf(args, "identity", options.Identity);
-                break;
-            case AuthzType.ListFile:
-                args["qom-type"] = "authz-listfile";
-                QmpMembers.SetIf(args, "filename", options.Filename);
-                args["refresh"] = options.Refresh;
-                break;
-            default:
-                args["qom-type"] = "authz-list";
-                args["policy"] = QapiName.Of(options.Policy);
-                args["rules"] = new JsonArray(options.Rules.Select(r => (JsonNode)new JsonObject
-                {
-                    ["match"] = r.Match,
-                    ["policy"] = QapiName.Of(r.Policy),
-                    ["format"] = QapiName.Of(r.Format),
-                }).ToArray());
-                break;
-        }
-
-        Run("object-add", args);
+        Run("object-add", AuthzCodec.WriteAdd(options));
         if (_commands.Contains("x-query-authz"))
         {
             return GetAuthz().Single(a => a.Id == options.Id);
@@ -446,7 +257,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     }
 
     /// <summary>An ExportPS extension (x-query-authz); QEMU has no such query and answers QmpCommandNotFound.</summary>
-    public IReadOnlyList<AuthzInfo> GetAuthz() => Run("x-query-authz").Deserialize<AuthzInfo[]>(QmpJson.RecordOptions)!;
+    public IReadOnlyList<AuthzInfo> GetAuthz() =>
+        Run("x-query-authz").EnumerateArray().Select(AuthzCodec.ReadInfo).ToArray();
 
     public void RemoveObject(string id) => Run("object-del", new JsonObject { ["id"] = id });
 
