@@ -11,9 +11,14 @@ namespace ExportPS.Engine.Qmp.Codecs;
 /// </summary>
 internal static class BlockExportCodec
 {
-    private const string Id = "id";
-    private const string Type = "type";
-    private const string NodeName = "node-name";
+    // The common members of BlockExportOptions, read by BlockExportOptionsReader.
+    internal const string Type = "type";
+    internal const string Id = "id";
+    internal const string FixedIoThread = "fixed-iothread";
+    internal const string IoThread = "iothread";
+    internal const string NodeName = "node-name";
+    internal const string Writable = "writable";
+    internal const string Writethrough = "writethrough";
 
     public static JsonObject WriteAdd(BlockExportOptions options)
     {
@@ -23,10 +28,10 @@ internal static class BlockExportCodec
             [Id] = options.Id,
             [NodeName] = options.NodeName,
         };
-        QmpMembers.SetIf(args, "writable", options.Writable);
-        QmpMembers.SetIf(args, "writethrough", options.Writethrough);
-        QmpMembers.SetIf(args, "iothread", options.IoThread);
-        QmpMembers.SetIf(args, "fixed-iothread", options.FixedIoThread);
+        QmpMembers.SetIf(args, Writable, options.Writable);
+        QmpMembers.SetIf(args, Writethrough, options.Writethrough);
+        QmpMembers.SetIf(args, IoThread, options.IoThread);
+        QmpMembers.SetIf(args, FixedIoThread, options.FixedIoThread);
         switch (options.Type)
         {
             case BlockExportType.Nbd:

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Engine.Qmp.Codecs;
 
@@ -10,16 +11,30 @@ namespace ExportPS.Engine.Qmp.Codecs;
 /// </summary>
 internal static class NbdExportCodec
 {
+    private const string Name = "name";
+    private const string Description = "description";
+    private const string Bitmaps = "bitmaps";
+    private const string AllocationDepth = "allocation-depth";
+
+    /// <summary>BlockExportOptionsNbd, after the common members (block-export-add, --export).</summary>
+    public static NbdExportOptions ReadOptions(OptionReader reader) => new()
+    {
+        Name = reader.String(Name),
+        Description = reader.String(Description),
+        Bitmaps = reader.List(Bitmaps, "BlockDirtyBitmapOrStr", name => name, BlockExportOptionsReader.BitmapReference)?.ToArray() ?? [],
+        AllocationDepth = reader.Bool(AllocationDepth) ?? false,
+    };
+
     public static void WriteOptions(JsonObject args, NbdExportOptions nbd)
     {
-        QmpMembers.SetIf(args, "name", nbd.Name);
-        QmpMembers.SetIf(args, "description", nbd.Description);
+        QmpMembers.SetIf(args, Name, nbd.Name);
+        QmpMembers.SetIf(args, Description, nbd.Description);
         if (nbd.Bitmaps.Length > 0)
         {
-            args["bitmaps"] = QmpMembers.Strings(nbd.Bitmaps);
+            args[Bitmaps] = QmpMembers.Strings(nbd.Bitmaps);
         }
 
-        QmpMembers.SetIf(args, "allocation-depth", nbd.AllocationDepth);
+        QmpMembers.SetIf(args, AllocationDepth, nbd.AllocationDepth);
     }
 
     public static void WriteDetails(JsonObject info, NbdExportDetails nbd)

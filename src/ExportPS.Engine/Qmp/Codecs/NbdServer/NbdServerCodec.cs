@@ -8,9 +8,10 @@ namespace ExportPS.Engine.Qmp.Codecs;
 /// <summary>nbd-server-start's arguments, and ExportPS's x-query-nbd-server reply.</summary>
 internal static class NbdServerCodec
 {
-    private const string TlsCreds = "tls-creds";
-    private const string TlsAuthz = "tls-authz";
-    private const string MaxConnections = "max-connections";
+    // Members of nbd-server-start that NbdServerOptionsReader reads and the reply repeats.
+    internal const string TlsCreds = "tls-creds";
+    internal const string TlsAuthz = "tls-authz";
+    internal const string MaxConnections = "max-connections";
 
     public static JsonObject WriteStart(NbdServerOptions options)
     {
