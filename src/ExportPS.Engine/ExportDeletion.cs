@@ -9,7 +9,7 @@ public static class ExportDeletion
     /// True once no export <paramref name="id"/> exists: at once if <paramref name="exists"/> says so, else when the
     /// engine raises ExportDeleted for it. Subscribes before looking, so a deletion between the two cannot be missed.
     /// </summary>
-    public static bool Wait(IExportEngine engine, string id, Func<bool> exists, TimeSpan timeout, CancellationToken cancellationToken)
+    public static bool Wait(IBlockExports engine, string id, Func<bool> exists, TimeSpan timeout, CancellationToken cancellationToken)
     {
         using var deleted = new ManualResetEventSlim();
         void OnDeleted(object? sender, BlockExportDeletedEventArgs e)

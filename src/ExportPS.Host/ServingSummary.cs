@@ -23,7 +23,7 @@ internal static class ServingSummary
         {
             var node = nodes.GetValueOrDefault(export.NodeName);
             string what = node is null ? string.Empty : $" ({node.Driver.ToString().ToLowerInvariant()}, {FormatSize(node.Size)})";
-            output.WriteLine($"  export {export.Name ?? export.NodeName}: node {export.NodeName}{what}, "
+            output.WriteLine($"  export {NbdName(export)}: node {export.NodeName}{what}, "
                 + $"{(export.Writable ? "writable" : "read-only")}, {Uri(server, export)}");
         }
 
@@ -35,10 +35,12 @@ internal static class ServingSummary
         }
     }
 
+    private static string NbdName(BlockExportInfo export) => (export.Details as NbdExportDetails)?.Name ?? export.NodeName;
+
     /// <summary>The export's NBD URI as libnbd and QEMU spell it.</summary>
     public static string Uri(NbdServerInfo server, BlockExportInfo export)
     {
-        string name = System.Uri.EscapeDataString(export.Name ?? export.NodeName);
+        string name = System.Uri.EscapeDataString(NbdName(export));
         string endpoint = server.Endpoint ?? string.Empty;
         if (endpoint.StartsWith("unix:", StringComparison.Ordinal))
         {

@@ -1,3 +1,4 @@
+using ExportPS.Engine.Model;
 using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
@@ -80,6 +81,6 @@ internal sealed class NbdExportNameCompleter : EngineNameCompleter
 {
     protected override IEnumerable<(string Name, string ToolTip)> Candidates(IExportEngine engine, IDictionary fakeBoundParameters) =>
         engine.GetBlockExports()
-            .Where(e => e.Name is not null)
-            .Select(e => (e.Name!, $"NBD export {e.Id} of node {e.NodeName}"));
+            .Where(e => e.Details is NbdExportDetails)
+            .Select(e => (((NbdExportDetails)e.Details!).Name, $"NBD export {e.Id} of node {e.NodeName}"));
 }

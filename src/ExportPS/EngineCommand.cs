@@ -118,11 +118,18 @@ public abstract class EngineCommand : PSCmdlet
     protected void WriteEngineError(EngineException exception, object? target) =>
         WriteError(ToErrorRecord(exception, target));
 
-    /// <summary>The ErrorRecord of an engine error: same id, a PowerShell category, the engine's target when it named one.</summary>
-    protected ErrorRecord ToErrorRecord(EngineException exception, object? target) =>
-        new(exception, exception.ErrorId, MapCategory(exception.Category), exception.Target ?? target);
+    protected ErrorRecord ToErrorRecord(EngineException exception, object? target) => ToErrorRecord(this, exception, target);
 
-    internal ErrorCategory MapCategory(EngineErrorCategory category) => category switch
+    /// <summary>
+    /// The ErrorRecord of an engine error, for every cmdlet of the module: same id, a PowerShell category, the engine's
+    /// target when it named one (else <paramref name="target"/>).
+    /// </summary>
+    internal static ErrorRecord ToErrorRecord(Cmdlet cmdlet, EngineException exception, object? target) =>
+        new(exception, exception.ErrorId, MapCategory(exception, ChangesState(cmdlet)), exception.Target ?? target);
+
+    private static ErrorCategory MapCategory(EngineException exception, bool changesState) => exception.ErrorId == ErrorIds.QmpConnectionFailed
+        ? ErrorCategory.ConnectionError
+        : exception.Category switch
     {
         EngineErrorCategory.NotFound => ErrorCategory.ObjectNotFound,
         EngineErrorCategory.AlreadyExists => ErrorCategory.ResourceExists,
@@ -132,12 +139,12 @@ public abstract class EngineCommand : PSCmdlet
         EngineErrorCategory.NotSupported => ErrorCategory.NotImplemented,
         EngineErrorCategory.PermissionDenied => ErrorCategory.PermissionDenied,
         // A failed I/O is a write failure for commands that change state, a read failure for queries.
-        EngineErrorCategory.IoError => ChangesState ? ErrorCategory.WriteError : ErrorCategory.ReadError,
+        EngineErrorCategory.IoError => changesState ? ErrorCategory.WriteError : ErrorCategory.ReadError,
         EngineErrorCategory.Timeout => ErrorCategory.OperationTimeout,
         _ => ErrorCategory.NotSpecified,
     };
 
-    private bool ChangesState => GetType().GetCustomAttribute<CmdletAttribute>()?.SupportsShouldProcess == true;
+    private static bool ChangesState(Cmdlet cmdlet) => cmdlet.GetType().GetCustomAttribute<CmdletAttribute>()?.SupportsShouldProcess == true;
 
     /// <summary>
     /// Writes the items whose key matches one of <paramref name="patterns"/>, each once, in the order asked for: the

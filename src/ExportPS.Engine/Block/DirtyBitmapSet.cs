@@ -42,8 +42,7 @@ public sealed class DirtyBitmapSet
 
     public DirtyBitmap Get(string name) => _bitmaps.TryGetValue(name, out var bitmap)
         ? bitmap
-        : throw new EngineException(ErrorIds.DirtyBitmapNotFound, EngineErrorCategory.NotFound,
-            $"Dirty bitmap '{name}' not found") { Target = name };
+        : throw NotFoundErrors.DirtyBitmap(name);
 
     internal void Remove(string name)
     {

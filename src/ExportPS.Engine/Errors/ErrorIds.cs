@@ -1,7 +1,7 @@
 namespace ExportPS.Engine.Errors;
 
 /// <summary>
-/// Stable error ids. Cmdlets use them as ErrorRecord ids, QMP maps them to error classes, tests assert on them:
+/// Stable error ids. Front ends use them as their error ids, QMP maps them to error classes, tests assert on them:
 /// never rename one.
 /// </summary>
 public static class ErrorIds
@@ -61,6 +61,6 @@ public static class ErrorIds
     public const string QmpCommandNotFound = "QmpCommandNotFound";
     public const string QmpCommandFailed = "QmpCommandFailed";
 
-    // Start-ExportEngine: the host could not be launched, exited before serving, or its socket is taken.
+    // Starting a host process: it could not be launched, exited before serving, or its socket is taken.
     public const string HostStartFailed = "HostStartFailed";
 }

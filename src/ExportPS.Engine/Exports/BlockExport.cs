@@ -40,10 +40,10 @@ public abstract class BlockExport
     /// <summary>Connected clients (NBD connections, vhost-user sessions, FUSE mounts).</summary>
     public abstract int ClientCount { get; }
 
-    /// <summary>Type-specific extras for the info record (export name, description).</summary>
-    protected virtual BlockExportInfo Describe(BlockExportInfo common) => common;
+    /// <summary>The type's own part of the info record (an NBD export's name and bitmaps); null when it has none.</summary>
+    protected virtual BlockExportDetails? Details => null;
 
-    public BlockExportInfo ToInfo() => Describe(new BlockExportInfo
+    public BlockExportInfo ToInfo() => new()
     {
         Id = Id,
         Type = Options.Type,
@@ -53,9 +53,8 @@ public abstract class BlockExport
         Writethrough = Options.Writethrough,
         IoThread = IoThread?.Id,
         Clients = ClientCount,
-        Bitmaps = Options.Type == BlockExportType.Nbd ? [.. Options.Nbd.Bitmaps] : [],
-        AllocationDepth = Options.Type == BlockExportType.Nbd && Options.Nbd.AllocationDepth,
-    });
+        Details = Details,
+    };
 
     /// <summary>A client takes a reference for as long as it is connected. False once shutdown started: refuse the client.</summary>
     public bool TryAddReference()

@@ -18,16 +18,8 @@ public sealed record BlockExportInfo
 
     public string? IoThread { get; init; }
 
-    /// <summary>The name clients ask for (NBD export name); null for types without one.</summary>
-    public string? Name { get; init; }
-
-    public string? Description { get; init; }
-
-    /// <summary>NBD: the published dirty bitmaps, as given when the export was added.</summary>
-    public string[] Bitmaps { get; init; } = [];
-
-    /// <summary>NBD: whether qemu:allocation-depth is published.</summary>
-    public bool AllocationDepth { get; init; }
+    /// <summary>The export type's own details (NBD: <see cref="NbdExportDetails"/>); null when the type has none.</summary>
+    public BlockExportDetails? Details { get; init; }
 
     public required int Clients { get; init; }
 }

@@ -41,7 +41,7 @@ internal sealed class ObjectRegistry : IDisposable
     /// <summary>object-del: any kind.</summary>
     public void Remove(string? id) =>
         Remove(Find<IUserCreatable>(id)
-            ?? throw new EngineException(ErrorIds.ObjectNotFound, EngineErrorCategory.NotFound, $"object '{id}' not found") { Target = id });
+            ?? throw NotFoundErrors.Object(id));
 
     /// <summary>Removes and disposes <paramref name="item"/> unless it is in use.</summary>
     public void Remove(IUserCreatable item)

@@ -1,39 +1,30 @@
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qmp;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qapi;
 
-/// <summary>BlockExportOptions (block-export-add, --export) with its nbd branch.</summary>
+/// <summary>BlockExportOptions (block-export-add, --export): the common members, then the branch of its type's codec.</summary>
 internal static class BlockExportOptionsReader
 {
     public static BlockExportOptions Read(OptionReader reader)
     {
         // The common members first, then the type's branch: the order QEMU checks them in.
-        var type = reader.RequireEnum<BlockExportType>("type");
+        var type = reader.RequireEnum<BlockExportType>(BlockExportCodec.Type);
         var options = new BlockExportOptions
         {
             Type = type,
-            Id = reader.RequireString("id"),
-            FixedIoThread = reader.Bool("fixed-iothread") ?? false,
-            IoThread = reader.String("iothread"),
-            NodeName = reader.RequireString("node-name"),
-            Writable = reader.Bool("writable") ?? false,
-            Writethrough = reader.Bool("writethrough") ?? false,
+            Id = reader.RequireString(BlockExportCodec.Id),
+            FixedIoThread = reader.Bool(BlockExportCodec.FixedIoThread) ?? false,
+            IoThread = reader.String(BlockExportCodec.IoThread),
+            NodeName = reader.RequireString(BlockExportCodec.NodeName),
+            Writable = reader.Bool(BlockExportCodec.Writable) ?? false,
+            Writethrough = reader.Bool(BlockExportCodec.Writethrough) ?? false,
         };
-        if (type != BlockExportType.Nbd)
+        options = type switch
         {
-            throw OptionReader.Error($"Export type '{QapiName.Of(type)}' is not supported by ExportPS yet");
-        }
-
-        options = options with
-        {
-            Nbd = new NbdExportOptions
-            {
-                Name = reader.String("name"),
-                Description = reader.String("description"),
-                Bitmaps = reader.List("bitmaps", "BlockDirtyBitmapOrStr", name => name, BitmapReference)?.ToArray() ?? [],
-                AllocationDepth = reader.Bool("allocation-depth") ?? false,
-            },
+            BlockExportType.Nbd => options with { Nbd = NbdExportCodec.ReadOptions(reader) },
+            _ => throw OptionReader.Error($"Export type '{QapiName.Of(type)}' is not supported by ExportPS yet"),
         };
         reader.RejectUnexpected();
         return options;

@@ -1,4 +1,5 @@
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qapi;
 
@@ -14,9 +15,9 @@ internal static class NbdServerOptionsReader
         var options = new NbdServerOptions
         {
             Address = OptionReader.ReadAll(addr, a => ReadAddress(a, legacyAddress)),
-            TlsCreds = reader.String("tls-creds"),
-            TlsAuthz = reader.String("tls-authz"),
-            MaxConnections = reader.UInt32("max-connections") ?? 0,
+            TlsCreds = reader.String(NbdServerCodec.TlsCreds),
+            TlsAuthz = reader.String(NbdServerCodec.TlsAuthz),
+            MaxConnections = reader.UInt32(NbdServerCodec.MaxConnections) ?? 0,
         };
         reader.RejectUnexpected();
         return options;

@@ -1,7 +1,7 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -81,7 +81,7 @@ internal sealed class QmpCommands
         var list = new JsonArray();
         foreach (var node in nodes)
         {
-            list.Add(DescribeNode(node, FileName(node, byName), bitmaps[node.NodeName], BackingDepth(node, byName)));
+            list.Add(BlockNodeCodec.WriteInfo(node, FileName(node, byName), bitmaps[node.NodeName], BackingDepth(node, byName)));
         }
 
         return list;
@@ -117,76 +117,6 @@ internal sealed class QmpCommands
         }
 
         return $"{BlockDriverNames.Of(node.Driver)}://";
-    }
-
-    private static JsonObject DescribeNode(BlockNodeInfo node, string file, IEnumerable<DirtyBitmapInfo> bitmaps, int backingDepth)
-    {
-        string drv = BlockDriverNames.Of(node.Driver);
-        var info = new JsonObject
-        {
-            ["node-name"] = node.NodeName,
-            ["drv"] = drv,
-            ["file"] = file,
-            ["ro"] = node.ReadOnly,
-            ["encrypted"] = false,
-            ["detect_zeroes"] = "off",
-            ["backing_file_depth"] = backingDepth,
-            ["bps"] = 0,
-            ["bps_rd"] = 0,
-            ["bps_wr"] = 0,
-            ["iops"] = 0,
-            ["iops_rd"] = 0,
-            ["iops_wr"] = 0,
-            ["write_threshold"] = 0,
-            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = node.CacheDirect, ["no-flush"] = false },
-            ["image"] = new JsonObject
-            {
-                ["filename"] = file,
-                ["format"] = drv,
-                ["virtual-size"] = node.Size,
-                ["actual-size"] = node.AllocatedBytes,
-            },
-        };
-        if (node.Backing is not null)
-        {
-            info["x-backing-node-name"] = node.Backing;
-        }
-
-        if (node.File is not null)
-        {
-            info["x-file-node-name"] = node.File;
-        }
-
-        if (node.Driver == BlockDriverKind.Memory)
-        {
-            info["x-compression"] = QapiName.Of(node.Compression);
-        }
-
-        if (node.ReadZeroes)
-        {
-            info["x-read-zeroes"] = true;
-        }
-
-        var dirty = new JsonArray();
-        foreach (var bitmap in bitmaps)
-        {
-            dirty.Add(new JsonObject
-            {
-                ["name"] = bitmap.Name,
-                ["recording"] = bitmap.Enabled,
-                ["persistent"] = bitmap.Persistent,
-                ["busy"] = bitmap.Busy,
-                ["granularity"] = bitmap.Granularity,
-                ["count"] = bitmap.Count,
-            });
-        }
-
-        if (dirty.Count > 0)
-        {
-            info["dirty-bitmaps"] = dirty;
-        }
-
-        return info;
     }
 
     // ---- dirty bitmaps -------------------------------------------------------------------------------------------
@@ -245,35 +175,20 @@ internal sealed class QmpCommands
     private JsonNode QueryTlsCreds(OptionReader args)
     {
         args.RejectUnexpected();
-        return JsonSerializer.SerializeToNode(_engine.GetTlsCreds(), QmpJson.RecordOptions)!;
+        return new JsonArray(_engine.GetTlsCreds().Select(c => (JsonNode)TlsCredsCodec.WriteInfo(c)).ToArray());
     }
 
     /// <summary>ExportPS extension: the authorization objects, as the engine describes them.</summary>
     private JsonNode QueryAuthz(OptionReader args)
     {
         args.RejectUnexpected();
-        return JsonSerializer.SerializeToNode(_engine.GetAuthz(), QmpJson.RecordOptions)!;
+        return new JsonArray(_engine.GetAuthz().Select(a => (JsonNode)AuthzCodec.WriteInfo(a)).ToArray());
     }
 
     private JsonNode QueryIoThreads(OptionReader args)
     {
         args.RejectUnexpected();
-        var list = new JsonArray();
-        foreach (var thread in _engine.GetIoThreads())
-        {
-            list.Add(new JsonObject
-            {
-                ["id"] = thread.Id,
-                ["thread-id"] = thread.ThreadId,
-                ["poll-max-ns"] = thread.PollMaxNs,
-                ["poll-grow"] = thread.PollGrow,
-                ["poll-shrink"] = thread.PollShrink,
-                ["aio-max-batch"] = 0,
-                ["x-users"] = thread.Users,
-            });
-        }
-
-        return list;
+        return new JsonArray(_engine.GetIoThreads().Select(t => (JsonNode)IoThreadCodec.WriteInfo(t)).ToArray());
     }
 
     // ---- NBD server ----------------------------------------------------------------------------------------------
@@ -294,22 +209,7 @@ internal sealed class QmpCommands
     private JsonNode QueryNbdServer(OptionReader args)
     {
         args.RejectUnexpected();
-        var server = _engine.GetNbdServer();
-        var info = new JsonObject
-        {
-            ["running"] = server.Running,
-            ["port"] = server.Port,
-            ["max-connections"] = server.MaxConnections,
-            ["connections"] = server.Connections,
-            ["exports"] = server.Exports,
-        };
-        AddIfSet(info, "endpoint", server.Endpoint);
-        AddIfSet(info, "tls-creds", server.TlsCreds);
-        AddIfSet(info, "tls-authz", server.TlsAuthz);
-        info["client-errors"] = server.ClientErrors;
-        AddIfSet(info, "last-client-error", server.LastClientError);
-
-        return info;
+        return NbdServerCodec.WriteInfo(_engine.GetNbdServer());
     }
 
     // ---- exports -------------------------------------------------------------------------------------------------
@@ -362,40 +262,9 @@ internal sealed class QmpCommands
         var list = new JsonArray();
         foreach (var export in _engine.GetBlockExports())
         {
-            var info = new JsonObject
-            {
-                ["id"] = export.Id,
-                ["type"] = QapiName.Of(export.Type),
-                ["node-name"] = export.NodeName,
-                ["shutting-down"] = export.ShuttingDown,
-                ["x-writable"] = export.Writable,
-                ["x-writethrough"] = export.Writethrough,
-                ["x-clients"] = export.Clients,
-            };
-            AddIfSet(info, "x-iothread", export.IoThread);
-            AddIfSet(info, "x-name", export.Name);
-            AddIfSet(info, "x-description", export.Description);
-            if (export.Bitmaps.Length > 0)
-            {
-                info["x-bitmaps"] = new JsonArray(export.Bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
-            }
-
-            if (export.AllocationDepth)
-            {
-                info["x-allocation-depth"] = true;
-            }
-
-            list.Add(info);
+            list.Add(BlockExportCodec.WriteInfo(export));
         }
 
         return list;
-    }
-
-    private static void AddIfSet(JsonObject info, string name, string? value)
-    {
-        if (value is not null)
-        {
-            info[name] = value;
-        }
     }
 }

@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -15,16 +16,31 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(30);
 
     private readonly QmpClient _client;
+    private readonly HashSet<string> _commands;
 
     private QmpExportEngine(QmpClient client)
     {
         _client = client;
+        _commands = client.Execute("query-commands").EnumerateArray()
+            .Select(c => c.GetProperty("name").GetString()!)
+            .ToHashSet(StringComparer.Ordinal);
         _client.EventReceived += OnEvent;
     }
 
     /// <summary>Connects to the QMP monitor at <paramref name="socketPath"/>; every command waits at most <paramref name="timeout"/>.</summary>
-    public static QmpExportEngine Connect(string socketPath, TimeSpan? timeout = null) =>
-        new(QmpClient.Connect(socketPath, timeout ?? DefaultTimeout));
+    public static QmpExportEngine Connect(string socketPath, TimeSpan? timeout = null)
+    {
+        var client = QmpClient.Connect(socketPath, timeout ?? DefaultTimeout);
+        try
+        {
+            return new QmpExportEngine(client);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
 
     public event EventHandler<BlockExportDeletedEventArgs>? ExportDeleted;
 
@@ -36,37 +52,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public BlockNodeInfo AddBlockNode(BlockNodeOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["driver"] = BlockDriverNames.Of(options.Driver), ["node-name"] = options.NodeName };
-        SetIf(args, "read-only", options.ReadOnly);
-        SetIf(args, "backing", options.Backing);
-        if (options.CacheDirect)
-        {
-            args["cache"] = new JsonObject { ["direct"] = true };
-        }
-
-        switch (options.Driver)
-        {
-            case BlockDriverKind.File:
-                args["filename"] = options.Path;
-                break;
-            case BlockDriverKind.Null:
-                SetIf(args, "size", options.Size);
-                args["read-zeroes"] = options.ReadZeroes;
-                break;
-            case BlockDriverKind.Raw:
-                args["file"] = options.File;
-                break;
-            default:
-                SetIf(args, "size", options.Size);
-                if (options.Compression != BlockCompression.None)
-                {
-                    args["compression"] = QapiName.Of(options.Compression);
-                }
-
-                break;
-        }
-
-        Run("blockdev-add", args);
+        Run("blockdev-add", BlockNodeCodec.WriteAdd(options));
         return GetBlockNodes().Single(n => n.NodeName == options.NodeName);
     }
 
@@ -77,94 +63,40 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         var nodes = new List<BlockNodeInfo>();
         foreach (var node in Run("query-named-block-nodes").EnumerateArray())
         {
-            // Nodes of drivers ExportPS has no kind for (qcow2, nbd, ... in QEMU) cannot be described by a BlockNodeInfo.
-            if (BlockDriverNames.Find(node.GetProperty("drv").GetString()) is not { } driver)
+            if (BlockNodeCodec.ReadInfo(node) is { } info)
             {
-                continue;
+                nodes.Add(info);
             }
-
-            var image = node.GetProperty("image");
-            nodes.Add(new BlockNodeInfo
-            {
-                NodeName = node.GetProperty("node-name").GetString()!,
-                Driver = driver,
-                Size = image.GetProperty("virtual-size").GetInt64(),
-                ReadOnly = node.GetProperty("ro").GetBoolean(),
-                Backing = StringOf(node, "x-backing-node-name"),
-                File = StringOf(node, "x-file-node-name"),
-                Path = driver == BlockDriverKind.File ? StringOf(image, "filename") : null,
-                AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
-                Compression = StringOf(node, "x-compression") is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
-                CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
-                ReadZeroes = node.TryGetProperty("x-read-zeroes", out var zeroes) && zeroes.GetBoolean(),
-                Bitmaps = BitmapsOf(node).Select(b => b.GetProperty("name").GetString()!).Order(StringComparer.Ordinal).ToArray(),
-            });
         }
 
         return nodes;
     }
-
-    private static IEnumerable<JsonElement> BitmapsOf(JsonElement node) =>
-        node.TryGetProperty("dirty-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray() : [];
 
     // ---- dirty bitmaps -------------------------------------------------------------------------------------------
 
     public DirtyBitmapInfo AddDirtyBitmap(DirtyBitmapOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["node"] = options.NodeName, ["name"] = options.Name, ["granularity"] = options.Granularity };
-        SetIf(args, "persistent", options.Persistent);
-        SetIf(args, "disabled", options.Disabled);
-        Run("block-dirty-bitmap-add", args);
+        Run("block-dirty-bitmap-add", DirtyBitmapCodec.WriteAdd(options));
         return GetDirtyBitmaps().Single(b => b.NodeName == options.NodeName && b.Name == options.Name);
     }
 
-    public void RemoveDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-remove", Bitmap(nodeName, name));
+    public void RemoveDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-remove", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
-    public void ClearDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-clear", Bitmap(nodeName, name));
+    public void ClearDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-clear", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
-    public void EnableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-enable", Bitmap(nodeName, name));
+    public void EnableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-enable", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
-    public void DisableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-disable", Bitmap(nodeName, name));
+    public void DisableDirtyBitmap(string nodeName, string name) => Run("block-dirty-bitmap-disable", DirtyBitmapCodec.WriteTarget(nodeName, name));
 
     public void MergeDirtyBitmaps(string nodeName, string target, IReadOnlyList<string> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        var bitmaps = new JsonArray();
-        foreach (string source in sources)
-        {
-            int slash = source.IndexOf('/');
-            bitmaps.Add(slash < 0 ? JsonValue.Create(source) : Bitmap(source[..slash], source[(slash + 1)..]));
-        }
-
-        Run("block-dirty-bitmap-merge", new JsonObject { ["node"] = nodeName, ["target"] = target, ["bitmaps"] = bitmaps });
+        Run("block-dirty-bitmap-merge", DirtyBitmapCodec.WriteMerge(nodeName, target, sources));
     }
 
-    public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps()
-    {
-        var list = new List<DirtyBitmapInfo>();
-        foreach (var node in Run("query-named-block-nodes").EnumerateArray())
-        {
-            string nodeName = node.GetProperty("node-name").GetString()!;
-            foreach (var bitmap in BitmapsOf(node))
-            {
-                list.Add(new DirtyBitmapInfo
-                {
-                    NodeName = nodeName,
-                    Name = bitmap.GetProperty("name").GetString()!,
-                    Granularity = bitmap.GetProperty("granularity").GetInt64(),
-                    Count = bitmap.GetProperty("count").GetInt64(),
-                    Enabled = bitmap.GetProperty("recording").GetBoolean(),
-                    Persistent = bitmap.GetProperty("persistent").GetBoolean(),
-                    Busy = bitmap.GetProperty("busy").GetBoolean(),
-                });
-            }
-        }
-
-        return list;
-    }
-
-    private static JsonObject Bitmap(string nodeName, string name) => new() { ["node"] = nodeName, ["name"] = name };
+    public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() =>
+        Run("query-named-block-nodes").EnumerateArray().SelectMany(DirtyBitmapCodec.ReadInfos).ToArray();
 
     // ---- iothreads -----------------------------------------------------------------------------------------------
 
@@ -173,29 +105,23 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public IoThreadInfo AddIoThread(IoThreadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["qom-type"] = "iothread", ["id"] = options.Id };
-        SetIf(args, "poll-max-ns", options.PollMaxNs);
-        SetIf(args, "poll-grow", options.PollGrow);
-        SetIf(args, "poll-shrink", options.PollShrink);
-        Run("object-add", args);
-        try
+        Run("object-add", IoThreadCodec.WriteAdd(options));
+        if (_commands.Contains("query-iothreads"))
         {
             return GetIoThreads().Single(t => t.Id == options.Id);
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+
+        // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id is unknown; its poll limit is
+        // the one asked for or QEMU's default.
+        return new IoThreadInfo
         {
-            // qemu-storage-daemon has no query-iothreads: the thread exists, its OS id is unknown; its poll limit is
-            // the one asked for or QEMU's default.
-            return new IoThreadInfo
-            {
-                Id = options.Id,
-                ThreadId = 0,
-                Users = 0,
-                PollMaxNs = options.PollMaxNs ?? QemuDefaultPollMaxNs,
-                PollGrow = options.PollGrow ?? 0,
-                PollShrink = options.PollShrink ?? 0,
-            };
-        }
+            Id = options.Id,
+            ThreadId = 0,
+            Users = 0,
+            PollMaxNs = options.PollMaxNs ?? QemuDefaultPollMaxNs,
+            PollGrow = options.PollGrow ?? 0,
+            PollShrink = options.PollShrink ?? 0,
+        };
     }
 
     public void RemoveIoThread(string id)
@@ -211,115 +137,44 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         }
     }
 
-    public IReadOnlyList<IoThreadInfo> GetIoThreads() => Run("query-iothreads").EnumerateArray()
-        .Select(t => new IoThreadInfo
-        {
-            Id = t.GetProperty("id").GetString()!,
-            ThreadId = t.GetProperty("thread-id").GetInt32(),
-            Users = t.TryGetProperty("x-users", out var users) ? users.GetInt32() : 0,
-            PollMaxNs = t.TryGetProperty("poll-max-ns", out var max) ? max.GetInt64() : 0,
-            PollGrow = t.TryGetProperty("poll-grow", out var grow) ? grow.GetInt64() : 0,
-            PollShrink = t.TryGetProperty("poll-shrink", out var shrink) ? shrink.GetInt64() : 0,
-        })
-        .ToArray();
+    public IReadOnlyList<IoThreadInfo> GetIoThreads() =>
+        Run("query-iothreads").EnumerateArray().Select(IoThreadCodec.ReadInfo).ToArray();
 
     // ---- NBD server ----------------------------------------------------------------------------------------------
 
     public NbdServerInfo StartNbdServer(NbdServerOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var address = options.Address;
-        var args = new JsonObject
-        {
-            ["addr"] = address.Kind == SocketAddressKind.Unix
-                ? new JsonObject { ["type"] = "unix", ["data"] = new JsonObject { ["path"] = address.Path } }
-                : new JsonObject
-                {
-                    ["type"] = "inet",
-                    ["data"] = new JsonObject
-                    {
-                        ["host"] = address.Host,
-                        ["port"] = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    },
-                },
-        };
-        SetIf(args, "tls-creds", options.TlsCreds);
-        SetIf(args, "tls-authz", options.TlsAuthz);
-        if (options.MaxConnections != 0)
-        {
-            args["max-connections"] = options.MaxConnections;
-        }
-
-        Run("nbd-server-start", args);
-        try
+        Run("nbd-server-start", NbdServerCodec.WriteStart(options));
+        if (_commands.Contains("x-query-nbd-server"))
         {
             return GetNbdServer();
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+
+        // QEMU cannot be asked about its NBD server: describe it from the request.
+        return new NbdServerInfo
         {
-            // QEMU cannot be asked about its NBD server: describe it from the request.
-            return new NbdServerInfo
-            {
-                Running = true,
-                Endpoint = address.ToString(),
-                Port = address.Kind == SocketAddressKind.Inet ? address.Port : 0,
-                MaxConnections = options.MaxConnections,
-                TlsCreds = options.TlsCreds,
-                TlsAuthz = options.TlsAuthz,
-            };
-        }
+            Running = true,
+            Endpoint = options.Address.ToString(),
+            Port = options.Address.Kind == SocketAddressKind.Inet ? options.Address.Port : 0,
+            MaxConnections = options.MaxConnections,
+            TlsCreds = options.TlsCreds,
+            TlsAuthz = options.TlsAuthz,
+        };
     }
 
     /// <summary>nbd-server-stop has no grace period in QMP: the server applies its own.</summary>
     public void StopNbdServer(TimeSpan gracePeriod) => Run("nbd-server-stop");
 
     /// <summary>An ExportPS extension (x-query-nbd-server); QEMU has no such query and answers QmpCommandNotFound.</summary>
-    public NbdServerInfo GetNbdServer()
-    {
-        var server = Run("x-query-nbd-server");
-        return new NbdServerInfo
-        {
-            Running = server.GetProperty("running").GetBoolean(),
-            Endpoint = StringOf(server, "endpoint"),
-            Port = server.GetProperty("port").GetInt32(),
-            MaxConnections = server.GetProperty("max-connections").GetUInt32(),
-            TlsCreds = StringOf(server, "tls-creds"),
-            TlsAuthz = StringOf(server, "tls-authz"),
-            Connections = server.GetProperty("connections").GetInt32(),
-            Exports = server.GetProperty("exports").GetInt32(),
-            ClientErrors = server.TryGetProperty("client-errors", out var errors) ? errors.GetInt64() : 0,
-            LastClientError = StringOf(server, "last-client-error"),
-        };
-    }
+    public NbdServerInfo GetNbdServer() => NbdServerCodec.ReadInfo(Run("x-query-nbd-server"));
 
     // ---- exports -------------------------------------------------------------------------------------------------
 
     public BlockExportInfo AddBlockExport(BlockExportOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject
-        {
-            ["type"] = QapiName.Of(options.Type),
-            ["id"] = options.Id,
-            ["node-name"] = options.NodeName,
-        };
-        SetIf(args, "writable", options.Writable);
-        SetIf(args, "writethrough", options.Writethrough);
-        SetIf(args, "iothread", options.IoThread);
-        SetIf(args, "fixed-iothread", options.FixedIoThread);
-        if (options.Type == BlockExportType.Nbd)
-        {
-            SetIf(args, "name", options.Nbd.Name);
-            SetIf(args, "description", options.Nbd.Description);
-            if (options.Nbd.Bitmaps.Length > 0)
-            {
-                args["bitmaps"] = new JsonArray(options.Nbd.Bitmaps.Select(b => (JsonNode)JsonValue.Create(b)).ToArray());
-            }
-
-            SetIf(args, "allocation-depth", options.Nbd.AllocationDepth);
-        }
-
-        Run("block-export-add", args);
+        Run("block-export-add", BlockExportCodec.WriteAdd(options));
         var (info, detailed) = ReadExports().Single(e => e.Info.Id == options.Id);
 
         // QEMU reports only id, type, node and state: the rest is what was asked for.
@@ -328,8 +183,9 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             Writable = options.Writable,
             Writethrough = options.Writethrough,
             IoThread = options.IoThread,
-            Name = options.Type == BlockExportType.Nbd ? options.Nbd.Name ?? options.NodeName : null,
-            Description = options.Nbd.Description,
+            Details = options.Type == BlockExportType.Nbd
+                ? new NbdExportDetails { Name = options.Nbd.Name ?? options.NodeName, Description = options.Nbd.Description }
+                : null,
         };
     }
 
@@ -338,23 +194,8 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     public IReadOnlyList<BlockExportInfo> GetBlockExports() => ReadExports().Select(e => e.Info).ToArray();
 
-    private IEnumerable<(BlockExportInfo Info, bool Detailed)> ReadExports() => Run("query-block-exports").EnumerateArray()
-        .Select(e => (new BlockExportInfo
-        {
-            Id = e.GetProperty("id").GetString()!,
-            Type = QapiName.Parse<BlockExportType>(e.GetProperty("type").GetString()!),
-            NodeName = e.GetProperty("node-name").GetString()!,
-            ShuttingDown = e.GetProperty("shutting-down").GetBoolean(),
-            Writable = e.TryGetProperty("x-writable", out var writable) && writable.GetBoolean(),
-            Writethrough = e.TryGetProperty("x-writethrough", out var writethrough) && writethrough.GetBoolean(),
-            IoThread = StringOf(e, "x-iothread"),
-            Name = StringOf(e, "x-name"),
-            Description = StringOf(e, "x-description"),
-            Clients = e.TryGetProperty("x-clients", out var clients) ? clients.GetInt32() : 0,
-            Bitmaps = e.TryGetProperty("x-bitmaps", out var bitmaps) ? bitmaps.EnumerateArray().Select(b => b.GetString()!).ToArray() : [],
-            AllocationDepth = e.TryGetProperty("x-allocation-depth", out var depth) && depth.GetBoolean(),
-        }, e.TryGetProperty("x-clients", out _)))
-        .ToArray();
+    private IEnumerable<(BlockExportInfo Info, bool Detailed)> ReadExports() =>
+        Run("query-block-exports").EnumerateArray().Select(BlockExportCodec.ReadInfo).ToArray();
 
     public bool WaitForExportDeleted(string id, TimeSpan timeout, CancellationToken cancellationToken) =>
         ExportDeletion.Wait(this, id, () => GetBlockExports().Any(e => e.Id == id), timeout, cancellationToken);
@@ -362,7 +203,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     private void OnEvent(object? sender, QmpEvent qmpEvent)
     {
         if (qmpEvent.Name == "BLOCK_EXPORT_DELETED" && qmpEvent.Data.ValueKind == JsonValueKind.Object
-            && StringOf(qmpEvent.Data, "id") is { } id)
+            && QmpMembers.String(qmpEvent.Data, "id") is { } id)
         {
             ExportDeleted?.Invoke(this, new BlockExportDeletedEventArgs(id, qmpEvent.TimestampUtc));
         }
@@ -379,87 +220,62 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
                 "In-process certificates cannot be sent over QMP: give the credentials as a directory (Dir) on the engine's machine") { Target = options.Id };
         }
 
-        var args = new JsonObject
-        {
-            ["qom-type"] = options.Type == TlsCredsType.Psk ? "tls-creds-psk" : "tls-creds-x509",
-            ["id"] = options.Id,
-            ["endpoint"] = QapiName.Of(options.Endpoint),
-            ["verify-peer"] = options.VerifyPeer,
-        };
-        SetIf(args, "dir", options.Dir);
-        SetIf(args, "username", options.Username);
-        Run("object-add", args);
-        try
+        Run("object-add", TlsCredsCodec.WriteAdd(options));
+        if (_commands.Contains("x-query-tls-creds"))
         {
             return GetTlsCreds().Single(c => c.Id == options.Id);
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
-        {
-            // QEMU has no query for credentials: they exist; what they hold is known only to it.
-            return new TlsCredsInfo { Id = options.Id, Type = options.Type, Endpoint = options.Endpoint, Dir = options.Dir, VerifyPeer = options.VerifyPeer };
-        }
+
+        // QEMU has no query for credentials: they exist; what they hold is known only to it.
+        return new TlsCredsInfo { Id = options.Id, Type = options.Type, Endpoint = options.Endpoint, Dir = options.Dir, VerifyPeer = options.VerifyPeer };
     }
 
     /// <summary>An ExportPS extension (x-query-tls-creds); QEMU has no such query and answers QmpCommandNotFound.</summary>
-    public IReadOnlyList<TlsCredsInfo> GetTlsCreds() => Run("x-query-tls-creds").Deserialize<TlsCredsInfo[]>(QmpJson.RecordOptions)!;
+    public IReadOnlyList<TlsCredsInfo> GetTlsCreds() =>
+        Run("x-query-tls-creds").EnumerateArray().Select(TlsCredsCodec.ReadInfo).ToArray();
 
     public AuthzInfo AddAuthz(AuthzOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var args = new JsonObject { ["id"] = options.Id };
-        switch (options.Type)
-        {
-            case AuthzType.Simple:
-                args["qom-type"] = "authz-simple";
-                SetIf(args, "identity", options.Identity);
-                break;
-            case AuthzType.ListFile:
-                args["qom-type"] = "authz-listfile";
-                SetIf(args, "filename", options.Filename);
-                args["refresh"] = options.Refresh;
-                break;
-            default:
-                args["qom-type"] = "authz-list";
-                args["policy"] = QapiName.Of(options.Policy);
-                args["rules"] = new JsonArray(options.Rules.Select(r => (JsonNode)new JsonObject
-                {
-                    ["match"] = r.Match,
-                    ["policy"] = QapiName.Of(r.Policy),
-                    ["format"] = QapiName.Of(r.Format),
-                }).ToArray());
-                break;
-        }
-
-        Run("object-add", args);
-        try
+        Run("object-add", AuthzCodec.WriteAdd(options));
+        if (_commands.Contains("x-query-authz"))
         {
             return GetAuthz().Single(a => a.Id == options.Id);
         }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.QmpCommandNotFound)
+
+        // QEMU has no query for authz objects: describe it as it was given.
+        return new AuthzInfo
         {
-            // QEMU has no query for authz objects: describe it as it was given.
-            return new AuthzInfo
-            {
-                Id = options.Id,
-                Type = options.Type,
-                Identity = options.Identity,
-                Policy = options.Policy,
-                Rules = options.Type == AuthzType.List ? options.Rules.ToArray() : [],
-                Filename = options.Filename,
-                Refresh = options.Type == AuthzType.ListFile && options.Refresh,
-            };
-        }
+            Id = options.Id,
+            Type = options.Type,
+            Identity = options.Identity,
+            Policy = options.Policy,
+            Rules = options.Type == AuthzType.List ? options.Rules.ToArray() : [],
+            Filename = options.Filename,
+            Refresh = options.Type == AuthzType.ListFile && options.Refresh,
+        };
     }
 
     /// <summary>An ExportPS extension (x-query-authz); QEMU has no such query and answers QmpCommandNotFound.</summary>
-    public IReadOnlyList<AuthzInfo> GetAuthz() => Run("x-query-authz").Deserialize<AuthzInfo[]>(QmpJson.RecordOptions)!;
+    public IReadOnlyList<AuthzInfo> GetAuthz() =>
+        Run("x-query-authz").EnumerateArray().Select(AuthzCodec.ReadInfo).ToArray();
 
     public void RemoveObject(string id) => Run("object-del", new JsonObject { ["id"] = id });
 
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
+    /// <summary>
+    /// Runs one command. One the server did not list in query-commands at connect is refused here, with the error the
+    /// server would give.
+    /// </summary>
     private JsonElement Run(string command, JsonObject? arguments = null)
     {
+        if (!_commands.Contains(command))
+        {
+            throw new EngineException(ErrorIds.QmpCommandNotFound, EngineErrorCategory.NotSupported,
+                $"The command {command} has not been found") { Target = command };
+        }
+
         try
         {
             return _client.Execute(command, arguments);
@@ -469,34 +285,6 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             throw QmpErrorMapping.ToEngineException(e);
         }
     }
-
-    private static void SetIf(JsonObject args, string name, string? value)
-    {
-        if (value is not null)
-        {
-            args[name] = value;
-        }
-    }
-
-    private static void SetIf(JsonObject args, string name, long? value)
-    {
-        if (value is not null)
-        {
-            args[name] = value;
-        }
-    }
-
-    // Booleans that default to false are sent only when true, so older servers never see members they lack.
-    private static void SetIf(JsonObject args, string name, bool value)
-    {
-        if (value)
-        {
-            args[name] = true;
-        }
-    }
-
-    private static string? StringOf(JsonElement obj, string name) =>
-        obj.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     public void Dispose()
     {

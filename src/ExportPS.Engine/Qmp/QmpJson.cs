@@ -4,13 +4,6 @@ namespace ExportPS.Engine.Qmp;
 
 internal static class QmpJson
 {
-    /// <summary>Records as ExportPS's x-query-* extensions carry them: QAPI-style kebab-case members and enum values.</summary>
-    public static readonly JsonSerializerOptions RecordOptions = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.KebabCaseLower,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
-    };
-
     /// <summary>QEMU's parser refuses an object that names a member twice; System.Text.Json keeps the last one.</summary>
     public static void ThrowOnDuplicateKeys(JsonElement element)
     {

@@ -79,6 +79,6 @@ public sealed class AddBlockExportCommand : EngineCommand
             },
         };
 
-        InvokeWithPassThru(Id, $"Export block node '{NodeName}' over {Type}", () => TargetEngine.AddBlockExport(options), PassThru);
+        InvokeWithPassThru(Id, $"Export block node '{NodeName}' over {Type}", () => ExportOutput.ToPSObject(TargetEngine.AddBlockExport(options)), PassThru);
     }
 }

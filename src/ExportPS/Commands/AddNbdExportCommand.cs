@@ -52,6 +52,6 @@ public sealed class AddNbdExportCommand : EngineCommand
             },
         };
 
-        InvokeWithPassThru(id, $"Export block node '{Device}' over NBD", () => TargetEngine.AddBlockExport(options), PassThru);
+        InvokeWithPassThru(id, $"Export block node '{Device}' over NBD", () => ExportOutput.ToPSObject(TargetEngine.AddBlockExport(options)), PassThru);
     }
 }

@@ -30,7 +30,7 @@ public sealed class ConnectExportEngineCommand : PSCmdlet
         }
         catch (EngineException e)
         {
-            WriteError(new ErrorRecord(e, e.ErrorId, ErrorCategory.ConnectionError, path));
+            WriteError(EngineCommand.ToErrorRecord(this, e, path));
         }
     }
 }

@@ -27,18 +27,15 @@ public sealed class GetBlockDirtyBitmapCommand : EngineCommand
         if (NodeName is not null)
         {
             // A literal node name that does not exist is reported; one that exists but has no bitmaps is not.
-            var nodes = SelectByName(TargetEngine.GetBlockNodes(), NodeName, n => n.NodeName, GetBlockNodeCommand.NotFound)
+            var nodes = SelectByName(TargetEngine.GetBlockNodes(), NodeName, n => n.NodeName, NotFoundErrors.BlockNode)
                 .Select(n => n.NodeName)
                 .ToHashSet(StringComparer.Ordinal);
             bitmaps = bitmaps.Where(b => nodes.Contains(b.NodeName)).ToArray();
         }
 
-        foreach (var bitmap in SelectByName(bitmaps, Name, b => b.Name, NotFound))
+        foreach (var bitmap in SelectByName(bitmaps, Name, b => b.Name, NotFoundErrors.DirtyBitmap))
         {
             WriteObject(bitmap);
         }
     }
-
-    private static EngineException NotFound(string name) =>
-        new(ErrorIds.DirtyBitmapNotFound, EngineErrorCategory.NotFound, $"Dirty bitmap '{name}' not found") { Target = name };
 }

@@ -17,12 +17,9 @@ public sealed class GetBlockExportCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var export in SelectByName(TargetEngine.GetBlockExports(), Id, e => e.Id, NotFound))
+        foreach (var export in SelectByName(TargetEngine.GetBlockExports(), Id, e => e.Id, NotFoundErrors.Export))
         {
-            WriteObject(export);
+            WriteObject(ExportOutput.ToPSObject(export));
         }
     }
-
-    internal static EngineException NotFound(string id) =>
-        new(ErrorIds.ExportNotFound, EngineErrorCategory.NotFound, $"Export '{id}' is not found") { Target = id };
 }

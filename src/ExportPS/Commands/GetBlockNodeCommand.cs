@@ -17,12 +17,9 @@ public sealed class GetBlockNodeCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var node in SelectByName(TargetEngine.GetBlockNodes(), NodeName, n => n.NodeName, NotFound))
+        foreach (var node in SelectByName(TargetEngine.GetBlockNodes(), NodeName, n => n.NodeName, NotFoundErrors.BlockNode))
         {
             WriteObject(node);
         }
     }
-
-    internal static EngineException NotFound(string name) =>
-        new(ErrorIds.BlockNodeNotFound, EngineErrorCategory.NotFound, $"Cannot find a block node with node-name '{name}'") { Target = name };
 }

@@ -17,12 +17,9 @@ public sealed class GetIoThreadCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var thread in SelectByName(TargetEngine.GetIoThreads(), Id, t => t.Id, NotFound))
+        foreach (var thread in SelectByName(TargetEngine.GetIoThreads(), Id, t => t.Id, NotFoundErrors.IoThread))
         {
             WriteObject(thread);
         }
     }
-
-    private static EngineException NotFound(string id) =>
-        new(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound, $"Cannot find iothread {id}") { Target = id };
 }

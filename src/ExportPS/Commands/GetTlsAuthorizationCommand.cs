@@ -17,12 +17,9 @@ public sealed class GetTlsAuthorizationCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var authz in SelectByName(TargetEngine.GetAuthz(), Id, a => a.Id, NotFound))
+        foreach (var authz in SelectByName(TargetEngine.GetAuthz(), Id, a => a.Id, NotFoundErrors.Object))
         {
             WriteObject(authz);
         }
     }
-
-    internal static EngineException NotFound(string id) =>
-        new(ErrorIds.ObjectNotFound, EngineErrorCategory.NotFound, $"object '{id}' not found") { Target = id };
 }

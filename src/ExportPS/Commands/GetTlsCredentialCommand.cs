@@ -17,12 +17,9 @@ public sealed class GetTlsCredentialCommand : EngineCommand
 
     protected override void Process()
     {
-        foreach (var credentials in SelectByName(TargetEngine.GetTlsCreds(), Id, c => c.Id, NotFound))
+        foreach (var credentials in SelectByName(TargetEngine.GetTlsCreds(), Id, c => c.Id, NotFoundErrors.TlsCreds))
         {
             WriteObject(credentials);
         }
     }
-
-    internal static EngineException NotFound(string id) =>
-        new(ErrorIds.TlsCredsNotFound, EngineErrorCategory.NotFound, $"No TLS credentials with id '{id}'") { Target = id };
 }

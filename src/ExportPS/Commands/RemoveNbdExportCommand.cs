@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -23,13 +24,16 @@ public sealed class RemoveNbdExportCommand : EngineCommand
     protected override void Process()
     {
         // The engine removes by id; the NBD name is looked up here, so a missing name is reported as the engine would.
-        var exports = TargetEngine.GetBlockExports().Where(e => e.Type == BlockExportType.Nbd && e.Name is not null);
-        foreach (var export in SelectByName(exports, Name, e => e.Name!, GetBlockExportCommand.NotFound))
+        var exports = TargetEngine.GetBlockExports().Where(e => e.Details is NbdExportDetails);
+        foreach (var export in SelectByName(exports, Name, NbdName, NotFoundErrors.Export))
         {
-            if (ShouldProcess(export.Name, $"Remove NBD export ({Mode})"))
+            string name = NbdName(export);
+            if (ShouldProcess(name, $"Remove NBD export ({Mode})"))
             {
-                TryInvoke(export.Name, () => TargetEngine.RemoveBlockExport(export.Id, Mode));
+                TryInvoke(name, () => TargetEngine.RemoveBlockExport(export.Id, Mode));
             }
         }
     }
+
+    private static string NbdName(BlockExportInfo export) => ((NbdExportDetails)export.Details!).Name;
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -25,6 +26,6 @@ public sealed class RemoveTlsAuthorizationCommand : EngineCommand
         RemoveObjects(
             ParameterSetName == InputObjectSet ? InputObject.Select(a => a.Id).ToArray() : Id,
             () => TargetEngine.GetAuthz().Select(a => a.Id),
-            GetTlsAuthorizationCommand.NotFound,
+            NotFoundErrors.Object,
             "Remove TLS authorization");
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -25,6 +26,6 @@ public sealed class RemoveTlsCredentialCommand : EngineCommand
         RemoveObjects(
             ParameterSetName == InputObjectSet ? InputObject.Select(c => c.Id).ToArray() : Id,
             () => TargetEngine.GetTlsCreds().Select(c => c.Id),
-            GetTlsCredentialCommand.NotFound,
+            NotFoundErrors.TlsCreds,
             "Remove TLS credentials");
 }

@@ -55,7 +55,7 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
         }
         catch (EngineException e)
         {
-            ThrowTerminatingError(new ErrorRecord(e, e.ErrorId, Category(e.Category), e.Target ?? socket));
+            ThrowTerminatingError(EngineCommand.ToErrorRecord(this, e, socket));
         }
     }
 
@@ -145,14 +145,6 @@ public sealed class StartExportEngineCommand : PSCmdlet, IDisposable
             Directory.CreateDirectory(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
     }
-
-    private static ErrorCategory Category(EngineErrorCategory category) => category switch
-    {
-        EngineErrorCategory.AlreadyExists => ErrorCategory.ResourceExists,
-        EngineErrorCategory.NotFound => ErrorCategory.ObjectNotFound,
-        EngineErrorCategory.Timeout => ErrorCategory.OperationTimeout,
-        _ => ErrorCategory.InvalidOperation,
-    };
 
     protected override void StopProcessing() => _stopping.Cancel();
 

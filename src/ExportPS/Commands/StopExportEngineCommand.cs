@@ -52,7 +52,7 @@ public sealed class StopExportEngineCommand : PSCmdlet
         }
         catch (EngineException e)
         {
-            WriteError(new ErrorRecord(e, e.ErrorId, ErrorCategory.CloseError, handle));
+            WriteError(EngineCommand.ToErrorRecord(this, e, handle));
             return;
         }
 

@@ -54,8 +54,9 @@ public sealed class ConfigurationEngineTests : IDisposable
         var server = engine.GetNbdServer();
         Assert.Equal((true, $"unix:{Socket}", 8u), (server.Running, server.Endpoint, server.MaxConnections));
         var e0 = engine.GetBlockExports().Single(e => e.Id == "e0");
-        Assert.Equal(("top", true, "io0", "disk", "the disk", true), (e0.NodeName, e0.Writable, e0.IoThread, e0.Name, e0.Description, e0.AllocationDepth));
-        Assert.Equal(["b0", "base/b1"], e0.Bitmaps);
+        var nbd = Assert.IsType<NbdExportDetails>(e0.Details);
+        Assert.Equal(("top", true, "io0", "disk", "the disk", true), (e0.NodeName, e0.Writable, e0.IoThread, nbd.Name, nbd.Description, nbd.AllocationDepth));
+        Assert.Equal(["b0", "base/b1"], nbd.Bitmaps);
 
         var again = ExportConfigurationService.Set(engine, Full(), onApplied: s => applied.Add(s.Description));
         Assert.Empty(again.Steps);

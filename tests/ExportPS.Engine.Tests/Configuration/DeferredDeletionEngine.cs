@@ -22,7 +22,7 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
     public void RemoveBlockExport(string id, BlockExportRemoveMode mode)
     {
         Log($"RemoveBlockExport {id}");
-        inner.GetExport(id);
+        inner.Exports.GetExport(id);
         lock (_lock)
         {
             _deleting[id] = Task.Delay(delay).ContinueWith(_ => inner.RemoveBlockExport(id, mode), TaskScheduler.Default);

@@ -127,7 +127,7 @@ public sealed class BlockNodeRulesTests : IDisposable
         AddMemory("disk");
         _engine.AddBlockNode(new BlockNodeOptions { NodeName = "fmt", Driver = BlockDriverKind.Raw, File = "disk" });
         _engine.RemoveBlockNode("fmt");
-        var disk = _engine.GetNode("disk");
+        var disk = _engine.Graph.GetNode("disk");
         TestNodes.Write(disk, 0, [1, 2, 3]);
         Assert.Equal(new byte[] { 1, 2, 3 }, TestNodes.Read(disk, 0, 3));
     }
@@ -135,7 +135,7 @@ public sealed class BlockNodeRulesTests : IDisposable
     [Fact]
     public void GetNodeOfUnknownNameIsNotFound()
     {
-        var error = Assert.Throws<EngineException>(() => _engine.GetNode("nothing"));
+        var error = Assert.Throws<EngineException>(() => _engine.Graph.GetNode("nothing"));
         Assert.Equal(ErrorIds.BlockNodeNotFound, error.ErrorId);
         Assert.Equal(EngineErrorCategory.NotFound, error.Category);
     }
@@ -144,7 +144,7 @@ public sealed class BlockNodeRulesTests : IDisposable
     public void AllocatedBytesFollowWritesAndDiscards()
     {
         AddMemory("disk", 1 << 20);
-        var node = _engine.GetNode("disk");
+        var node = _engine.Graph.GetNode("disk");
         TestNodes.Write(node, 0, new byte[256 * 1024]);
         Assert.Equal(256 * 1024, _engine.GetBlockNodes().Single().AllocatedBytes);
         TestNodes.Discard(node, 0, 1 << 20);

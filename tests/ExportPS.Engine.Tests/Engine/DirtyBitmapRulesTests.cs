@@ -17,7 +17,7 @@ public sealed class DirtyBitmapRulesTests : IDisposable
     public DirtyBitmapRulesTests()
     {
         _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = Size });
-        _disk = _engine.GetNode("disk");
+        _disk = _engine.Graph.GetNode("disk");
     }
 
     public void Dispose() => _engine.Dispose();
@@ -46,7 +46,7 @@ public sealed class DirtyBitmapRulesTests : IDisposable
         Zero(_disk, 4095, 2);
         Assert.Equal(4 * 4096, Info("b0").Count);
 
-        var bitmap = _engine.ResolveBitmap("disk", "b0");
+        var bitmap = _engine.Graph.ResolveBitmap("disk", "b0");
         Assert.Equal((16384L, true), bitmap.GetRun(0, Size));
         Assert.Equal((4096L, true), bitmap.GetRun(8192, 4096));
         Assert.Equal((Size - 16384, false), bitmap.GetRun(16384, Size - 16384));
@@ -68,7 +68,7 @@ public sealed class DirtyBitmapRulesTests : IDisposable
     {
         _engine.AddBlockNode(new BlockNodeOptions { NodeName = "odd", Driver = BlockDriverKind.Memory, Size = 70_000 });
         Add("b0", node: "odd");
-        Write(_engine.GetNode("odd"), 69_999, [1]);
+        Write(_engine.Graph.GetNode("odd"), 69_999, [1]);
         Assert.Equal(70_000 - 65536, _engine.GetDirtyBitmaps().Single().Count);
     }
 
@@ -105,10 +105,10 @@ public sealed class DirtyBitmapRulesTests : IDisposable
         Add("target", disabled: true);
         Add("far", node: "other");
         Write(_disk, 70_000, [1]);
-        Write(_engine.GetNode("other"), 0, [1]);
+        Write(_engine.Graph.GetNode("other"), 0, [1]);
 
         _engine.MergeDirtyBitmaps("disk", "target", ["fine", "other/far"]);
-        var target = _engine.ResolveBitmap("disk", "target");
+        var target = _engine.Graph.ResolveBitmap("disk", "target");
         Assert.Equal(2 * 65536, target.Count);
         Assert.True(target.GetRun(0, 1).Dirty);
         Assert.True(target.GetRun(65536, 1).Dirty);
@@ -164,7 +164,7 @@ public sealed class DirtyBitmapRulesTests : IDisposable
         Add("b0");
         Add("other");
         Write(_disk, 0, [1]);
-        var bitmap = _engine.ResolveBitmap("disk", "b0");
+        var bitmap = _engine.Graph.ResolveBitmap("disk", "b0");
         bitmap.AddUser();
         Assert.True(Info("b0").Busy);
 

@@ -163,7 +163,7 @@ public sealed class NbdLifecycleTests
         using var server = new NbdTestServer(addExport: false);
         var engine = server.Engine;
         var info = engine.AddBlockExport(new BlockExportOptions { Id = "a", NodeName = "disk" });
-        Assert.Equal("disk", info.Name);
+        Assert.Equal("disk", Assert.IsType<NbdExportDetails>(info.Details).Name);
         Assert.Equal(0, info.Clients);
 
         var taken = Assert.Throws<EngineException>(() => engine.AddBlockExport(new BlockExportOptions { Id = "b", NodeName = "disk" }));
@@ -178,7 +178,7 @@ public sealed class NbdLifecycleTests
         Assert.Equal(ErrorIds.InvalidExportOptions, tooLong.ErrorId);
 
         var fits = engine.AddBlockExport(new BlockExportOptions { Id = "d", NodeName = "disk", Nbd = new NbdExportOptions { Name = "d", Description = new string('é', 2048) } });
-        Assert.Equal(4096, System.Text.Encoding.UTF8.GetByteCount(fits.Description!));
+        Assert.Equal(4096, System.Text.Encoding.UTF8.GetByteCount(Assert.IsType<NbdExportDetails>(fits.Details).Description!));
 
         using var engineWithoutServer = new ExportEngine();
         engineWithoutServer.AddBlockNode(new BlockNodeOptions { NodeName = "n", Driver = BlockDriverKind.Null, Size = 512 });

@@ -51,8 +51,8 @@ public sealed class NbdManyConnectionsTests(ITestOutputHelper output)
             ReadAndVerify(clients);
             var (managed2, resident2) = Measure();
 
-            Assert.True(SpinWait.SpinUntil(() => server.Engine.GetExport("exp").ClientCount == Connections, TimeSpan.FromSeconds(10)),
-                $"the export counts {server.Engine.GetExport("exp").ClientCount} clients, expected {Connections}");
+            Assert.True(SpinWait.SpinUntil(() => server.Engine.Exports.GetExport("exp").ClientCount == Connections, TimeSpan.FromSeconds(10)),
+                $"the export counts {server.Engine.Exports.GetExport("exp").ClientCount} clients, expected {Connections}");
 
             // Linear and modest: each half of the connections costs about the same, and little.
             const int Half = Connections / 2;
@@ -72,8 +72,8 @@ public sealed class NbdManyConnectionsTests(ITestOutputHelper output)
         }
 
         // Every server-side connection ends once its client left.
-        Assert.True(SpinWait.SpinUntil(() => server.Engine.GetExport("exp").ClientCount == 0, TimeSpan.FromSeconds(15)),
-            $"{server.Engine.GetExport("exp").ClientCount} connections are still open after their clients left");
+        Assert.True(SpinWait.SpinUntil(() => server.Engine.Exports.GetExport("exp").ClientCount == 0, TimeSpan.FromSeconds(15)),
+            $"{server.Engine.Exports.GetExport("exp").ClientCount} connections are still open after their clients left");
     }
 
     /// <summary>Handshakes until <paramref name="count"/> clients are connected; all stay open.</summary>

@@ -30,9 +30,9 @@ public sealed class NbdMetaContextTests
         engine.AddBlockNode(new BlockNodeOptions { NodeName = "base", Driver = BlockDriverKind.Memory, Size = Size });
         engine.AddBlockNode(new BlockNodeOptions { NodeName = "top", Driver = BlockDriverKind.Memory, Size = Size, Backing = "base" });
         engine.AddDirtyBitmap(new DirtyBitmapOptions { NodeName = "top", Name = "b0" });
-        Write(engine.GetNode("base"), 0, 65536, 0x11);
-        Write(engine.GetNode("base"), 1 << 20, 131072, 0x22);
-        var top = engine.GetNode("top");
+        Write(engine.Graph.GetNode("base"), 0, 65536, 0x11);
+        Write(engine.Graph.GetNode("base"), 1 << 20, 131072, 0x22);
+        var top = engine.Graph.GetNode("top");
         Write(top, 65536, 65536, 0x33);
         Write(top, (1 << 20) + 65536, 65536, 0x44);
         top.WriteZeroesAsync(2 << 20, 65536).AsTask().GetAwaiter().GetResult();
@@ -165,7 +165,7 @@ public sealed class NbdMetaContextTests
         var random = new Random(3);
         for (int round = 0; round < 3; round++)
         {
-            var node = engine.GetNode("disk");
+            var node = engine.Graph.GetNode("disk");
             for (int i = 0; i < 4; i++)
             {
                 var data = new byte[4096];

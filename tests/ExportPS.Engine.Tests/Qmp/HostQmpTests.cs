@@ -89,7 +89,7 @@ public sealed class HostQmpTests : IDisposable
                 engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = 4096 });
                 engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Inet("127.0.0.1", 0) });
                 var export = engine.AddBlockExport(new BlockExportOptions { Id = "e0", NodeName = "n0" });
-                Assert.Equal("n0", export.Name);
+                Assert.Equal("n0", Assert.IsType<NbdExportDetails>(export.Details).Name);
                 Assert.NotEqual(0, engine.GetNbdServer().Port);
                 engine.RemoveBlockExport("e0", BlockExportRemoveMode.Hard);
                 Assert.True(engine.WaitForExportDeleted("e0", TimeSpan.FromSeconds(10), CancellationToken.None));

@@ -6,17 +6,18 @@ namespace ExportPS.Engine.Tests.Qmp;
 public sealed class QmpEventTests : IDisposable
 {
     private readonly QmpTestDirectory _dir = new();
-    private readonly EventOnlyEngine _engine = new();
+    private readonly ExportEngine _others = new();
     private readonly QmpServer _server;
 
     public QmpEventTests()
     {
-        _server = QmpServer.Start(_engine, _dir.File("qmp.sock"));
+        _server = QmpServer.Start(new ComposedEngine(_others, _others, new EventOnlyExports(), _others), _dir.File("qmp.sock"));
     }
 
     public void Dispose()
     {
         _server.Dispose();
+        _others.Dispose();
         _dir.Dispose();
     }
 
@@ -34,7 +35,7 @@ public sealed class QmpEventTests : IDisposable
         Assert.Equal("e0", eventMessage.GetProperty("data").GetProperty("id").GetString());
         var timestamp = eventMessage.GetProperty("timestamp");
         long seconds = timestamp.GetProperty("seconds").GetInt64();
-        Assert.Equal((long)(EventOnlyEngine.Timestamp - DateTime.UnixEpoch).TotalSeconds, seconds);
+        Assert.Equal((long)(EventOnlyExports.Timestamp - DateTime.UnixEpoch).TotalSeconds, seconds);
         Assert.Equal(123456, timestamp.GetProperty("microseconds").GetInt64());
         Assert.Equal(1, first.Read().GetProperty("id").GetInt32());
 
@@ -56,6 +57,6 @@ public sealed class QmpEventTests : IDisposable
         engine.RemoveBlockExport("e1", Model.BlockExportRemoveMode.Hard);
         Assert.True(received.TryTake(out var deleted, TimeSpan.FromSeconds(10)));
         Assert.Equal("e1", deleted!.Id);
-        Assert.Equal(EventOnlyEngine.Timestamp.AddTicks(1234560), deleted.TimestampUtc);
+        Assert.Equal(EventOnlyExports.Timestamp.AddTicks(1234560), deleted.TimestampUtc);
     }
 }

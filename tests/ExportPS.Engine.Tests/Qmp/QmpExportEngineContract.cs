@@ -91,7 +91,7 @@ public abstract class QmpExportEngineContract : IDisposable
             Nbd = new NbdExportOptions { Name = "disk", Description = "a disk" },
         });
         Assert.Equal(("e0", BlockExportType.Nbd, "f0", false, true, "disk"),
-            (export.Id, export.Type, export.NodeName, export.ShuttingDown, export.Writable, export.Name));
+            (export.Id, export.Type, export.NodeName, export.ShuttingDown, export.Writable, Assert.IsType<NbdExportDetails>(export.Details).Name));
         Assert.Equal(["e0"], Engine.GetBlockExports().Select(e => e.Id));
         Assert.Equal(Size.ToString(System.Globalization.CultureInfo.InvariantCulture), NbdInfoSize($"nbd+unix:///disk?socket={nbdSocket}"));
 

@@ -32,7 +32,7 @@ public sealed class TlsServerTests : IDisposable
     }
 
     private TlsServer Server(string? authzId, string credsId = "tls0") =>
-        new(_engine.GetTlsCredentials(credsId), authzId, _engine.FindAuthz);
+        new(_engine.Objects.GetTlsCredentials(credsId), authzId, _engine.Objects.FindAuthz);
 
     private void AllowOnly(string id, params string[] globs) => _engine.AddAuthz(new AuthzOptions
     {

@@ -24,7 +24,13 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
     /// <summary>Exports shutting down are left out: they are already on their way out.</summary>
     public override ExportConfiguration ReadInto(ExportConfiguration configuration, IExportEngine engine) => configuration with
     {
-        Exports = engine.GetBlockExports().Where(e => !e.ShuttingDown).Select(export => new BlockExportConfiguration
+        Exports = engine.GetBlockExports().Where(e => !e.ShuttingDown).Select(Describe).ToArray(),
+    };
+
+    private static BlockExportConfiguration Describe(BlockExportInfo export)
+    {
+        var nbd = export.Details as NbdExportDetails;
+        return new BlockExportConfiguration
         {
             Id = export.Id,
             Type = export.Type,
@@ -32,12 +38,12 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
             Writable = export.Writable,
             Writethrough = export.Writethrough,
             IoThread = export.IoThread,
-            Name = export.Name == export.NodeName ? null : export.Name,
-            Description = string.IsNullOrEmpty(export.Description) ? null : export.Description,
-            Bitmaps = export.Bitmaps,
-            AllocationDepth = export.AllocationDepth,
-        }).ToArray(),
-    };
+            Name = nbd?.Name == export.NodeName ? null : nbd?.Name,
+            Description = string.IsNullOrEmpty(nbd?.Description) ? null : nbd.Description,
+            Bitmaps = nbd?.Bitmaps ?? [],
+            AllocationDepth = nbd?.AllocationDepth ?? false,
+        };
+    }
 
     protected override string IdOf(BlockExportConfiguration item) => item.Id;
 

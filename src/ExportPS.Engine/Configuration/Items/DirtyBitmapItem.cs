@@ -83,5 +83,6 @@ internal sealed class DirtyBitmapItem : ConfigurationItemType<DirtyBitmapConfigu
 
     /// <summary>Whether an export publishes the bitmap, named "node/name" or by name on its own node.</summary>
     private static bool Holds(BlockExportInfo export, DirtyBitmapConfiguration bitmap) =>
-        export.Bitmaps.Any(b => b == bitmap.Key || (b == bitmap.Name && export.NodeName == bitmap.NodeName));
+        export.Details is NbdExportDetails nbd
+        && nbd.Bitmaps.Any(b => b == bitmap.Key || (b == bitmap.Name && export.NodeName == bitmap.NodeName));
 }

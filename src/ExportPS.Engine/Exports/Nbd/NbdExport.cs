@@ -101,7 +101,13 @@ internal sealed class NbdExport : BlockExport
         ReleaseReference();
     }
 
-    protected override BlockExportInfo Describe(BlockExportInfo common) => common with { Name = Name, Description = Description };
+    protected override BlockExportDetails Details => new NbdExportDetails
+    {
+        Name = Name,
+        Description = Description,
+        Bitmaps = [.. Options.Nbd.Bitmaps],
+        AllocationDepth = AllocationDepth,
+    };
 
     protected override void OnShutdownRequested(bool dropClients)
     {

@@ -1,0 +1,24 @@
+using ExportPS.Engine.Errors;
+
+namespace ExportPS.Engine;
+
+/// <summary>
+/// What the in-process subsystem services share: one lock that serializes every control-plane call (a call may span
+/// subsystems, as an export's add looks up its node and iothread), and whether the engine has been shut down.
+/// The data path (requests) never takes the lock.
+/// </summary>
+internal sealed class ControlPlane
+{
+    public object Lock { get; } = new();
+
+    /// <summary>Set under <see cref="Lock"/> when the engine shuts down; nothing new may be added after.</summary>
+    public bool Disposed { get; set; }
+
+    public void ThrowIfDisposed()
+    {
+        if (Disposed)
+        {
+            throw new EngineException(ErrorIds.EngineDisposed, EngineErrorCategory.InvalidState, "The engine has been shut down");
+        }
+    }
+}
