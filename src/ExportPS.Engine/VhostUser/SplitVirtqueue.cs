@@ -310,6 +310,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     public void Complete(DescriptorChain chain, uint written)
     {
         bool notify = false;
+        EventFd? call;
         lock (_gate)
         {
             if (_used is not null)
@@ -324,6 +325,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
                 notify = NeedsNotification();
             }
 
+            call = Call;
             Completed++;
             chain.Memory?.Release();
             chain.Memory = null;
@@ -335,9 +337,16 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
             }
         }
 
-        if (notify)
+        if (notify && call is not null)
         {
-            Call?.Signal();
+            try
+            {
+                call.Signal();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or IOException)
+            {
+                // The front-end replaced or dropped the call eventfd meanwhile: nobody waits on this one any more.
+            }
         }
     }
 

@@ -14,7 +14,7 @@ namespace ExportPS.Engine.VhostUser.Blk;
 /// writable byte. Any failure, of the guest (bad chain, bad header, out of range) or of the node, fails that request
 /// alone; nothing is thrown at the caller.
 /// </summary>
-public sealed class VirtioBlkDevice
+public sealed class VirtioBlkDevice : IVhostUserDevice
 {
     private static readonly ObjectPool<VirtioBlkRequest> RequestPool =
         new DefaultObjectPool<VirtioBlkRequest>(new DefaultPooledObjectPolicy<VirtioBlkRequest>(), 1024);
@@ -39,6 +39,8 @@ public sealed class VirtioBlkDevice
         | VirtioBlkFeatures.SizeMax | VirtioBlkFeatures.SegMax | VirtioBlkFeatures.BlkSize | VirtioBlkFeatures.Topology
         | VirtioBlkFeatures.Flush | VirtioBlkFeatures.Mq | VirtioBlkFeatures.Discard | VirtioBlkFeatures.WriteZeroes
         | (Options.Writable ? 0 : VirtioBlkFeatures.ReadOnly);
+
+    public int NumQueues => Options.NumQueues;
 
     /// <summary>A window of the config space (GET_CONFIG); null when it leaves the config space.</summary>
     public byte[]? ReadConfig(uint offset, int length) => VirtioBlkConfig.Read(VirtioBlkConfig.Build(Options, _node.Size), offset, length);
