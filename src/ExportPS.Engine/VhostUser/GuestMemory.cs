@@ -118,29 +118,17 @@ public sealed unsafe class GuestMemory
     /// Host address of [guestAddress, guestAddress + length) when the range lies within one region: ring structures and
     /// single descriptors, which are read in place.
     /// </summary>
-    public bool TryGetGuestPointer(ulong guestAddress, ulong length, out byte* host)
-    {
-        foreach (var region in _regions)
-        {
-            ulong offset = guestAddress - region.GuestAddress;
-            if (region.ContainsGuest(guestAddress) && length <= region.Size - offset)
-            {
-                host = region.HostAt(offset);
-                return true;
-            }
-        }
-
-        host = null;
-        return false;
-    }
+    public bool TryGetGuestPointer(ulong guestAddress, ulong length, out byte* host) => TryGetPointer(guestAddress, length, user: false, out host);
 
     /// <summary>Host address of a range given in front-end virtual addresses (vring addresses), within one region.</summary>
-    public bool TryGetUserPointer(ulong userAddress, ulong length, out byte* host)
+    public bool TryGetUserPointer(ulong userAddress, ulong length, out byte* host) => TryGetPointer(userAddress, length, user: true, out host);
+
+    private bool TryGetPointer(ulong address, ulong length, bool user, out byte* host)
     {
         foreach (var region in _regions)
         {
-            ulong offset = userAddress - region.UserAddress;
-            if (region.ContainsUser(userAddress) && length <= region.Size - offset)
+            ulong offset = address - (user ? region.UserAddress : region.GuestAddress);
+            if (offset < region.Size && length <= region.Size - offset)
             {
                 host = region.HostAt(offset);
                 return true;
@@ -187,7 +175,7 @@ public sealed unsafe class GuestMemory
     {
         foreach (var region in _regions)
         {
-            if (region.ContainsGuest(guestAddress))
+            if (guestAddress - region.GuestAddress < region.Size)
             {
                 return region;
             }

@@ -90,11 +90,6 @@ public sealed unsafe class GuestMemoryRegion : IDisposable
         return null;
     }
 
-    /// <summary>Whether [address, address + length) lies in this region's guest physical range.</summary>
-    internal bool ContainsGuest(ulong address) => address - GuestAddress < Size;
-
-    internal bool ContainsUser(ulong address) => address - UserAddress < Size;
-
     /// <summary>Host address of byte <paramref name="offset"/> of the region.</summary>
     internal byte* HostAt(ulong offset) => _host + offset;
 
