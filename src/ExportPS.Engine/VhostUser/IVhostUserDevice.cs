@@ -1,0 +1,14 @@
+namespace ExportPS.Engine.VhostUser;
+
+/// <summary>What the vhost-user back-end needs from the virtio device behind it (virtio-blk now, virtio-net later).</summary>
+public interface IVhostUserDevice
+{
+    /// <summary>The virtio feature bits the device offers, ring features included.</summary>
+    ulong Features { get; }
+
+    /// <summary>The queues the device has (GET_QUEUE_NUM).</summary>
+    int NumQueues { get; }
+
+    /// <summary>A window of the config space; null when it is outside the config space.</summary>
+    byte[]? ReadConfig(uint offset, int length);
+}

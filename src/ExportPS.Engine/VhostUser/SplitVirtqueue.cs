@@ -1,0 +1,390 @@
+namespace ExportPS.Engine.VhostUser;
+
+/// <summary>
+/// The device side of a split virtqueue (virtio 1.x, 2.7): descriptor table, available ring (driver to device) and used
+/// ring (device to driver) in guest memory, located through the front-end's addresses.
+/// <para>
+/// The vhost-user messages configure it (size, addresses, base index, eventfds, enable) and <see cref="TryStart"/> maps
+/// the rings. Requests are taken with <see cref="TryPop"/> (on the thread that handles kicks) and handed back with
+/// <see cref="Complete"/> from any thread; both take the queue's lock, the ring indexes being shared state. A ring that
+/// breaks the protocol itself (an available index that jumps too far, a head beyond the table) stops the queue
+/// (<see cref="BrokenReason"/>); a bad chain only fails its request.
+/// </para>
+/// </summary>
+public sealed unsafe partial class SplitVirtqueue : IDisposable
+{
+    /// <summary>The largest split queue: 2^15 descriptors.</summary>
+    public const int MaxSize = 32768;
+
+    private const ushort AvailNoInterrupt = 1;
+
+    private readonly object _gate = new();
+
+    private GuestMemory? _memory;
+    private byte* _descriptors;
+    private byte* _available;
+    private byte* _used;
+
+    private ushort _usedIndex;
+    private ushort _signalledUsed;
+    private bool _signalledUsedValid;
+    private int _inFlight;
+    private TaskCompletionSource<ushort>? _drained;
+
+    public SplitVirtqueue(int index) => Index = index;
+
+    public int Index { get; }
+
+    /// <summary>Number of descriptors (SET_VRING_NUM); 0 until set.</summary>
+    public int Size { get; private set; }
+
+    /// <summary>Ring addresses from SET_VRING_ADDR, in the front-end's address space.</summary>
+    public VringAddressPayload? Addresses { get; set; }
+
+    /// <summary>Next available ring entry to take: SET_VRING_BASE sets it, GET_VRING_BASE reports it.</summary>
+    public ushort LastAvailIndex { get; set; }
+
+    /// <summary>VIRTIO_F_RING_EVENT_IDX was negotiated: used_event and avail_event suppress notifications.</summary>
+    public bool EventIdx { get; set; }
+
+    /// <summary>VIRTIO_F_RING_INDIRECT_DESC was negotiated.</summary>
+    public bool IndirectDescriptors { get; set; }
+
+    /// <summary>SET_VRING_ENABLE: whether the device may process the ring.</summary>
+    public bool Enabled { get; set; }
+
+    public EventFd? Kick { get; private set; }
+
+    public EventFd? Call { get; private set; }
+
+    public EventFd? Err { get; private set; }
+
+    /// <summary>The rings are mapped and requests are taken.</summary>
+    public bool Started { get; private set; }
+
+    /// <summary>Why the ring was stopped as unusable; null while it is healthy.</summary>
+    public string? BrokenReason { get; private set; }
+
+    /// <summary>Requests taken and not yet completed.</summary>
+    public int InFlight => Volatile.Read(ref _inFlight);
+
+    /// <summary>Requests completed since the queue was created.</summary>
+    public long Completed { get; private set; }
+
+    /// <summary>Sets the size; a split queue's size is a power of two up to <see cref="MaxSize"/>.</summary>
+    public bool TrySetSize(uint size)
+    {
+        if (size == 0 || size > MaxSize || (size & (size - 1)) != 0)
+        {
+            return false;
+        }
+
+        Size = (int)size;
+        return true;
+    }
+
+    public void SetKick(EventFd? kick) => Kick = Replace(Kick, kick);
+
+    public void SetCall(EventFd? call) => Call = Replace(Call, call);
+
+    public void SetErr(EventFd? err) => Err = Replace(Err, err);
+
+    private static EventFd? Replace(EventFd? old, EventFd? replacement)
+    {
+        old?.Dispose();
+        return replacement;
+    }
+
+    /// <summary>
+    /// Maps the rings in <paramref name="memory"/> and starts taking requests at <see cref="LastAvailIndex"/>; the used
+    /// index continues from what the used ring holds. False with a reason when the size or addresses are missing or the
+    /// rings are not wholly inside one memory region each, or misaligned.
+    /// </summary>
+    public bool TryStart(GuestMemory memory, out string? error)
+    {
+        lock (_gate)
+        {
+            if (!TryMapRings(memory, out error))
+            {
+                return false;
+            }
+
+            _usedIndex = ReadUsedIndex();
+            _signalledUsedValid = false;
+            BrokenReason = null;
+            Started = true;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// The memory table changed: the rings are looked up again in the new one. A started ring that no longer maps is
+    /// broken. Requests in flight keep the memory they were taken from.
+    /// </summary>
+    public void UpdateMemory(GuestMemory memory)
+    {
+        lock (_gate)
+        {
+            if (Started && !TryMapRings(memory, out string? error))
+            {
+                Break(error!);
+            }
+        }
+    }
+
+    private bool TryMapRings(GuestMemory memory, out string? error)
+    {
+        error = null;
+        if (Size == 0 || Addresses is not { } addresses)
+        {
+            error = $"vring {Index} has no {(Size == 0 ? "size" : "addresses")}";
+            return false;
+        }
+
+        ulong size = (ulong)Size;
+        if (!memory.TryGetUserPointer(addresses.DescriptorTable, 16 * size, out byte* descriptors)
+            || !memory.TryGetUserPointer(addresses.AvailableRing, 6 + (2 * size), out byte* available)
+            || !memory.TryGetUserPointer(addresses.UsedRing, 6 + (8 * size), out byte* used))
+        {
+            error = $"vring {Index} lies outside guest memory";
+            return false;
+        }
+
+        if (((nuint)descriptors & 15) != 0 || ((nuint)available & 1) != 0 || ((nuint)used & 3) != 0)
+        {
+            error = $"vring {Index} is misaligned";
+            return false;
+        }
+
+        if (!memory.TryAcquire())
+        {
+            error = $"vring {Index}: the memory table was released";
+            return false;
+        }
+
+        _memory?.Release();
+        _memory = memory;
+        _descriptors = descriptors;
+        _available = available;
+        _used = used;
+        return true;
+    }
+
+    /// <summary>
+    /// Stops taking requests (GET_VRING_BASE, RESET_DEVICE) and completes with the index to resume from once the
+    /// requests in flight are completed (their used entries are still written). The rings are unmapped then.
+    /// </summary>
+    public Task<ushort> StopAsync()
+    {
+        lock (_gate)
+        {
+            Started = false;
+            if (_inFlight == 0)
+            {
+                UnmapRings();
+                return Task.FromResult(LastAvailIndex);
+            }
+
+            _drained ??= new TaskCompletionSource<ushort>(TaskCreationOptions.RunContinuationsAsynchronously);
+            return _drained.Task;
+        }
+    }
+
+    private void UnmapRings()
+    {
+        _memory?.Release();
+        _memory = null;
+        _descriptors = null;
+        _available = null;
+        _used = null;
+    }
+
+    private void Break(string reason)
+    {
+        BrokenReason = reason;
+        Started = false;
+        if (_inFlight == 0)
+        {
+            UnmapRings();
+        }
+    }
+
+    // ---- available ring -------------------------------------------------------------------------------------------
+
+    private ref ushort AvailableIndex => ref *(ushort*)(_available + 2);
+
+    private ushort AvailableEntry(int slot) => *(ushort*)(_available + 4 + (2 * slot));
+
+    /// <summary>used_event: the driver wants a call once the used index passes it (after the available ring entries).</summary>
+    private ref ushort UsedEvent => ref *(ushort*)(_available + 4 + (2 * Size));
+
+    // ---- used ring --------------------------------------------------------------------------------------------------
+
+    private ref ushort UsedIndex => ref *(ushort*)(_used + 2);
+
+    /// <summary>avail_event: the device wants a kick once the available index passes it (after the used ring entries).</summary>
+    private ref ushort AvailEvent => ref *(ushort*)(_used + 4 + (8 * Size));
+
+    private ushort ReadUsedIndex() => Volatile.Read(ref UsedIndex);
+
+    /// <summary>
+    /// Takes the next available request into <paramref name="chain"/>: false when there is none, the ring is not
+    /// started or enabled, or it just broke. A chain with a <see cref="DescriptorChain.Fault"/> is still returned: the
+    /// caller fails that request and completes it.
+    /// </summary>
+    public bool TryPop(DescriptorChain chain)
+    {
+        lock (_gate)
+        {
+            if (!Started || !Enabled)
+            {
+                return false;
+            }
+
+            // Acquire: the entries and descriptors the driver wrote before publishing the index are visible after it.
+            ushort available = Volatile.Read(ref AvailableIndex);
+            ushort pending = (ushort)(available - LastAvailIndex);
+            if (pending == 0)
+            {
+                return false;
+            }
+
+            if (pending > Size)
+            {
+                Break($"vring {Index}: available index {available} is {pending} entries ahead of {LastAvailIndex}, more than the queue holds");
+                return false;
+            }
+
+            ushort head = AvailableEntry(LastAvailIndex & (Size - 1));
+            if (head >= Size)
+            {
+                Break($"vring {Index}: available entry {LastAvailIndex} names descriptor {head}, beyond the {Size} of the table");
+                return false;
+            }
+
+            LastAvailIndex++;
+            if (EventIdx)
+            {
+                Volatile.Write(ref AvailEvent, LastAvailIndex);
+            }
+
+            _memory!.TryAcquire();
+            chain.Memory = _memory;
+            _inFlight++;
+            chain.Reset(head);
+            ReadChain(chain, head);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Asks the driver to kick for the next request (event-idx: avail_event is the next index to take) and reports whether
+    /// a request arrived meanwhile, in which case the caller pops again rather than waiting for a kick that will not come.
+    /// </summary>
+    public bool EnableNotification()
+    {
+        lock (_gate)
+        {
+            if (!Started || !Enabled)
+            {
+                return false;
+            }
+
+            if (EventIdx)
+            {
+                Volatile.Write(ref AvailEvent, LastAvailIndex);
+            }
+
+            // The store above must be visible before the index is read again, or a kick could be lost between them.
+            Interlocked.MemoryBarrier();
+            return Volatile.Read(ref AvailableIndex) != LastAvailIndex;
+        }
+    }
+
+    // ---- completion -------------------------------------------------------------------------------------------------
+
+    /// <summary>
+    /// Returns <paramref name="chain"/> to the driver with <paramref name="written"/> bytes written into its writable
+    /// buffers, and signals the call eventfd when the driver asked for it. Callable from any thread.
+    /// </summary>
+    public void Complete(DescriptorChain chain, uint written)
+    {
+        bool notify = false;
+        EventFd? call;
+        lock (_gate)
+        {
+            if (_used is not null)
+            {
+                byte* element = _used + 4 + (8 * (_usedIndex & (Size - 1)));
+                *(uint*)element = chain.Head;
+                *(uint*)(element + 4) = written;
+                _usedIndex++;
+
+                // Release: the element (and the data written into the buffers) is visible before the new index.
+                Volatile.Write(ref UsedIndex, _usedIndex);
+                notify = NeedsNotification();
+            }
+
+            call = Call;
+            Completed++;
+            chain.Memory?.Release();
+            chain.Memory = null;
+            if (--_inFlight == 0 && !Started)
+            {
+                UnmapRings();
+                _drained?.TrySetResult(LastAvailIndex);
+                _drained = null;
+            }
+        }
+
+        if (notify && call is not null)
+        {
+            try
+            {
+                call.Signal();
+            }
+            catch (Exception e) when (e is ObjectDisposedException or IOException)
+            {
+                // The front-end replaced or dropped the call eventfd meanwhile: nobody waits on this one any more.
+            }
+        }
+    }
+
+    /// <summary>
+    /// Whether the driver wants a call for the entries published since the last check: with event-idx, when the used index
+    /// passed used_event (virtio's vring_need_event); otherwise unless it set VRING_AVAIL_F_NO_INTERRUPT.
+    /// </summary>
+    private bool NeedsNotification()
+    {
+        // The used index store must be visible before the driver's suppression fields are read.
+        Interlocked.MemoryBarrier();
+        if (!EventIdx)
+        {
+            return (Volatile.Read(ref *(ushort*)_available) & AvailNoInterrupt) == 0;
+        }
+
+        ushort old = _signalledUsed;
+        ushort current = _usedIndex;
+        bool valid = _signalledUsedValid;
+        _signalledUsed = current;
+        _signalledUsedValid = true;
+        ushort usedEvent = Volatile.Read(ref UsedEvent);
+        return !valid || (ushort)(current - usedEvent - 1) < (ushort)(current - old);
+    }
+
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            Started = false;
+            if (_inFlight == 0)
+            {
+                UnmapRings();
+            }
+        }
+
+        SetKick(null);
+        SetCall(null);
+        SetErr(null);
+    }
+}
