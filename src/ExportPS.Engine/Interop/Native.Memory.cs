@@ -6,8 +6,6 @@ namespace ExportPS.Engine.Interop;
 /// <summary>Shared memory and event counters for vhost-user: memfd, mmap of passed fds, eventfd kicks and calls.</summary>
 internal static partial class Native
 {
-    public const int EAGAIN = 11;
-
     public const uint MFD_CLOEXEC = 0x1;
 
     public const int PROT_READ = 0x1;

@@ -9,7 +9,6 @@ namespace ExportPS.Engine.Interop;
 /// </summary>
 internal static unsafe partial class Native
 {
-    public const int EAGAIN = 11;
     public const int EPIPE = 32;
     public const int ECONNRESET = 104;
 
