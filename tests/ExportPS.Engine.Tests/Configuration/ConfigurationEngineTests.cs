@@ -190,7 +190,7 @@ public sealed class ConfigurationEngineTests : IDisposable
         var engine = NewEngine();
         ExportConfigurationService.Set(engine, Full());
         var removeE0 = H(("Exports", H(("Id", "e0"), ("Ensure", "Absent"))));
-        using var client = new MinimalNbdClient(Socket, "disk");
+        using var client = NbdTestClient.OpenExportName(Socket, "disk");
         Assert.Equal(1L << 20, client.Size);
         WaitUntil(() => engine.GetBlockExports().Single(e => e.Id == "e0").Clients == 1);
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ExportPS.Host;
 using Xunit;
 
@@ -12,7 +11,7 @@ namespace ExportPS.Engine.Tests.Host;
 /// </summary>
 public sealed class HostCommandLineDifferentialTests
 {
-    private const string Qsd = "/usr/bin/qemu-storage-daemon";
+    private const string Qsd = Peer.QemuStorageDaemon;
 
     public static TheoryData<string[]> CommandLines => new()
     {
@@ -52,28 +51,9 @@ public sealed class HostCommandLineDifferentialTests
 
     private static string QsdError(string[] args)
     {
-        Assert.True(File.Exists(Qsd), $"{Qsd} is missing: install Debian's qemu-system-common (qemu-storage-daemon)");
-        var start = new ProcessStartInfo(Qsd) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        try
-        {
-            var stderr = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(10_000), "qemu-storage-daemon did not exit within 10 s: it accepted the whole command line");
-            Assert.Equal(1, process.ExitCode);
-            return Unprefixed(stderr.Result, "qemu-storage-daemon");
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
+        var result = PeerProcess.Run(Qsd, args, TimeSpan.FromSeconds(10));
+        Assert.Equal(1, result.ExitCode);
+        return Unprefixed(result.Stderr, "qemu-storage-daemon");
     }
 
     private static string Unprefixed(string text, string program)

@@ -170,34 +170,8 @@ public sealed class HostEndToEndTests : IDisposable
     }
 
     /// <summary>Runs a peer to completion (bounded) and returns its stdout; a non-zero exit fails the test with its stderr.</summary>
-    private static string Run(string file, params string[] args)
-    {
-        Assert.True(File.Exists(file), $"{file} is missing: run tests/run.sh as root to install the peers");
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (string arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            var stderr = process.StandardError.ReadToEndAsync();
-            Assert.True(process.WaitForExit(TimeSpan.FromSeconds(30)), $"{file} did not finish within 30 s");
-            process.WaitForExit();
-            Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)} failed ({process.ExitCode}): {stderr.Result}");
-            return stdout.Result;
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-                process.WaitForExit(5000);
-            }
-        }
-    }
+    private static string Run(string file, params string[] args) =>
+        PeerProcess.Run(file, args, TimeSpan.FromSeconds(30)).Check($"{file} {string.Join(' ', args)}").Stdout;
 
     private static int FreePort()
     {

@@ -15,7 +15,7 @@ namespace ExportPS.Engine.Tests.Module;
 public sealed class HostLauncherTests(ModuleFiles module) : IClassFixture<ModuleFiles>, IDisposable
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(30);
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly List<Process> _processes = [];
 
     private MethodInfo Launcher(string name) =>

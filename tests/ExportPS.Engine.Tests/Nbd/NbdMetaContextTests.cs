@@ -3,7 +3,7 @@ using ExportPS.Engine.Block;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -94,7 +94,7 @@ public sealed class NbdMetaContextTests
     public void ListAndSetMetaContextQueries()
     {
         using var server = LayeredServer();
-        using var client = new RawNbdClient(server);
+        using var client = new NbdTestClient(server);
         client.Greet();
         Assert.Equal(RepAck, client.Negotiate(OptStructuredReply));
 
@@ -180,7 +180,7 @@ public sealed class NbdMetaContextTests
             Assert.InRange(dirty.Count, 1, 4);
             Assert.True(dirty.Sum(e => e.GetProperty("length").GetInt64()) <= 4 * DirtyBitmapOptions.DefaultGranularity);
 
-            using (var client = new RawNbdClient(server).Connect())
+            using (var client = new NbdTestClient(server).Connect())
             using (var file = new FileStream(backup, FileMode.Open, FileAccess.Write))
             {
                 foreach (var extent in dirty)

@@ -10,7 +10,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// <summary>The host's --chardev/--monitor options: QMP served by exportps-host, in process and as a real process.</summary>
 public sealed class HostQmpTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 

@@ -5,17 +5,13 @@ using System.Net.Sockets;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Xunit;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Tls;
 
 /// <summary>The exact NBD_OPT_STARTTLS behaviour (QEMU's), with a byte-level client that can upgrade its stream to TLS.</summary>
 public sealed class NbdStartTlsTests
 {
-    private const ulong InitMagic = 0x4e42444d41474943;
-    private const ulong OptionMagic = 0x49484156454f5054;
-    private const uint OptExportName = 1, OptAbort = 2, OptList = 3, OptStartTls = 5, OptInfo = 6, OptGo = 7, OptStructuredReply = 8;
-    private const uint RepAck = 1, RepServer = 2, RepErrPolicy = 0x80000002, RepErrInvalid = 0x80000003, RepErrTlsReqd = 0x80000005;
-
     /// <summary>A client past the greeting, talking options over <see cref="Stream"/> (plain, or TLS after <see cref="StartTls"/>).</summary>
     private sealed class OptionClient : IDisposable
     {
@@ -107,7 +103,7 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void APlainClientThatHangsUpAfterTheRefusalIsReportedWithIt()
     {
-        using var server = new TlsNbdServer();
+        using var server = NbdTestServer.WithTls();
         using (var client = new OptionClient(server.Port))
         {
             Assert.Equal(RepErrTlsReqd, client.Ask(OptGo, GoPayload("disk")).Type);
@@ -120,7 +116,7 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void BeforeTheUpgradeEveryOptionButStartTlsAndAbortIsRefusedWithTlsRequired()
     {
-        using var server = new TlsNbdServer();
+        using var server = NbdTestServer.WithTls();
         using (var client = new OptionClient(server.Port))
         {
             foreach (uint option in new[] { OptList, OptInfo, OptGo, OptStructuredReply, 99u })
@@ -152,7 +148,7 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void AfterTheUpgradeTheHandshakeGoesOnOverTlsAndASecondStartTlsIsRefused()
     {
-        using var server = new TlsNbdServer();
+        using var server = NbdTestServer.WithTls();
         using var client = new OptionClient(server.Port);
         client.StartTls(server.Ca, TestPki.Client(server.Ca));
 
@@ -169,7 +165,7 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void GarbageInsteadOfAClientHelloDropsOnlyThatClient()
     {
-        using var server = new TlsNbdServer();
+        using var server = NbdTestServer.WithTls();
         using (var client = new OptionClient(server.Port))
         {
             Assert.Equal((OptStartTls, RepAck, ""), client.Ask(OptStartTls));
@@ -185,7 +181,7 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void WithoutTlsConfiguredStartTlsIsRefusedByPolicy()
     {
-        using var server = new TlsNbdServer(tls: false);
+        using var server = NbdTestServer.WithTls(requireTls: false);
         using var client = new OptionClient(server.Port);
         Assert.Equal((OptStartTls, RepErrPolicy, "TLS not configured"), client.Ask(OptStartTls));
         Assert.Equal(RepServer, client.Ask(OptList).Type);

@@ -4,7 +4,7 @@ using System.Text;
 using System.Text.Json;
 using ExportPS.Engine.Qmp;
 
-namespace ExportPS.Engine.Tests.Qmp;
+namespace ExportPS.TestSupport;
 
 /// <summary>A bare QMP connection for protocol tests: sends raw text and reads whole messages, every wait bounded.</summary>
 internal sealed class RawQmpConnection : IDisposable

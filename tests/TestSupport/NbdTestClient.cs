@@ -4,13 +4,16 @@ using System.Net.Sockets;
 using System.Text;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Nbd;
+namespace ExportPS.TestSupport;
 
 /// <summary>
-/// A byte-level NBD client written from the spec, for what no peer here can do: malformed input, extended headers,
-/// exact reply shapes, allocation counting. Blocking socket with timeouts, so a hung server fails the test instead of hanging it.
+/// The NBD client of the tests, written from the spec, for what no peer here can do. Raw mode (the constructor, then
+/// <see cref="Greet"/>, options and requests one by one) sends any bytes and checks exact reply shapes: malformed input,
+/// extended headers, allocation counting. Minimal mode (<see cref="OpenExportName"/>) only enters transmission with
+/// NBD_OPT_EXPORT_NAME, to hold a client on an export. Blocking socket with timeouts, so a hung server fails the test
+/// instead of hanging it.
 /// </summary>
-internal sealed class RawNbdClient : IDisposable
+internal sealed class NbdTestClient : IDisposable
 {
     public const ulong InitMagic = 0x4e42444d41474943;
     public const ulong OptionMagic = 0x49484156454f5054;
@@ -24,19 +27,19 @@ internal sealed class RawNbdClient : IDisposable
     public const uint OptExportName = 1, OptAbort = 2, OptList = 3, OptStartTls = 5, OptInfo = 6, OptGo = 7,
         OptStructuredReply = 8, OptListMetaContext = 9, OptSetMetaContext = 10, OptExtendedHeaders = 11;
     public const uint RepAck = 1, RepServer = 2, RepInfo = 3, RepMetaContext = 4;
-    public const uint RepErrUnsup = 0x80000001, RepErrPolicy = 0x80000002, RepErrInvalid = 0x80000003, RepErrUnknown = 0x80000006,
+    public const uint RepErrUnsup = 0x80000001, RepErrPolicy = 0x80000002, RepErrInvalid = 0x80000003, RepErrTlsReqd = 0x80000005, RepErrUnknown = 0x80000006,
         RepErrShutdown = 0x80000007, RepErrExtHeaderReqd = 0x8000000a;
     public const ushort CmdRead = 0, CmdWrite = 1, CmdDisc = 2, CmdFlush = 3, CmdTrim = 4, CmdCache = 5, CmdWriteZeroes = 6, CmdBlockStatus = 7;
     public const ushort FlagFua = 1, FlagNoHole = 2, FlagDf = 4, FlagReqOne = 8, FlagFastZero = 16, FlagPayloadLen = 32;
     public const ushort ReplyNone = 0, ReplyOffsetData = 1, ReplyOffsetHole = 2, ReplyBlockStatus = 5, ReplyBlockStatusExt = 6, ReplyError = 32769, ReplyErrorOffset = 32770;
     public const uint EPerm = 1, EIo = 5, EInval = 22, ENoSpc = 28, EOverflow = 75, ENotSup = 95, EShutdown = 108;
 
-    public RawNbdClient(NbdTestServer server, TimeSpan? timeout = null)
+    public NbdTestClient(NbdTestServer server, TimeSpan? timeout = null)
         : this(server.SocketPath is { } path ? new UnixDomainSocketEndPoint(path) : new IPEndPoint(IPAddress.Loopback, server.Port), timeout)
     {
     }
 
-    public RawNbdClient(EndPoint endPoint, TimeSpan? timeout = null)
+    public NbdTestClient(EndPoint endPoint, TimeSpan? timeout = null)
     {
         Socket = new Socket(endPoint.AddressFamily, SocketType.Stream, endPoint is IPEndPoint ? ProtocolType.Tcp : ProtocolType.Unspecified);
         int milliseconds = (int)(timeout ?? TimeSpan.FromSeconds(10)).TotalMilliseconds;
@@ -46,6 +49,29 @@ internal sealed class RawNbdClient : IDisposable
         if (endPoint is IPEndPoint)
         {
             Socket.NoDelay = true;
+        }
+    }
+
+    /// <summary>
+    /// Minimal mode: greets with fixed newstyle and NO_ZEROES and enters transmission on <paramref name="exportName"/>
+    /// with NBD_OPT_EXPORT_NAME (the server answers with size and flags only); <see cref="Size"/> is then set.
+    /// </summary>
+    public static NbdTestClient OpenExportName(string unixPath, string exportName)
+    {
+        var client = new NbdTestClient(new UnixDomainSocketEndPoint(unixPath));
+        try
+        {
+            client.Greet();
+            client.SendOption(OptExportName, Encoding.UTF8.GetBytes(exportName));
+            var reply = client.Receive(10);
+            client.Size = BinaryPrimitives.ReadInt64BigEndian(reply);
+            client.TransmissionFlags = BinaryPrimitives.ReadUInt16BigEndian(reply.AsSpan(8));
+            return client;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
         }
     }
 
@@ -235,7 +261,7 @@ internal sealed class RawNbdClient : IDisposable
     }
 
     /// <summary>Greeting, optional structured replies / extended headers / contexts, then GO; asserts success.</summary>
-    public RawNbdClient Connect(string name = "disk", bool structured = true, bool extended = false, params string[] contexts)
+    public NbdTestClient Connect(string name = "disk", bool structured = true, bool extended = false, params string[] contexts)
     {
         Greet();
         if (extended)

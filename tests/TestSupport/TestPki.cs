@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace ExportPS.Engine.Tests.Tls;
+namespace ExportPS.TestSupport;
 
 /// <summary>Certificates made in the test (ECDSA P-256, fast) and written in QEMU's and libnbd's directory layouts.</summary>
 internal sealed class TestPki : IDisposable
