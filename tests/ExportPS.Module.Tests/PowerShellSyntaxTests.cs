@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>
 /// Parses the repository's PowerShell (scripts, the DSC module, manifests, format-file script blocks) with the

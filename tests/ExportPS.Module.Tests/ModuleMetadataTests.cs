@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Xml.Linq;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>
 /// Checks the built module against PowerShell's conventions without PowerShell: every cmdlet, its help page, the

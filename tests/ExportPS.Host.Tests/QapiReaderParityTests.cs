@@ -1,10 +1,9 @@
 using System.Text.Json;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
-using ExportPS.Engine.Tests.Host;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Qmp;
+namespace ExportPS.Host.Tests;
 
 /// <summary>
 /// A command-line option in keyval form and the same options as QMP arguments give the same record, defaults included:
@@ -50,7 +49,7 @@ public sealed class QapiReaderParityTests
     public void Unsupported_export_types_are_refused_with_one_text()
     {
         string commandLine = HostParsing.Error("export", "type=fuse,id=e,node-name=n");
-        var qmp = Assert.Throws<Errors.EngineException>(() => BlockExportOptionsReader.Read(Arguments("""{"type":"fuse","id":"e","node-name":"n"}""")));
+        var qmp = Assert.Throws<ExportPS.Engine.Errors.EngineException>(() => BlockExportOptionsReader.Read(Arguments("""{"type":"fuse","id":"e","node-name":"n"}""")));
 
         Assert.Equal("Export type 'fuse' is not supported by ExportPS yet", commandLine);
         Assert.Equal(commandLine, qmp.Message);

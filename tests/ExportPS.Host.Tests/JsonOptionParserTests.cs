@@ -3,7 +3,7 @@ using ExportPS.Host.CommandLine;
 using ExportPS.Engine.Qapi;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 public class JsonOptionParserTests
 {

@@ -5,7 +5,7 @@ using ExportPS.Engine.Qmp;
 using ExportPS.Host;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Qmp;
+namespace ExportPS.Host.Tests;
 
 /// <summary>The host's --chardev/--monitor options: QMP served by exportps-host, in process and as a real process.</summary>
 public sealed class HostQmpTests : IDisposable

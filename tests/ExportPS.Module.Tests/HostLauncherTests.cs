@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Reflection;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Qmp;
-using ExportPS.Engine.Tests.Qmp;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>
 /// Start-ExportEngine's launcher, run from the staged module (out/ExportPS/ExportPS.dll): it starts bin/host's
@@ -133,7 +132,7 @@ public sealed class HostLauncherTests(ModuleFiles module) : IClassFixture<Module
         Assert.Equal(socket, Property<string>(handle, "Path"));
         Assert.Equal(process.Id, Property<int?>(handle, "ProcessId"));
         Assert.Matches(@"^ExportPS \d+\.\d+\.\d+$", Property<string>(handle, "Server"));
-        Assert.Empty(Property<IExportEngine>(handle, "Engine").GetBlockNodes());
+        Assert.Empty(Property<ExportPS.Engine.IExportEngine>(handle, "Engine").GetBlockNodes());
 
         Disconnect(handle);
         Assert.False(Property<bool>(handle, "Connected"));

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using ExportPS.Engine.Errors;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>
 /// Checks the PowerShell text nobody can run here (help examples, the about topic, the Pester tests) against the

@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>A PlatyPS markdown help page: its title, examples and the parameters it documents with their yaml blocks.</summary>
 public sealed partial class HelpPage

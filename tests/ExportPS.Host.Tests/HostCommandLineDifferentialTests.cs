@@ -1,7 +1,7 @@
 using ExportPS.Host;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 /// <summary>
 /// Command lines that qemu-storage-daemon 7.2 refuses, given to it and to the ExportPS host: both must refuse the same

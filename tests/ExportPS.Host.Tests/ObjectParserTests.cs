@@ -2,9 +2,9 @@ using ExportPS.Host.CommandLine;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
 using Xunit;
-using static ExportPS.Engine.Tests.Host.HostParsing;
+using static ExportPS.Host.Tests.HostParsing;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 public class ObjectParserTests
 {

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Xml.Linq;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>
 /// The built module (out/ExportPS) read as metadata only: PowerShell is not needed, and cannot run here.

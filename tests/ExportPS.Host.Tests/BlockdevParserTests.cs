@@ -1,8 +1,8 @@
 using ExportPS.Engine.Model;
 using Xunit;
-using static ExportPS.Engine.Tests.Host.HostParsing;
+using static ExportPS.Host.Tests.HostParsing;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 public class BlockdevParserTests
 {

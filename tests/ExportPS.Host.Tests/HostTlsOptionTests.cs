@@ -1,12 +1,11 @@
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
-using ExportPS.Engine.Tests.Nbd;
 using ExportPS.Host;
 using ExportPS.Host.CommandLine;
 using Xunit;
-using static ExportPS.Engine.Tests.Host.HostParsing;
+using static ExportPS.Host.Tests.HostParsing;
 
-namespace ExportPS.Engine.Tests.Tls;
+namespace ExportPS.Host.Tests;
 
 /// <summary>The host's --object tls-creds-x509 / authz-list / authz-simple and --nbd-server tls-creds / tls-authz.</summary>
 public sealed class HostTlsOptionTests

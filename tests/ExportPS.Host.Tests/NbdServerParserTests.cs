@@ -1,9 +1,9 @@
 using ExportPS.Engine.Model;
 using ExportPS.Host.CommandLine;
 using Xunit;
-using static ExportPS.Engine.Tests.Host.HostParsing;
+using static ExportPS.Host.Tests.HostParsing;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 public class NbdServerParserTests
 {

@@ -4,7 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 /// <summary>
 /// The built host executable against real clients: started with qemu-storage-daemon's options, probed with nbdinfo

@@ -1,7 +1,7 @@
 using ExportPS.Host.CommandLine;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 public class ArgumentScannerTests
 {

@@ -1,7 +1,7 @@
 using ExportPS.Host;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 /// <summary>The host's runner in-process, with the stop signal already given, for everything that needs no NBD server.</summary>
 public class HostRunnerTests

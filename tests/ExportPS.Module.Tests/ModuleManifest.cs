@@ -1,6 +1,6 @@
 using System.Text.RegularExpressions;
 
-namespace ExportPS.Engine.Tests.Module;
+namespace ExportPS.Module.Tests;
 
 /// <summary>
 /// The fields of a module manifest (.psd1) the tests check, read without PowerShell: top-level `Key = 'value'` and

@@ -3,7 +3,7 @@ using ExportPS.Engine.Errors;
 using ExportPS.Engine.Qapi;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 /// <summary>Helpers for the parser tests: one option through the same path the host uses.</summary>
 internal static class HostParsing

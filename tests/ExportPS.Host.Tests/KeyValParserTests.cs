@@ -4,7 +4,7 @@ using FsCheck.Fluent;
 using ExportPS.Engine.Qapi;
 using Xunit;
 
-namespace ExportPS.Engine.Tests.Host;
+namespace ExportPS.Host.Tests;
 
 public class KeyValParserTests
 {
