@@ -1,6 +1,7 @@
-# The contract every Remove-<Noun> cmdlet of a synchronously removed item keeps, written once: it removes by name,
-# by wildcard and from the pipeline, writes nothing, honours -WhatIf, reports a literal name that matches nothing as a
-# non-terminating ObjectNotFound error while removing the others, and is silent when a wildcard matches nothing.
+# The contract every Remove-<Noun> cmdlet keeps for items removed at once (exports drain, and have their own tests),
+# written once: it removes by name, by wildcard and from the pipeline, writes nothing, honours -WhatIf, reports a literal
+# name that matches nothing as a non-terminating ObjectNotFound error while removing the others, and is silent when a
+# wildcard matches nothing.
 Describe 'Remove-<Noun> contract' -ForEach @(
     @{
         Noun = 'BlockNode'
@@ -15,6 +16,27 @@ Describe 'Remove-<Noun> contract' -ForEach @(
         Prefix = 'it'
         NotFoundErrorId = 'IoThreadNotFound'
         Create = { param([string[]]$Names) New-IoThread -Id $Names }
+    }
+    @{
+        Noun = 'TlsCredential'
+        Key = 'Id'
+        Prefix = 'tls'
+        NotFoundErrorId = 'TlsCredsNotFound'
+        Create = {
+            param([string[]]$Names)
+            # A self-signed client certificate with its key, in memory: enough for credentials that verify no peer.
+            $key = [System.Security.Cryptography.ECDsa]::Create([System.Security.Cryptography.ECCurve+NamedCurves]::nistP256)
+            $request = [System.Security.Cryptography.X509Certificates.CertificateRequest]::new('CN=contract.example.com', $key, [System.Security.Cryptography.HashAlgorithmName]::SHA256)
+            $certificate = $request.CreateSelfSigned([DateTimeOffset]::UtcNow.AddHours(-1), [DateTimeOffset]::UtcNow.AddDays(1))
+            $Names | ForEach-Object { New-TlsCredential -Id $_ -Certificate $certificate -Endpoint Client -VerifyPeer $false }
+        }
+    }
+    @{
+        Noun = 'TlsAuthorization'
+        Key = 'Id'
+        Prefix = 'auth'
+        NotFoundErrorId = 'ObjectNotFound'
+        Create = { param([string[]]$Names) $Names | ForEach-Object { New-TlsAuthorization -Id $_ -Identity "CN=$_" } }
     }
 ) {
     BeforeAll {
@@ -44,6 +66,7 @@ Describe 'Remove-<Noun> contract' -ForEach @(
     }
 
     AfterAll {
+        & "Get-$Noun" | & "Remove-$Noun" -Confirm:$false
         Clear-TestEngine
     }
 
@@ -52,6 +75,7 @@ Describe 'Remove-<Noun> contract' -ForEach @(
     }
 
     AfterEach {
+        & "Get-$Noun" | & "Remove-$Noun" -Confirm:$false
         Clear-TestEngine
     }
 
