@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Xunit;
 
@@ -10,8 +12,8 @@ namespace ExportPS.TestSupport;
 /// The NBD client of the tests, written from the spec, for what no peer here can do. Raw mode (the constructor, then
 /// <see cref="Greet"/>, options and requests one by one) sends any bytes and checks exact reply shapes: malformed input,
 /// extended headers, allocation counting. Minimal mode (<see cref="OpenExportName"/>) only enters transmission with
-/// NBD_OPT_EXPORT_NAME, to hold a client on an export. Blocking socket with timeouts, so a hung server fails the test
-/// instead of hanging it.
+/// NBD_OPT_EXPORT_NAME, to hold a client on an export. After <see cref="StartTls"/> the same calls go over TLS.
+/// Blocking socket with timeouts, so a hung server fails the test instead of hanging it.
 /// </summary>
 internal sealed class NbdTestClient : IDisposable
 {
@@ -77,6 +79,9 @@ internal sealed class NbdTestClient : IDisposable
 
     public Socket Socket { get; }
 
+    /// <summary>The TLS session after <see cref="StartTls"/>; until then bytes go over <see cref="Socket"/> as they are.</summary>
+    private SslStream? _tls;
+
     public bool Extended { get; private set; }
 
     public bool Structured { get; private set; }
@@ -91,6 +96,12 @@ internal sealed class NbdTestClient : IDisposable
     {
         while (!data.IsEmpty)
         {
+            if (_tls is not null)
+            {
+                _tls.Write(data);
+                return;
+            }
+
             data = data[Socket.Send(data)..];
         }
     }
@@ -99,7 +110,7 @@ internal sealed class NbdTestClient : IDisposable
     {
         while (!destination.IsEmpty)
         {
-            int received = Socket.Receive(destination);
+            int received = _tls?.Read(destination) ?? Socket.Receive(destination);
             if (received == 0)
             {
                 throw new EndOfStreamException("the server closed the connection");
@@ -114,6 +125,27 @@ internal sealed class NbdTestClient : IDisposable
         var data = new byte[length];
         Receive(data);
         return data;
+    }
+
+    /// <summary>
+    /// True when the server hung up (EOF or reset) instead of answering: reads at most one byte, and a receive timeout
+    /// (a server that stays on) is not a hang-up.
+    /// </summary>
+    public bool HungUp()
+    {
+        var one = new byte[1];
+        try
+        {
+            return (_tls?.Read(one) ?? Socket.Receive(one)) == 0;
+        }
+        catch (SocketException e) when (e.SocketErrorCode is not (SocketError.TimedOut or SocketError.WouldBlock))
+        {
+            return true;
+        }
+        catch (IOException e) when (e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
+        {
+            return true;
+        }
     }
 
     /// <summary>True when the server closed the connection (reads 0 or fails) within the timeout.</summary>
@@ -158,6 +190,21 @@ internal sealed class NbdTestClient : IDisposable
         BinaryPrimitives.WriteUInt32BigEndian(header.AsSpan(12), length ?? (uint)data.Length);
         Send(header);
         Send(data);
+    }
+
+    /// <summary>
+    /// NBD_OPT_STARTTLS, asserting the server's ACK, then the TLS handshake with <paramref name="clientCertificate"/>,
+    /// trusting a server certificate issued by <paramref name="ca"/>. Every later option and request goes over TLS.
+    /// </summary>
+    public void StartTls(X509Certificate2 ca, X509Certificate2 clientCertificate)
+    {
+        SendOption(OptStartTls);
+        var reply = ReadOptionReply();
+        Assert.Equal((OptStartTls, RepAck, 0), (reply.Option, reply.Type, reply.Data.Length));
+        var tls = new SslStream(new NetworkStream(Socket, ownsSocket: false), leaveInnerStreamOpen: false,
+            (_, certificate, _, _) => certificate is X509Certificate2 c && c.Issuer == ca.Subject);
+        tls.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = "localhost", ClientCertificates = [clientCertificate] });
+        _tls = tls;
     }
 
     public (uint Option, uint Type, byte[] Data) ReadOptionReply()
@@ -437,5 +484,9 @@ internal sealed class NbdTestClient : IDisposable
 
     public void Disconnect() => Request(CmdDisc, 0, 0);
 
-    public void Dispose() => Socket.Dispose();
+    public void Dispose()
+    {
+        _tls?.Dispose();
+        Socket.Dispose();
+    }
 }
