@@ -66,8 +66,10 @@ internal sealed class HostProcess : IDisposable
         return _process.WaitForExit(ExitTimeout);
     }
 
-    /// <summary>Waits for a host that exits on its own (a refused command line) and returns the exit code.</summary>
-    public int WaitForExit() => _process.WaitForExit(StartTimeout);
+    /// <summary>Waits for a host that exits on its own (a refused command line, a QMP quit) and returns the exit code.</summary>
+    public int WaitForExit(TimeSpan? timeout = null) => _process.WaitForExit(timeout ?? StartTimeout);
+
+    public bool HasExited => _process.HasExited;
 
     /// <summary>Everything the host wrote to stdout; only complete after it exited.</summary>
     public string Output => _process.Output;

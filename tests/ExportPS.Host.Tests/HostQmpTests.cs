@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qmp;
@@ -73,46 +72,26 @@ public sealed class HostQmpTests : IDisposable
         string dll = Path.Combine(AppContext.BaseDirectory, "exportps-host.dll");
         Assert.True(File.Exists(dll), $"{dll} is missing: the test project must reference ExportPS.Host");
         string qmp = _dir.File("p.qmp");
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (string arg in new[] { dll, "--chardev", $"socket,id=m,path={qmp},server=on,wait=off", "--monitor", "chardev=m" })
+        using var host = HostProcess.Start("--chardev", $"socket,id=m,path={qmp},server=on,wait=off", "--monitor", "chardev=m");
+        using (var engine = ConnectWhenReady(qmp, null, host))
         {
-            start.ArgumentList.Add(arg);
+            engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = 4096 });
+            engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Inet("127.0.0.1", 0) });
+            var export = engine.AddBlockExport(new BlockExportOptions { Id = "e0", NodeName = "n0" });
+            Assert.Equal("n0", Assert.IsType<NbdExportDetails>(export.Details).Name);
+            Assert.NotEqual(0, engine.GetNbdServer().Port);
+            engine.RemoveBlockExport("e0", BlockExportRemoveMode.Hard);
+            Assert.True(engine.WaitForExportDeleted("e0", TimeSpan.FromSeconds(10), CancellationToken.None));
+            var e = Assert.Throws<EngineException>(() => engine.RemoveBlockNode("nope"));
+            Assert.Equal(ErrorIds.BlockNodeNotFound, e.ErrorId);
+            using var client = RawQmpConnection.OpenNegotiated(qmp);
+            client.Execute("""{"execute":"quit"}""");
         }
 
-        using var process = Process.Start(start)!;
-        try
-        {
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            using (var engine = ConnectWhenReady(qmp, null, process))
-            {
-                engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = 4096 });
-                engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Inet("127.0.0.1", 0) });
-                var export = engine.AddBlockExport(new BlockExportOptions { Id = "e0", NodeName = "n0" });
-                Assert.Equal("n0", Assert.IsType<NbdExportDetails>(export.Details).Name);
-                Assert.NotEqual(0, engine.GetNbdServer().Port);
-                engine.RemoveBlockExport("e0", BlockExportRemoveMode.Hard);
-                Assert.True(engine.WaitForExportDeleted("e0", TimeSpan.FromSeconds(10), CancellationToken.None));
-                var e = Assert.Throws<EngineException>(() => engine.RemoveBlockNode("nope"));
-                Assert.Equal(ErrorIds.BlockNodeNotFound, e.ErrorId);
-                using var client = RawQmpConnection.OpenNegotiated(qmp);
-                client.Execute("""{"execute":"quit"}""");
-            }
-
-            Assert.True(process.WaitForExit(10_000), "exportps-host did not exit within 10 s of quit");
-            Assert.Equal(0, process.ExitCode);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-                process.WaitForExit(5000);
-            }
-        }
+        Assert.Equal(0, host.WaitForExit(TimeSpan.FromSeconds(10)));
     }
 
-    private static QmpExportEngine ConnectWhenReady(string socketPath, Task? host, Process? process = null)
+    private static QmpExportEngine ConnectWhenReady(string socketPath, Task? host, HostProcess? process = null)
     {
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
         while (true)

@@ -46,17 +46,7 @@ public sealed class NbdServerAddressTests : IDisposable
         string path = Path.Combine(_directory, "nbd.sock");
         // .NET unlinks a bound socket's file when the socket is disposed; a process that exits leaves it behind, as a
         // crashed server does.
-        using (var binder = System.Diagnostics.Process.Start("/usr/bin/python3",
-                   ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]))
-        {
-            if (!binder!.WaitForExit(10_000))
-            {
-                binder.Kill();
-                Assert.Fail("python3 did not exit within 10 s");
-            }
-
-            Assert.Equal(0, binder.ExitCode);
-        }
+        PeerProcess.Run(Peer.Python3, ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path], TimeSpan.FromSeconds(10)).Check("python3 binding a unix socket");
 
         Assert.True(File.Exists(path));
         _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });

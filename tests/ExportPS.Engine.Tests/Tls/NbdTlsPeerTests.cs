@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
@@ -148,37 +147,15 @@ public sealed class NbdTlsPeerTests
             AssertServes(server, clientDir);
 
             string socket = Path.Combine(server.Pki.Root, $"q-{Guid.NewGuid():n}.sock");
-            using var qemu = Process.Start(new ProcessStartInfo(PeerProcess.Require(QemuNbd))
-            {
-                // QEMU's option syntax doubles commas inside a value.
-                ArgumentList =
-                {
-                    "-k", socket, "-f", "raw", "--object", $"tls-creds-x509,id=tls0,dir={server.ServerDir},endpoint=server,verify-peer=on",
-                    "--object", $"authz-simple,id=auth0,identity={dn.Replace(",", ",,")}", "--tls-creds", "tls0", "--tls-authz", "auth0", image,
-                },
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            })!;
-            try
-            {
-                var waited = Stopwatch.StartNew();
-                while (!File.Exists(socket) && waited.Elapsed < TimeSpan.FromSeconds(10) && !qemu.HasExited)
-                {
-                    Thread.Sleep(20);
-                }
-
-                var result = PeerProcess.Run(NbdInfo, ["--size", $"nbds+unix:///?socket={socket}&tls-certificates={clientDir}"], Limit);
-                Assert.True(result.ExitCode == 0, $"qemu-nbd refused identity '{dn}': {result.Stderr}");
-            }
-            finally
-            {
-                if (!qemu.HasExited)
-                {
-                    qemu.Kill();
-                }
-
-                qemu.WaitForExit(5000);
-            }
+            // QEMU's option syntax doubles commas inside a value.
+            using var qemu = new PeerProcess.Background(QemuNbd,
+            [
+                "-k", socket, "-f", "raw", "--object", $"tls-creds-x509,id=tls0,dir={server.ServerDir},endpoint=server,verify-peer=on",
+                "--object", $"authz-simple,id=auth0,identity={dn.Replace(",", ",,")}", "--tls-creds", "tls0", "--tls-authz", "auth0", image,
+            ]);
+            qemu.WaitForFile(socket);
+            var result = PeerProcess.Run(NbdInfo, ["--size", $"nbds+unix:///?socket={socket}&tls-certificates={clientDir}"], Limit);
+            Assert.True(result.ExitCode == 0, $"qemu-nbd refused identity '{dn}': {result.Stderr}");
         }
     }
 }
