@@ -9,7 +9,8 @@ public sealed class Netdev
 {
     private volatile bool _linkUp = true;
     private Netdev? _peer;
-    private static readonly object PeeringLock = new();
+    private NetCaptureTap[] _captures = [];
+    private static readonly object PeeringLock = new(); // guards peering and capture lists, never the data path
 
     /// <param name="id">The netdev id.</param>
     /// <param name="createBackend">Makes the backend, given the netdev it hands frames from its far end to.</param>
@@ -53,6 +54,7 @@ public sealed class Netdev
         }
 
         Sent.RecordFrame(frame.Length);
+        Capture(NetCaptureDirection.Tx, frame);
         peer.Deliver(frame);
     }
 
@@ -62,6 +64,7 @@ public sealed class Netdev
     /// <summary>Hands a frame from the peer to the backend, or drops and counts it.</summary>
     private void Deliver(ReadOnlySpan<byte> frame)
     {
+        Capture(NetCaptureDirection.Rx, frame);
         if (!_linkUp)
         {
             Received.RecordDrop(NetDropReason.LinkDown);
@@ -72,6 +75,42 @@ public sealed class Netdev
             Received.RecordFrame(frame.Length);
         else
             Received.RecordDrop(reason);
+    }
+
+    /// <summary>
+    /// The captures attached to this netdev. As in QEMU, a sent frame is captured once it has passed this netdev's
+    /// link and peer checks, and a delivered frame is captured before this netdev's own link check.
+    /// </summary>
+    public IReadOnlyList<NetCaptureTap> Captures => Volatile.Read(ref _captures);
+
+    public void AddCapture(NetCaptureTap tap)
+    {
+        lock (PeeringLock)
+            Volatile.Write(ref _captures, [.. _captures, tap]);
+    }
+
+    public bool RemoveCapture(NetCaptureTap tap)
+    {
+        lock (PeeringLock)
+        {
+            if (Array.IndexOf(_captures, tap) < 0)
+                return false;
+            Volatile.Write(ref _captures, [.. _captures.Where(other => !ReferenceEquals(other, tap))]);
+            return true;
+        }
+    }
+
+    private void Capture(NetCaptureDirection direction, ReadOnlySpan<byte> frame)
+    {
+        var captures = Volatile.Read(ref _captures);
+        if (captures.Length == 0)
+            return;
+        var now = DateTimeOffset.UtcNow;
+        foreach (var tap in captures)
+        {
+            if (tap.Sees(direction))
+                tap.Writer.WriteFrame(frame, now);
+        }
     }
 
     /// <summary>set_link: up resumes at once, down drops from now on. The backend hears of every change.</summary>

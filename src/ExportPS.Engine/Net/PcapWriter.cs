@@ -6,7 +6,8 @@ namespace ExportPS.Engine.Net;
 /// Writes a classic pcap capture of Ethernet frames, as QEMU's filter-dump: a global header (magic a1b2c3d4, all fields little-endian as QEMU writes them on x86,
 /// version 2.4, link type Ethernet, snap length = the maximum kept per frame), then per frame a
 /// record header (time in seconds and microseconds, kept length, original length) and the first bytes of the frame.
-/// Frames may come from several threads (both directions of a netdev); each record is written whole.
+/// Frames may come from several threads (both directions of a netdev); each record is written whole. A write error
+/// stops the capture (as QEMU's dump does) rather than disturb the traffic it watches; <see cref="Failure"/> says why.
 /// </summary>
 public sealed class PcapWriter : IDisposable
 {
@@ -44,7 +45,10 @@ public sealed class PcapWriter : IDisposable
     /// <summary>Frames longer than this keep only their first MaxLength bytes; the record keeps the original length.</summary>
     public int MaxLength { get; }
 
-    /// <summary>Appends one frame seen at <paramref name="timestamp"/>.</summary>
+    /// <summary>Why the capture stopped writing, or null while it writes.</summary>
+    public string? Failure { get; private set; }
+
+    /// <summary>Appends one frame seen at <paramref name="timestamp"/>, unless a write error stopped the capture.</summary>
     public void WriteFrame(ReadOnlySpan<byte> frame, DateTimeOffset timestamp)
     {
         var microseconds = (timestamp.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / TimeSpan.TicksPerMicrosecond;
@@ -57,24 +61,34 @@ public sealed class PcapWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(record[12..], frame.Length);
         lock (_gate)
         {
-            _stream.Write(record);
-            _stream.Write(kept);
+            if (Failure is not null)
+                return;
+            try
+            {
+                _stream.Write(record);
+                _stream.Write(kept);
+            }
+            catch (IOException error)
+            {
+                Failure = error.Message;
+            }
         }
-    }
-
-    public void Flush()
-    {
-        lock (_gate)
-            _stream.Flush();
     }
 
     public void Dispose()
     {
         lock (_gate)
         {
-            _stream.Flush();
-            if (_ownsStream)
-                _stream.Dispose();
+            try
+            {
+                if (Failure is null)
+                    _stream.Flush();
+            }
+            finally
+            {
+                if (_ownsStream)
+                    _stream.Dispose();
+            }
         }
     }
 }
