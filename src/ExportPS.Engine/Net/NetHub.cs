@@ -15,9 +15,14 @@ public sealed class NetHub
 
     public IReadOnlyList<Netdev> Ports => Volatile.Read(ref _ports);
 
-    /// <summary>Adds a hubport netdev; <paramref name="peer"/> (QEMU's netdev=) is peered with it when given.</summary>
+    /// <summary>
+    /// Adds a hubport netdev; <paramref name="peer"/> (QEMU's netdev=) is peered with it when given. A peer that is
+    /// itself a hub port is refused: hubs joined in a loop would pass a frame round it without end.
+    /// </summary>
     public Netdev AddPort(string id, Netdev? peer = null)
     {
+        if (peer?.Backend is NetHubPort)
+            throw new InvalidOperationException($"hub port '{id}' cannot be peered with hub port '{peer.Id}'");
         var port = new Netdev(id, owner => new NetHubPort(this, owner));
         if (peer is not null)
             Netdev.Connect(port, peer);

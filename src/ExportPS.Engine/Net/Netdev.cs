@@ -3,7 +3,8 @@ namespace ExportPS.Engine.Net;
 /// <summary>
 /// One network client, as QEMU's NetClientState: an id, a backend, a link state, at most one peer, and counters per
 /// direction. A down link drops frames in both directions and counts them; nothing is queued while down.
-/// The data path (<see cref="Send"/>, <see cref="Deliver"/>) takes no lock and allocates nothing.
+/// The data path (<see cref="Send"/>, <see cref="Deliver"/>) allocates nothing and takes no lock (an attached
+/// capture's writer takes its own).
 /// </summary>
 public sealed class Netdev
 {
@@ -138,7 +139,7 @@ public sealed class Netdev
         }
     }
 
-    /// <summary>Unpeers this netdev and its peer; frames in flight to it are dropped as no-peer from now on.</summary>
+    /// <summary>Unpeers this netdev and its peer; what either sends from now on is dropped as no-peer.</summary>
     public void Disconnect()
     {
         lock (PeeringLock)

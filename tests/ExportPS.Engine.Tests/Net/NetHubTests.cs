@@ -96,6 +96,16 @@ public sealed class NetHubTests
     }
 
     [Fact]
+    public void HubPortCannotBePeeredWithAnotherHubPort()
+    {
+        var first = new NetHub(0).AddPort("p0");
+        var second = new NetHub(1);
+        Assert.Throws<InvalidOperationException>(() => second.AddPort("q0", first));
+        Assert.Empty(second.Ports);
+        Assert.Null(first.Peer);
+    }
+
+    [Fact]
     public void HubTableMakesOneHubPerIdAndFindsAPortsHub()
     {
         var table = new NetHubTable();
