@@ -79,6 +79,17 @@ public sealed class Netdev
     }
 
     /// <summary>
+    /// announce-self: one RARP frame for <paramref name="mac"/> out of this netdev's far end. It is delivered as if from
+    /// the peer, as QEMU's NIC hands its announcement to its netdev (out of a hub port it goes out of the whole hub).
+    /// </summary>
+    public void Announce(MacAddress mac)
+    {
+        Span<byte> frame = stackalloc byte[RarpAnnounceFrame.Length];
+        RarpAnnounceFrame.Write(mac, frame);
+        Deliver(frame);
+    }
+
+    /// <summary>
     /// The captures attached to this netdev. As in QEMU, a sent frame is captured once it has passed this netdev's
     /// link and peer checks, and a delivered frame is captured before this netdev's own link check.
     /// </summary>

@@ -26,6 +26,39 @@ public sealed class RarpAnnounceFrameTests
     }
 
     [Fact]
+    public void AnnounceGoesOutOfTheNetdevsFarEndAndIsCounted()
+    {
+        var (netdev, backend) = RecordingBackend.Create("n0");
+        var mac = MacAddress.Parse("52:54:00:12:34:56");
+        var expected = new byte[RarpAnnounceFrame.Length];
+        RarpAnnounceFrame.Write(mac, expected);
+
+        netdev.Announce(mac);
+        netdev.SetLink(false);
+        netdev.Announce(mac);
+
+        Assert.Equal([expected], backend.Frames);
+        Assert.Equal(new NetTrafficSnapshot(1, 60, 1, 0, 0, 0, 0), netdev.Received.Snapshot());
+    }
+
+    [Fact]
+    public void AnnounceOutOfAHubPortLeavesByEveryOtherPort()
+    {
+        var hub = new NetHub(0);
+        var (a, aBackend) = RecordingBackend.Create("a");
+        var (b, bBackend) = RecordingBackend.Create("b");
+        var port = hub.AddPort("p0");
+        hub.AddPort("p1", a);
+        hub.AddPort("p2", b);
+
+        port.Announce(MacAddress.Parse("52:54:00:00:00:01"));
+
+        Assert.Single(aBackend.Frames);
+        Assert.Single(bBackend.Frames);
+        Assert.Equal(RarpAnnounceFrame.EtherTypeRarp, (aBackend.Frames[0][12] << 8) | aBackend.Frames[0][13]);
+    }
+
+    [Fact]
     public void DestinationTooShortIsRefused() =>
         Assert.ThrowsAny<ArgumentException>(() => RarpAnnounceFrame.Write(MacAddress.Broadcast, new byte[59]));
 }
