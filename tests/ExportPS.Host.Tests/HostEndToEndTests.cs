@@ -12,9 +12,9 @@ namespace ExportPS.Host.Tests;
 /// </summary>
 public sealed class HostEndToEndTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("exportps-host-").FullName;
+    private readonly TempDirectory _directory = new("exportps-host-");
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 
     [Fact]
     public void Without_arguments_serves_a_writable_1GiB_memory_disk_on_the_NBD_port()
@@ -38,13 +38,13 @@ public sealed class HostEndToEndTests : IDisposable
     [Fact]
     public void File_image_over_a_unix_socket_keeps_what_a_client_wrote()
     {
-        string image = Path.Combine(_directory, "disk.img");
+        string image = _directory.File("disk.img");
         using (var file = File.Create(image))
         {
             file.SetLength(8 << 20);
         }
 
-        string socket = Path.Combine(_directory, "nbd.sock");
+        string socket = _directory.File("nbd.sock");
         using var host = HostProcess.Start(
             "--blockdev", $"driver=file,node-name=img,filename={image.Replace(",", ",,")}",
             "--nbd-server", $"addr.type=unix,addr.path={socket}",
@@ -52,7 +52,7 @@ public sealed class HostEndToEndTests : IDisposable
         host.WaitForUnix(socket);
 
         var info = NbdInfo($"nbd+unix:///disk?socket={socket}");
-        Run("/usr/bin/qemu-io", "-f", "raw", "-c", "write -P 0xa5 4096 65536", "-c", "flush", $"nbd+unix:///disk?socket={socket}");
+        Run(Peer.QemuIo, "-f", "raw", "-c", "write -P 0xa5 4096 65536", "-c", "flush", $"nbd+unix:///disk?socket={socket}");
 
         Assert.Equal(0, host.Stop());
         Assert.Equal(8L << 20, info.GetProperty("export-size").GetInt64());
@@ -124,7 +124,7 @@ public sealed class HostEndToEndTests : IDisposable
     /// <summary>A host serving a 1 MiB null-co export on a unix socket in the test directory, started and waited for.</summary>
     private HostProcess StartNullExport(out string socket)
     {
-        socket = Path.Combine(_directory, "nbd.sock");
+        socket = _directory.File("nbd.sock");
         var host = HostProcess.Start(
             "--blockdev", "driver=null-co,node-name=n,size=1M",
             "--nbd-server", $"addr.type=unix,addr.path={socket}",
@@ -153,7 +153,7 @@ public sealed class HostEndToEndTests : IDisposable
     [Fact]
     public void A_missing_image_exits_1_naming_the_file()
     {
-        string missing = Path.Combine(_directory, "missing.img");
+        string missing = _directory.File("missing.img");
         using var host = HostProcess.Start("--blockdev", $"driver=file,node-name=img,filename={missing}");
 
         Assert.Equal(1, host.WaitForExit());
@@ -164,7 +164,7 @@ public sealed class HostEndToEndTests : IDisposable
 
     private static JsonElement NbdInfo(string uri)
     {
-        string json = Run("/usr/bin/nbdinfo", "--json", uri);
+        string json = Run(Peer.NbdInfo, "--json", uri);
         using var document = JsonDocument.Parse(json);
         return document.RootElement.GetProperty("exports")[0].Clone();
     }

@@ -30,21 +30,15 @@ public class HostRunnerTests
     [Fact]
     public void Raw_format_over_a_file_node_as_qemu_storage_daemon_writes_it()
     {
-        string image = Path.GetTempFileName();
-        try
-        {
-            File.WriteAllBytes(image, new byte[65536]);
-            var (exitCode, output, error) = Run("--blockdev", $"driver=file,node-name=proto,filename={image}",
-                "--blockdev", "driver=raw,node-name=disk,file=proto");
+        using var directory = new TempDirectory();
+        string image = directory.File("disk.img");
+        File.WriteAllBytes(image, new byte[65536]);
+        var (exitCode, output, error) = Run("--blockdev", $"driver=file,node-name=proto,filename={image}",
+            "--blockdev", "driver=raw,node-name=disk,file=proto");
 
-            Assert.Equal(string.Empty, error);
-            Assert.Equal(0, exitCode);
-            Assert.Contains("2 block node(s)", output);
-        }
-        finally
-        {
-            File.Delete(image);
-        }
+        Assert.Equal(string.Empty, error);
+        Assert.Equal(0, exitCode);
+        Assert.Contains("2 block node(s)", output);
     }
 
     [Fact]

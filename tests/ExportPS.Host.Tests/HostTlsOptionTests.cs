@@ -97,11 +97,11 @@ public sealed class HostTlsOptionTests
             Assert.True(File.Exists(socket), $"the host did not start serving: {error}");
             string allowed = pki.ClientDir(ca, TestPki.Client(ca, "allowed.example.com"), "allowed");
             string denied = pki.ClientDir(ca, TestPki.Client(ca, "denied.example.com"), "denied");
-            var size = PeerProcess.Run("/usr/bin/nbdinfo", ["--size", $"nbds+unix:///disk?socket={socket}&tls-certificates={allowed}"], TimeSpan.FromSeconds(30))
+            var size = PeerProcess.Run(Peer.NbdInfo, ["--size", $"nbds+unix:///disk?socket={socket}&tls-certificates={allowed}"], TimeSpan.FromSeconds(30))
                 .Check("nbdinfo against the host over TLS");
             Assert.Equal("4194304", size.Stdout.Trim());
-            Assert.NotEqual(0, PeerProcess.Run("/usr/bin/nbdinfo", ["--size", $"nbds+unix:///disk?socket={socket}&tls-certificates={denied}"], TimeSpan.FromSeconds(30)).ExitCode);
-            plain = PeerProcess.Run("/usr/bin/nbdinfo", ["--size", $"nbd+unix:///disk?socket={socket}"], TimeSpan.FromSeconds(30));
+            Assert.NotEqual(0, PeerProcess.Run(Peer.NbdInfo, ["--size", $"nbds+unix:///disk?socket={socket}&tls-certificates={denied}"], TimeSpan.FromSeconds(30)).ExitCode);
+            plain = PeerProcess.Run(Peer.NbdInfo, ["--size", $"nbd+unix:///disk?socket={socket}"], TimeSpan.FromSeconds(30));
             Assert.NotEqual(0, plain.ExitCode);
 
             // Stopping drops whoever is still connected without a report: let the server finish with the denied client.

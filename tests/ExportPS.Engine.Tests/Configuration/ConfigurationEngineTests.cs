@@ -10,10 +10,10 @@ namespace ExportPS.Engine.Tests.Configuration;
 /// <summary>Get, Test and Set against real in-process engines (memory and null nodes, the NBD server on a unix socket).</summary>
 public sealed class ConfigurationEngineTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("exportps-config-").FullName;
+    private readonly TempDirectory _directory = new("exportps-config-");
     private readonly List<ExportEngine> _engines = [];
 
-    private string Socket => Path.Combine(_directory, "nbd.sock");
+    private string Socket => _directory.File("nbd.sock");
 
     private ExportEngine NewEngine()
     {
@@ -309,6 +309,6 @@ public sealed class ConfigurationEngineTests : IDisposable
             engine.Dispose();
         }
 
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 }

@@ -13,10 +13,10 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// </summary>
 public sealed class NbdMetaContextTests
 {
-    private const string NbdInfo = "/usr/bin/nbdinfo";
-    private const string QemuImg = "/usr/bin/qemu-img";
-    private const string QemuIo = "/usr/bin/qemu-io";
-    private const string QemuNbd = "/usr/bin/qemu-nbd";
+    private const string NbdInfo = Peer.NbdInfo;
+    private const string QemuImg = Peer.QemuImg;
+    private const string QemuIo = Peer.QemuIo;
+    private const string QemuNbd = Peer.QemuNbd;
     private const long Size = 4 << 20;
 
     /// <summary>

@@ -9,11 +9,11 @@ namespace ExportPS.Engine.Tests.Tls;
 /// <summary>NBD over TLS against real clients: libnbd (nbdinfo, nbdcopy) with its tls-certificates directory, and QEMU.</summary>
 public sealed class NbdTlsPeerTests
 {
-    private const string NbdInfo = "/usr/bin/nbdinfo";
-    private const string NbdCopy = "/usr/bin/nbdcopy";
-    private const string QemuImg = "/usr/bin/qemu-img";
-    private const string QemuIo = "/usr/bin/qemu-io";
-    private const string QemuNbd = "/usr/bin/qemu-nbd";
+    private const string NbdInfo = Peer.NbdInfo;
+    private const string NbdCopy = Peer.NbdCopy;
+    private const string QemuImg = Peer.QemuImg;
+    private const string QemuIo = Peer.QemuIo;
+    private const string QemuNbd = Peer.QemuNbd;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     private static PeerProcess.Result Info(string uri) => PeerProcess.Run(NbdInfo, ["--json", uri], Limit);
