@@ -16,6 +16,8 @@ internal static class Peer
     public const string QemuStorageDaemon = "/usr/bin/qemu-storage-daemon";
     public const string Fio = "/usr/bin/fio";
     public const string Python3 = "/usr/bin/python3";
+    public const string QemuSystem = "/usr/bin/qemu-system-x86_64";
+    public const string Busybox = "/bin/busybox";
 
     private static readonly Dictionary<string, string> Packages = new(StringComparer.Ordinal)
     {
@@ -28,6 +30,8 @@ internal static class Peer
         ["fio"] = "fio",
         ["python3"] = "python3-libnbd", // the tests' python3 scripts import libnbd's nbd module
         ["tshark"] = "tshark",
+        ["qemu-system-x86_64"] = "qemu-system-x86",
+        ["busybox"] = "busybox-static", // the test guest's initramfs has no shared libraries
     };
 
     /// <summary>Fails the test, naming the Debian package, unless the peer binary at <paramref name="path"/> exists.</summary>
