@@ -139,7 +139,7 @@ public sealed class ModelBasedTests
     }
 
     private static (BlockNode, byte[], IDisposable?) FileNode(TempDirectory temp) =>
-        (Open(new BlockNodeOptions { NodeName = "file", Driver = BlockDriverKind.File, Path = temp.SparseFile(DiskSize) }), new byte[DiskSize], null);
+        (Open(new BlockNodeOptions { NodeName = "file", Driver = BlockDriverKind.File, Path = temp.SparseFile(DiskSize), Discard = BlockDiscardMode.Unmap }), new byte[DiskSize], null);
 
     /// <summary>A backing node shorter than the top (beyond its end the top reads zeroes), partly written.</summary>
     private static (BlockNode, byte[], IDisposable?) OverBacking(BlockNode backing, Func<BlockNode, BlockNode> top)
@@ -177,5 +177,5 @@ public sealed class ModelBasedTests
     [Fact]
     public void FileNodeOverMemoryBackingAgreesWithModel() =>
         CheckAgainstModel(temp => OverBacking(Memory(DiskSize - 3000, "base"), backing =>
-            Open(new BlockNodeOptions { NodeName = "top", Driver = BlockDriverKind.File, Path = temp.SparseFile(DiskSize), Backing = "base" }, backing)), runs: 30);
+            Open(new BlockNodeOptions { NodeName = "top", Driver = BlockDriverKind.File, Path = temp.SparseFile(DiskSize), Backing = "base", Discard = BlockDiscardMode.Unmap }, backing)), runs: 30);
 }
