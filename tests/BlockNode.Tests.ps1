@@ -169,7 +169,7 @@ Describe 'Block node cmdlets' {
             (Get-BlockNode -NodeName bn-raw).Discard | Should -Be 'Unmap'
         }
 
-        It 'refuses -DetectZeroes Unmap without -Discard Unmap, and -ForceShare without -ReadOnly, as QEMU does' {
+            It 'refuses detect-zeroes unmap without discard unmap, and force-share without read-only, as QEMU does' {
             New-BlockNode -NodeName bn-dz -Driver Memory -Size 1MB -DetectZeroes Unmap -ErrorAction SilentlyContinue -ErrorVariable errZeroes
             Assert-EngineError $errZeroes -ErrorId InvalidBlockNodeOptions -Category InvalidArgument
             $errZeroes[0].Exception.Message | Should -BeExactly 'setting detect-zeroes to unmap is not allowed without setting discard operation to unmap'
