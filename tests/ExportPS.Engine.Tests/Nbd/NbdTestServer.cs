@@ -4,23 +4,21 @@ namespace ExportPS.Engine.Tests.Nbd;
 
 /// <summary>
 /// An engine with a running NBD server on 127.0.0.1 port 0 (or a unix socket in a private temp directory) and one
-/// memory export, torn down completely on Dispose. The disk has discard=unmap unless asked otherwise, so trims and
-/// unmapping write-zeroes reach its driver.
+/// memory export, torn down completely on Dispose. The disk has discard=unmap, so trims and unmapping write-zeroes
+/// reach its driver.
 /// </summary>
 internal sealed class NbdTestServer : IDisposable
 {
     public const long DefaultSize = 64L << 20;
 
     public NbdTestServer(long size = DefaultSize, bool writable = true, bool unix = false, uint maxConnections = 0,
-        string? description = null, Func<BlockExportOptions, BlockExportOptions>? configure = null, bool addExport = true,
-        Func<BlockNodeOptions, BlockNodeOptions>? configureNode = null)
+        string? description = null, Func<BlockExportOptions, BlockExportOptions>? configure = null, bool addExport = true)
     {
         Directory = System.IO.Directory.CreateTempSubdirectory("exportps-nbd-").FullName;
         Engine = new ExportEngine();
         var address = unix ? SocketAddressOptions.Unix(Path.Combine(Directory, "nbd.sock")) : SocketAddressOptions.Inet("127.0.0.1", 0);
         Server = Engine.StartNbdServer(new NbdServerOptions { Address = address, MaxConnections = maxConnections });
-        var node = new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = size, Discard = BlockDiscardMode.Unmap };
-        Engine.AddBlockNode(configureNode?.Invoke(node) ?? node);
+        Engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = size, Discard = BlockDiscardMode.Unmap });
         if (addExport)
         {
             var options = new BlockExportOptions
