@@ -154,7 +154,7 @@ public class BlockdevParserTests
     [InlineData("driver=null,node-name=n,read-only=ON", "Parameter 'read-only' expects 'on' or 'off'")]
     [InlineData("driver=null,node-name=n,cache.direct=maybe", "Parameter 'cache.direct' expects 'on' or 'off'")]
     [InlineData("driver=null,node-name=n,cache=on", "Invalid parameter type for 'cache', expected: object")]
-    [InlineData("driver=null,node-name=n,cache.no-flush=on", "Parameter 'cache.no-flush' is unexpected")]
+    [InlineData("driver=null,node-name=n,cache.writeback=on", "Parameter 'cache.writeback' is unexpected")]
     [InlineData("driver=null,node-name=n,cache.direct.x=on", "Parameters 'cache.direct.*' are unexpected")]
     [InlineData("driver=null,node-name=n,foo=bar", "Parameter 'foo' is unexpected")]
     [InlineData("driver=null,node-name=n,foo.bar=1", "Parameter 'foo' is unexpected")]

@@ -17,6 +17,9 @@ public sealed class QapiReaderParityTests
     [InlineData("driver=file,node-name=f,filename=/x,cache.direct=on,read-only=on", """{"driver":"file","node-name":"f","filename":"/x","cache":{"direct":true},"read-only":true}""")]
     [InlineData("driver=memory,node-name=m,size=1M,compression=lz4,backing=b", """{"driver":"memory","node-name":"m","size":1048576,"compression":"lz4","backing":"b"}""")]
     [InlineData("driver=raw,node-name=r,file=f", """{"driver":"raw","node-name":"r","file":"f"}""")]
+    [InlineData(
+        "driver=null-co,node-name=n,discard=unmap,cache.no-flush=on,read-only=on,force-share=on,detect-zeroes=unmap",
+        """{"driver":"null-co","node-name":"n","discard":"unmap","cache":{"no-flush":true},"read-only":true,"force-share":true,"detect-zeroes":"unmap"}""")]
     public void Blockdev_and_blockdev_add_give_the_same_node(string keyval, string qmp)
     {
         var fromCommandLine = HostParsing.Step<ExportPS.Host.CommandLine.AddBlockNodeStep>("blockdev", keyval).Options;

@@ -6,7 +6,8 @@ namespace ExportPS.TestSupport;
 
 /// <summary>
 /// An engine with a running NBD server on 127.0.0.1 port 0 (or a unix socket in a private temp directory) and one
-/// memory export "exp" of node "disk", torn down completely on Dispose. <see cref="WithTls"/> builds the same server
+/// memory export "exp" of node "disk", torn down completely on Dispose. The disk has discard=unmap, so trims and
+/// unmapping write-zeroes reach its driver. <see cref="WithTls"/> builds the same server
 /// requiring TLS, with a test PKI for client certificate directories.
 /// </summary>
 internal sealed class NbdTestServer : IDisposable
@@ -40,7 +41,7 @@ internal sealed class NbdTestServer : IDisposable
 
             var address = unix ? SocketAddressOptions.Unix(TempFile("nbd.sock")) : SocketAddressOptions.Inet("127.0.0.1", 0);
             Server = Engine.StartNbdServer(new NbdServerOptions { Address = address, MaxConnections = maxConnections, TlsCreds = creds, TlsAuthz = authz });
-            Engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = size });
+            Engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = size, Discard = BlockDiscardMode.Unmap });
             if (addExport)
             {
                 var options = new BlockExportOptions

@@ -23,7 +23,7 @@ public sealed class NbdFileStatusCacheTests
             file.SetLength(8L * Mebibyte);
         }
 
-        server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "img", Driver = BlockDriverKind.File, Path = image });
+        server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "img", Driver = BlockDriverKind.File, Path = image, Discard = BlockDiscardMode.Unmap });
         server.Engine.AddBlockExport(new BlockExportOptions
         {
             Id = "file",

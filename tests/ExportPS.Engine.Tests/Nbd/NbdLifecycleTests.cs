@@ -195,7 +195,7 @@ public sealed class NbdLifecycleTests
         server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "other", Driver = BlockDriverKind.Memory, Size = 1 << 20 });
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "ro", NodeName = "other", IoThread = "io0", Nbd = new NbdExportOptions { Name = "ro" } });
         Assert.Equal(2, server.Engine.GetIoThreads().Single().Users);
-        var result = PeerProcess.Run(Peer.Python3, [NbdLibnbdTests.Script("libnbd_protocol.py"), server.Uri(), server.Uri("ro"), NbdTestServer.DefaultSize.ToString()], TimeSpan.FromSeconds(60));
+        var result = PeerProcess.Run(Peer.Python3, [TestScript.Path("libnbd_protocol.py"), server.Uri(), server.Uri("ro"), NbdTestServer.DefaultSize.ToString()], TimeSpan.FromSeconds(60));
         Assert.Contains("ok 32 concurrent reads on one connection", result.Check("libnbd_protocol.py on an iothread").Stdout);
 
         server.Engine.RemoveBlockExport("exp", BlockExportRemoveMode.Hard);
