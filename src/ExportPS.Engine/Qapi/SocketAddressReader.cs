@@ -13,7 +13,8 @@ internal static class SocketAddressReader
         {
             "vsock" => throw OptionReader.Error($"Socket address type '{type}' is not supported by ExportPS"),
             "inet" or "unix" or "fd" => ReadBranch(addr, type),
-            _ => throw addr.NotAccepted("type", type),
+            // QEMU names the member without its parent here.
+            _ => throw OptionReader.Error($"Parameter 'type' does not accept value '{type}'"),
         };
     }
 
