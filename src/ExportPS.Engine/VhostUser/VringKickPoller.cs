@@ -16,8 +16,15 @@ internal sealed class VringKickPoller : IDisposable
     private readonly VhostUserBackend _backend;
     private readonly Action<SplitVirtqueue> _process;
     private readonly IoThread? _ioThread;
+    private readonly SendOrPostCallback _processOnIoThread;
     private readonly EventFd _wake = EventFd.Create();
     private readonly Thread _thread;
+
+    // The poll set of one round, kept between rounds so waiting allocates nothing.
+    private readonly List<SplitVirtqueue> _rings = [];
+    private readonly List<SplitVirtqueue> _polled = [];
+    private readonly List<EventFd> _kicks = [];
+    private readonly List<SafeHandle> _held = [];
     private volatile bool _stopping;
 
     public VringKickPoller(VhostUserBackend backend, Action<SplitVirtqueue> process, IoThread? ioThread, string name)
@@ -25,6 +32,7 @@ internal sealed class VringKickPoller : IDisposable
         _backend = backend;
         _process = process;
         _ioThread = ioThread;
+        _processOnIoThread = queue => process((SplitVirtqueue)queue!);
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
         _thread.Start();
     }
@@ -34,54 +42,52 @@ internal sealed class VringKickPoller : IDisposable
 
     private void Loop()
     {
-        var rings = new List<SplitVirtqueue>();
-        var kicks = new List<EventFd>();
         bool recheck = true;
         while (!_stopping)
         {
-            rings.Clear();
+            _rings.Clear();
             foreach (var queue in _backend.Queues)
             {
                 if (queue.Started)
                 {
-                    rings.Add(queue);
+                    _rings.Add(queue);
                 }
             }
 
             if (recheck)
             {
-                foreach (var queue in rings)
+                foreach (var queue in _rings)
                 {
                     Dispatch(queue);
                 }
             }
 
-            recheck = WaitForKicks(rings, kicks);
+            recheck = WaitForKicks();
         }
     }
 
     /// <summary>One poll over the wake eventfd and the rings' kicks; processes the kicked rings. True when woken.</summary>
-    private unsafe bool WaitForKicks(List<SplitVirtqueue> rings, List<EventFd> kicks)
+    private unsafe bool WaitForKicks()
     {
-        kicks.Clear();
-        var held = new List<SafeHandle>(rings.Count + 1);
-        var fds = stackalloc Native.PollFd[rings.Count + 1];
+        _kicks.Clear();
+        _polled.Clear();
+        _held.Clear();
+        var fds = stackalloc Native.PollFd[_rings.Count + 1];
         try
         {
             int count = 0;
-            if (!TryHold(_wake, held, fds, ref count))
+            if (!TryHold(_wake, _held, fds, ref count))
             {
                 return false;
             }
 
-            var polled = new List<SplitVirtqueue>(rings.Count);
-            foreach (var queue in rings)
+            foreach (var queue in _rings)
             {
                 // A kick the front-end replaced meanwhile is skipped; the message that replaced it wakes this loop.
-                if (queue.Kick is { } kick && TryHold(kick, held, fds, ref count))
+                if (queue.Kick is { } kick && TryHold(kick, _held, fds, ref count))
                 {
-                    polled.Add(queue);
-                    kicks.Add(kick);
+                    _polled.Add(queue);
+                    _kicks.Add(kick);
                 }
             }
 
@@ -89,12 +95,12 @@ internal sealed class VringKickPoller : IDisposable
             {
             }
 
-            for (int i = 0; i < polled.Count; i++)
+            for (int i = 0; i < _polled.Count; i++)
             {
                 if ((fds[i + 1].Revents & Native.POLLIN) != 0)
                 {
-                    kicks[i].Consume();
-                    Dispatch(polled[i]);
+                    _kicks[i].Consume();
+                    Dispatch(_polled[i]);
                 }
             }
 
@@ -108,7 +114,7 @@ internal sealed class VringKickPoller : IDisposable
         }
         finally
         {
-            foreach (var handle in held)
+            foreach (var handle in _held)
             {
                 handle.DangerousRelease();
             }
@@ -141,7 +147,7 @@ internal sealed class VringKickPoller : IDisposable
         }
         else
         {
-            _ioThread.Post(static state => ((Action)state!)(), (Action)(() => _process(queue)));
+            _ioThread.Post(_processOnIoThread, queue);
         }
     }
 
