@@ -202,6 +202,7 @@ Describe 'Block node cmdlets' {
         }
     }
 
+    # What every Remove-<Noun> does is in RemoveContract.Tests.ps1; these are Remove-BlockNode's own rules.
     Context 'Remove-BlockNode' {
         BeforeEach {
             'bn-r1', 'bn-r2', 'bn-keep' | ForEach-Object { New-BlockNode -NodeName $_ -Driver Memory -Size 1MB }
@@ -209,38 +210,6 @@ Describe 'Block node cmdlets' {
 
         AfterEach {
             Clear-TestEngine
-        }
-
-        It 'removes a node by name' {
-            Remove-BlockNode -NodeName bn-r1 | Should -BeNullOrEmpty
-            (Get-BlockNode).NodeName | Sort-Object | Should -Be @('bn-keep', 'bn-r2')
-        }
-
-        It 'removes nodes matching a wildcard' {
-            Remove-BlockNode -NodeName 'bn-r*'
-            (Get-BlockNode).NodeName | Should -Be @('bn-keep')
-        }
-
-        It 'removes nodes piped from Get-BlockNode' {
-            Get-BlockNode -NodeName 'bn-r*' | Remove-BlockNode
-            (Get-BlockNode).NodeName | Should -Be @('bn-keep')
-        }
-
-        It 'changes nothing with -WhatIf' {
-            Get-BlockNode | Remove-BlockNode -WhatIf
-            @(Get-BlockNode).Count | Should -Be 3
-        }
-
-        It 'reports a literal name that matches nothing and removes the others' {
-            Remove-BlockNode -NodeName bn-r1, bn-missing -ErrorAction SilentlyContinue -ErrorVariable err
-            Assert-EngineError $err -ErrorId BlockNodeNotFound -Category ObjectNotFound
-            (Get-BlockNode).NodeName | Sort-Object | Should -Be @('bn-keep', 'bn-r2')
-        }
-
-        It 'is silent when a wildcard matches nothing' {
-            Remove-BlockNode -NodeName 'zz*' -ErrorVariable err
-            $err | Should -BeNullOrEmpty
-            @(Get-BlockNode).Count | Should -Be 3
         }
 
         It 'refuses a node used as a backing node' {

@@ -16,7 +16,7 @@ public static class BlockDriverNames
         // QEMU's null driver with the AIO request path; ExportPS has one null driver.
         new("null-aio", BlockDriverKind.Null),
 
-        // The PowerShell enum name, kept because earlier ExportPS versions accepted it.
+        // The PowerShell enum name (New-BlockNode -Driver Null), accepted beside QEMU's two.
         new("null", BlockDriverKind.Null),
         new("raw", BlockDriverKind.Raw),
     ];

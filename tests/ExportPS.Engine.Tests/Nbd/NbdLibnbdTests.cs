@@ -6,7 +6,7 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// <summary>python3-libnbd scripts (scripts/*.py) against the server: every option and command, error codes, multi-conn.</summary>
 public sealed class NbdLibnbdTests
 {
-    private const string Python = "/usr/bin/python3";
+    private const string Python = Peer.Python3;
 
     [Theory]
     [InlineData(false)]

@@ -29,7 +29,7 @@ internal sealed class ScriptedNbdServer : IDisposable
 
     internal NbdConnection[] Connections => _server.Connections();
 
-    public RawNbdClient Connect(bool structured = true) => new RawNbdClient(EndPoint).Connect(structured: structured);
+    public NbdTestClient Connect(bool structured = true) => new NbdTestClient(EndPoint).Connect(structured: structured);
 
     public void Dispose()
     {

@@ -16,7 +16,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// </summary>
 public sealed class QmpDifferentialTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -167,13 +167,13 @@ public sealed class QmpDifferentialTests : IDisposable
     public void One_script_gives_the_same_outcomes_from_qemu_storage_daemon_and_ExportPS()
     {
         File.WriteAllBytes(_dir.File("disk.img"), new byte[1024 * 1024]);
-        using (var ca = Tls.TestPki.CreateCa("Test CA"))
-        using (var server = Tls.TestPki.Server(ca))
+        using (var ca = TestPki.CreateCa("Test CA"))
+        using (var server = TestPki.Server(ca))
         {
             Directory.CreateDirectory(_dir.File("pki"));
-            Tls.TestPki.WriteCert(_dir.File("pki/ca-cert.pem"), ca);
-            Tls.TestPki.WriteCert(_dir.File("pki/server-cert.pem"), server);
-            Tls.TestPki.WriteKey(_dir.File("pki/server-key.pem"), server);
+            TestPki.WriteCert(_dir.File("pki/ca-cert.pem"), ca);
+            TestPki.WriteCert(_dir.File("pki/server-cert.pem"), server);
+            TestPki.WriteKey(_dir.File("pki/server-key.pem"), server);
         }
 
         List<Outcome> qemu;
