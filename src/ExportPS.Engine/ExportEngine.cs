@@ -1,6 +1,8 @@
 using ExportPS.Engine.Block;
 using ExportPS.Engine.Exports;
 using ExportPS.Engine.Exports.Nbd;
+using ExportPS.Engine.Exports.VduseBlk;
+using ExportPS.Engine.Exports.VhostUserBlk;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Objects;
 
@@ -97,6 +99,8 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
             var graph = new BlockGraph(control);
             var objects = new UserObjects(control);
             var exports = new BlockExports(control, graph, objects);
+            exports.Register(new VhostUserBlkExportDriver());
+            exports.Register(new VduseBlkExportDriver());
             return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports));
         }
     }

@@ -11,10 +11,12 @@ internal static class ServingSummary
     {
         var server = engine.GetNbdServer();
         var nodes = engine.GetBlockNodes().ToDictionary(n => n.NodeName, StringComparer.Ordinal);
-        var exports = engine.GetBlockExports().Where(e => e.Type == BlockExportType.Nbd).ToArray();
+        var all = engine.GetBlockExports();
+        var exports = all.Where(e => e.Type == BlockExportType.Nbd).ToArray();
         if (!server.Running)
         {
             output.WriteLine($"{UsageText.ProgramName}: {nodes.Count} block node(s), no NBD server; stop with Ctrl+C or SIGTERM");
+            WriteVhostUserBlk(output, all, nodes);
             return;
         }
 
@@ -32,6 +34,20 @@ internal static class ServingSummary
             string uri = Uri(server, exports[0]);
             output.WriteLine($"Reach it with:  nbdinfo {uri}");
             output.WriteLine($"                qemu-img info {uri}");
+        }
+
+        WriteVhostUserBlk(output, all, nodes);
+    }
+
+    /// <summary>One line per vhost-user-blk export: the socket a QEMU guest's vhost-user-blk-pci device connects to.</summary>
+    private static void WriteVhostUserBlk(TextWriter output, IEnumerable<BlockExportInfo> exports, Dictionary<string, BlockNodeInfo> nodes)
+    {
+        foreach (var export in exports.Where(e => e.Details is VhostUserBlkExportDetails))
+        {
+            var details = (VhostUserBlkExportDetails)export.Details!;
+            string size = nodes.TryGetValue(export.NodeName, out var node) ? $", {FormatSize(node.Size)}" : string.Empty;
+            output.WriteLine($"  vhost-user-blk export {export.Id}: node {export.NodeName}{size}, "
+                + $"{(export.Writable ? "writable" : "read-only")}, {details.NumQueues} queue(s), socket {details.Socket}");
         }
     }
 

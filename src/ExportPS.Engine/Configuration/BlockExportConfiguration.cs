@@ -2,7 +2,10 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Configuration;
 
-/// <summary>An export (block-export-add). Name, Description, Bitmaps and AllocationDepth belong to type nbd.</summary>
+/// <summary>
+/// An export (block-export-add). Name, Description, Bitmaps and AllocationDepth belong to type nbd; SocketPath, NumQueues
+/// and LogicalBlockSize to type vhost-user-blk.
+/// </summary>
 public sealed record BlockExportConfiguration
 {
     public required string Id { get; init; }
@@ -29,6 +32,13 @@ public sealed record BlockExportConfiguration
 
     public bool AllocationDepth { get; init; }
 
+    /// <summary>The unix socket a vhost-user-blk export listens on.</summary>
+    public string? SocketPath { get; init; }
+
+    public int NumQueues { get; init; } = 1;
+
+    public long LogicalBlockSize { get; init; } = VhostUserBlkExportOptions.MinLogicalBlockSize;
+
     /// <summary>The name NBD clients ask for.</summary>
     public string EffectiveName => Name ?? NodeName;
 
@@ -44,5 +54,11 @@ public sealed record BlockExportConfiguration
         Writethrough = Writethrough,
         IoThread = IoThread,
         Nbd = new NbdExportOptions { Name = Name, Description = Description, Bitmaps = [.. Bitmaps], AllocationDepth = AllocationDepth },
+        VhostUserBlk = Type != BlockExportType.VhostUserBlk ? null : new VhostUserBlkExportOptions
+        {
+            Address = SocketAddressOptions.Unix(SocketPath ?? string.Empty),
+            NumQueues = NumQueues,
+            LogicalBlockSize = LogicalBlockSize,
+        },
     };
 }

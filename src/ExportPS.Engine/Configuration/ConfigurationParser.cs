@@ -260,7 +260,8 @@ public static class ConfigurationParser
     {
         var section = new ConfigurationSection(value, path,
             new("Id"), new("Type"), new("NodeName", "node-name"), new("Writable"), new("Writethrough"), new("IoThread"),
-            new("Name"), new("Description"), new("Bitmaps"), new("AllocationDepth", "allocation-depth"), Ensure);
+            new("Name"), new("Description"), new("Bitmaps"), new("AllocationDepth", "allocation-depth"),
+            new("SocketPath", "socket-path"), new("NumQueues", "num-queues"), new("LogicalBlockSize", "logical-block-size"), Ensure);
         string id = section.RequiredName("Id");
         var ensure = EnsureOf(section);
         if (ensure == ConfigurationEnsure.Absent)
@@ -277,6 +278,18 @@ public static class ConfigurationParser
             }
         }
 
+        if (type != BlockExportType.VhostUserBlk)
+        {
+            foreach (string vhostOnly in new[] { "SocketPath", "NumQueues", "LogicalBlockSize" })
+            {
+                section.Forbid(vhostOnly, "applies only to type vhost-user-blk");
+            }
+        }
+        else
+        {
+            section.Require("SocketPath");
+        }
+
         var bitmapsPath = section.PathOf("Bitmaps");
         return new BlockExportConfiguration
         {
@@ -290,6 +303,10 @@ public static class ConfigurationParser
             Description = section.String("Description"),
             Bitmaps = section.List("Bitmaps").Select((b, i) => ParseBitmapReference(b, $"{bitmapsPath}[{i}]")).ToArray(),
             AllocationDepth = section.Bool("AllocationDepth", false),
+            SocketPath = section.String("SocketPath"),
+            NumQueues = (int)(section.Integer("NumQueues", 1, VhostUserBlkExportOptions.MaxNumQueues) ?? 1),
+            LogicalBlockSize = section.Integer("LogicalBlockSize", VhostUserBlkExportOptions.MinLogicalBlockSize, VhostUserBlkExportOptions.MaxLogicalBlockSize)
+                ?? VhostUserBlkExportOptions.MinLogicalBlockSize,
         };
     }
 

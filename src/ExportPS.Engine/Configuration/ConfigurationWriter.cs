@@ -128,6 +128,10 @@ public static class ConfigurationWriter
         AddIf(table, "Description", export.Description, export.Description is not null);
         AddIf(table, "Bitmaps", export.Bitmaps.ToArray<object>(), export.Bitmaps.Count > 0);
         AddIf(table, "AllocationDepth", true, export.AllocationDepth);
+        AddIf(table, "SocketPath", export.SocketPath, export.SocketPath is not null);
+        bool vhost = export.Type == BlockExportType.VhostUserBlk;
+        AddIf(table, "NumQueues", export.NumQueues, vhost && export.NumQueues != 1);
+        AddIf(table, "LogicalBlockSize", export.LogicalBlockSize, vhost && export.LogicalBlockSize != VhostUserBlkExportOptions.MinLogicalBlockSize);
         return table;
     }
 

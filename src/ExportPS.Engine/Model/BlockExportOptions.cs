@@ -37,6 +37,12 @@ public sealed record BlockExportOptions
     public bool FixedIoThread { get; init; }
 
     public NbdExportOptions Nbd { get; init; } = new();
+
+    /// <summary>The vhost-user-blk branch; required when <see cref="Type"/> is vhost-user-blk (its socket has no default).</summary>
+    public VhostUserBlkExportOptions? VhostUserBlk { get; init; }
+
+    /// <summary>The vduse-blk branch; required when <see cref="Type"/> is vduse-blk (its device name has no default).</summary>
+    public VduseBlkExportOptions? VduseBlk { get; init; }
 }
 
 /// <summary>BlockExportOptionsNbd.</summary>

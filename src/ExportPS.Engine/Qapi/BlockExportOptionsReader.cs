@@ -24,6 +24,8 @@ internal static class BlockExportOptionsReader
         options = type switch
         {
             BlockExportType.Nbd => options with { Nbd = NbdExportCodec.ReadOptions(reader) },
+            BlockExportType.VhostUserBlk => options with { VhostUserBlk = VhostUserBlkExportCodec.ReadOptions(reader) },
+            BlockExportType.VduseBlk => options with { VduseBlk = VduseBlkExportCodec.ReadOptions(reader) },
             _ => throw OptionReader.Error($"Export type '{QapiName.Of(type)}' is not supported by ExportPS yet"),
         };
         reader.RejectUnexpected();

@@ -36,10 +36,6 @@ internal static class NbdServerOptionsReader
             throw addr.NotAccepted("type", type);
         }
 
-        return legacy ? OptionReader.ReadAll(addr.RequireObject("data"), data => ReadBranch(data, type)) : ReadBranch(addr, type);
+        return legacy ? OptionReader.ReadAll(addr.RequireObject("data"), data => SocketAddressReader.ReadBranch(data, type)) : SocketAddressReader.ReadBranch(addr, type);
     }
-
-    private static SocketAddressOptions ReadBranch(OptionReader fields, string type) => type == "unix"
-        ? SocketAddressOptions.Unix(fields.RequireString("path"))
-        : SocketAddressOptions.Inet(fields.RequireString("host"), fields.Port("port") ?? throw fields.Missing("port"));
 }

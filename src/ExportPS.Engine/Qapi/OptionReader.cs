@@ -58,7 +58,11 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
         _ => throw WrongType(key, "integer"),
     };
 
-    public uint? UInt32(string key)
+    public uint? UInt32(string key) => (uint?)Unsigned(key, uint.MaxValue, "uint32_t");
+
+    public ushort? UInt16(string key) => (ushort?)Unsigned(key, ushort.MaxValue, "uint16_t");
+
+    private long? Unsigned(string key, long maximum, string typeName)
     {
         long? value = Scalar(key, "integer") switch
         {
@@ -69,7 +73,7 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
             OptionJsonScalar { Value.ValueKind: JsonValueKind.Number } json => json.Value.TryGetInt64(out long number) ? number : -1,
             _ => throw WrongType(key, "integer"),
         };
-        return value is < 0 or > uint.MaxValue ? throw Error($"Parameter '{PathOf(key)}' expects uint32_t") : (uint?)value;
+        return value < 0 || value > maximum ? throw Error($"Parameter '{PathOf(key)}' expects {typeName}") : value;
     }
 
     /// <summary>

@@ -183,9 +183,12 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             Writable = options.Writable,
             Writethrough = options.Writethrough,
             IoThread = options.IoThread,
-            Details = options.Type == BlockExportType.Nbd
-                ? new NbdExportDetails { Name = options.Nbd.Name ?? options.NodeName, Description = options.Nbd.Description }
-                : null,
+            Details = options.Type switch
+            {
+                BlockExportType.Nbd => new NbdExportDetails { Name = options.Nbd.Name ?? options.NodeName, Description = options.Nbd.Description },
+                BlockExportType.VhostUserBlk when options.VhostUserBlk is { } vhostUserBlk => VhostUserBlkExportCodec.FromOptions(vhostUserBlk),
+                _ => null,
+            },
         };
     }
 

@@ -11,4 +11,7 @@ public interface IVhostUserDevice
 
     /// <summary>A window of the config space; null when it is outside the config space.</summary>
     byte[]? ReadConfig(uint offset, int length);
+
+    /// <summary>Serves what is available on <paramref name="queue"/> (after a kick); one caller per queue at a time.</summary>
+    void ProcessQueue(SplitVirtqueue queue);
 }

@@ -1,17 +1,22 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
 
 /// <summary>
-/// block-export-add. The common options are in every parameter set; each export type has a set of its own (only Nbd
-/// so far), so later types add their options without touching the others.
+/// block-export-add. The common options are in every parameter set; each export type has a set of its own (Nbd,
+/// VhostUserBlk, VduseBlk), so a type adds its options without touching the others. Without -Type, the type is the one
+/// whose parameters were given.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "BlockExport", SupportsShouldProcess = true, DefaultParameterSetName = NbdSet)]
 [OutputType(typeof(BlockExportInfo))]
 public sealed class AddBlockExportCommand : EngineCommand
 {
     private const string NbdSet = "Nbd";
+    private const string VhostUserBlkSet = "VhostUserBlk";
+    private const string VhostUserBlkFdSet = "VhostUserBlkFd";
+    private const string VduseBlkSet = "VduseBlk";
 
     [Parameter]
     public BlockExportType Type { get; set; } = BlockExportType.Nbd;
@@ -56,14 +61,62 @@ public sealed class AddBlockExportCommand : EngineCommand
     [Parameter(ParameterSetName = NbdSet)]
     public SwitchParameter AllocationDepth { get; set; }
 
+    /// <summary>vhost-user-blk: the unix socket the front-end (QEMU) connects to.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = VhostUserBlkSet)]
+    [ValidateNotNullOrEmpty]
+    public string SocketPath { get; set; } = null!;
+
+    /// <summary>vhost-user-blk: a listening unix socket passed to the engine's process, by descriptor number.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = VhostUserBlkFdSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int Fd { get; set; }
+
+    /// <summary>vhost-user-blk and vduse-blk: the guest's logical block size (a power of two; the engine checks the range).</summary>
+    [Parameter(ParameterSetName = VhostUserBlkSet)]
+    [Parameter(ParameterSetName = VhostUserBlkFdSet)]
+    [Parameter(ParameterSetName = VduseBlkSet)]
+    public long LogicalBlockSize { get; set; } = 512;
+
+    /// <summary>vhost-user-blk and vduse-blk: the number of request queues.</summary>
+    [Parameter(ParameterSetName = VhostUserBlkSet)]
+    [Parameter(ParameterSetName = VhostUserBlkFdSet)]
+    [Parameter(ParameterSetName = VduseBlkSet)]
+    public int NumQueues { get; set; } = 1;
+
+    /// <summary>vduse-blk: the VDUSE device name.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = VduseBlkSet)]
+    [ValidateNotNullOrEmpty]
+    public string DeviceName { get; set; } = null!;
+
+    [Parameter(ParameterSetName = VduseBlkSet)]
+    public int QueueSize { get; set; } = 256;
+
+    [Parameter(ParameterSetName = VduseBlkSet)]
+    public string Serial { get; set; } = string.Empty;
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
+    private BlockExportType SetType => ParameterSetName switch
+    {
+        VhostUserBlkSet or VhostUserBlkFdSet => BlockExportType.VhostUserBlk,
+        VduseBlkSet => BlockExportType.VduseBlk,
+        _ => BlockExportType.Nbd,
+    };
+
     protected override void Process()
     {
+        bool typeGiven = MyInvocation.BoundParameters.ContainsKey(nameof(Type));
+        if (typeGiven && ParameterSetName != NbdSet && Type != SetType)
+        {
+            ThrowTerminatingError(new ErrorRecord(new ArgumentException($"-Type {Type} does not take the parameters of {SetType} exports"),
+                ErrorIds.InvalidExportOptions, ErrorCategory.InvalidArgument, Type));
+        }
+
+        var type = typeGiven ? Type : SetType;
         var options = new BlockExportOptions
         {
-            Type = Type,
+            Type = type,
             Id = Id,
             NodeName = NodeName,
             Writable = Writable,
@@ -77,8 +130,24 @@ public sealed class AddBlockExportCommand : EngineCommand
                 Bitmaps = Bitmap,
                 AllocationDepth = AllocationDepth,
             },
+            VhostUserBlk = SetType != BlockExportType.VhostUserBlk ? null : new VhostUserBlkExportOptions
+            {
+                Address = ParameterSetName == VhostUserBlkFdSet
+                    ? SocketAddressOptions.FromFd(Fd.ToString(System.Globalization.CultureInfo.InvariantCulture))
+                    : SocketAddressOptions.Unix(SessionState.Path.GetUnresolvedProviderPathFromPSPath(SocketPath)),
+                LogicalBlockSize = LogicalBlockSize,
+                NumQueues = NumQueues,
+            },
+            VduseBlk = SetType != BlockExportType.VduseBlk ? null : new VduseBlkExportOptions
+            {
+                Name = DeviceName,
+                NumQueues = NumQueues,
+                QueueSize = QueueSize,
+                LogicalBlockSize = LogicalBlockSize,
+                Serial = Serial,
+            },
         };
 
-        InvokeWithPassThru(Id, $"Export block node '{NodeName}' over {Type}", () => ExportOutput.ToPSObject(TargetEngine.AddBlockExport(options)), PassThru);
+        InvokeWithPassThru(Id, $"Export block node '{NodeName}' over {type}", () => ExportOutput.ToPSObject(TargetEngine.AddBlockExport(options)), PassThru);
     }
 }

@@ -60,6 +60,13 @@ public sealed class ConfigurationRoundTripTests : IDisposable
             Writethrough = nonDefault,
             IoThread = nonDefault ? "io0" : null,
             Nbd = nonDefault ? new NbdExportOptions { Name = "other", Description = "d", Bitmaps = ["b0"], AllocationDepth = true } : new NbdExportOptions(),
+            VhostUserBlk = new VhostUserBlkExportOptions
+            {
+                Address = SocketAddressOptions.Unix(Path.Combine(_directory, "vub.sock")),
+                NumQueues = nonDefault ? 2 : 1,
+                LogicalBlockSize = nonDefault ? 4096 : 512,
+            },
+            VduseBlk = new VduseBlkExportOptions { Name = "vduse0" },
         };
         try
         {

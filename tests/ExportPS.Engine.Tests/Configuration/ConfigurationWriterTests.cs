@@ -25,7 +25,7 @@ public sealed class ConfigurationWriterTests
         Exports =
         [
             new() { Id = "e", NodeName = "m", Writable = true, Writethrough = true, IoThread = "io0", Name = "n", Description = "d", Bitmaps = ["b", "f/c"], AllocationDepth = true },
-            new() { Id = "v", Type = BlockExportType.VhostUserBlk, NodeName = "z" },
+            new() { Id = "v", Type = BlockExportType.VhostUserBlk, NodeName = "z", SocketPath = "/v.sock", NumQueues = 2 },
             new() { Id = "old", Ensure = ConfigurationEnsure.Absent },
         ],
         Prune = true,
@@ -52,7 +52,7 @@ public sealed class ConfigurationWriterTests
         Assert.Equal("@{NodeName='gone'; Ensure='Absent'}", Render(nodes[3]));
         Assert.Equal("@{NodeName='r'; Driver='Raw'; File='f'; ReadOnly=True}", Render(nodes[4]));
         Assert.Equal("@{Address=@{Type='Inet'; Host='::1'; Port=0}; MaxConnections=3; TlsCreds='t'; TlsAuthz='a'}", Render(written["NbdServer"]));
-        Assert.Equal("@{Id='v'; Type='VhostUserBlk'; NodeName='z'}", Render(((object[])written["Exports"]!)[1]));
+        Assert.Equal("@{Id='v'; Type='VhostUserBlk'; NodeName='z'; SocketPath='/v.sock'; NumQueues=2}", Render(((object[])written["Exports"]!)[1]));
         Assert.All(Tables(written), t => Assert.IsType<OrderedDictionary>(t));
     }
 

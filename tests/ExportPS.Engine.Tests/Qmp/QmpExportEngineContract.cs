@@ -122,6 +122,29 @@ public abstract class QmpExportEngineContract : IDisposable
     }
 
     [Fact]
+    public void A_vhost_user_blk_export_listens_and_is_removed()
+    {
+        Engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = Size });
+        string socket = Dir.File("vub.sock");
+        var info = Engine.AddBlockExport(new BlockExportOptions
+        {
+            Type = BlockExportType.VhostUserBlk,
+            Id = "v0",
+            NodeName = "n0",
+            Writable = true,
+            VhostUserBlk = new VhostUserBlkExportOptions { Address = SocketAddressOptions.Unix(socket), NumQueues = 2, LogicalBlockSize = 4096 },
+        });
+        Assert.Equal((BlockExportType.VhostUserBlk, true), (info.Type, info.Writable));
+        var details = Assert.IsType<VhostUserBlkExportDetails>(info.Details);
+        Assert.Equal((socket, 2, 4096L, false), (details.Socket, details.NumQueues, details.LogicalBlockSize, details.FrontEndConnected));
+        Assert.True(File.Exists(socket));
+        Assert.Equal(BlockExportType.VhostUserBlk, Engine.GetBlockExports().Single().Type);
+
+        Engine.RemoveBlockExport("v0", BlockExportRemoveMode.Safe);
+        Assert.True(Engine.WaitForExportDeleted("v0", TimeSpan.FromSeconds(10), CancellationToken.None));
+    }
+
+    [Fact]
     public void Waiting_for_an_export_that_stays_times_out()
     {
         Engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = Size });

@@ -30,6 +30,7 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
     private static BlockExportConfiguration Describe(BlockExportInfo export)
     {
         var nbd = export.Details as NbdExportDetails;
+        var vhost = export.Details as VhostUserBlkExportDetails;
         return new BlockExportConfiguration
         {
             Id = export.Id,
@@ -42,6 +43,9 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
             Description = string.IsNullOrEmpty(nbd?.Description) ? null : nbd.Description,
             Bitmaps = nbd?.Bitmaps ?? [],
             AllocationDepth = nbd?.AllocationDepth ?? false,
+            SocketPath = vhost?.Socket,
+            NumQueues = vhost?.NumQueues ?? 1,
+            LogicalBlockSize = vhost?.LogicalBlockSize ?? VhostUserBlkExportOptions.MinLogicalBlockSize,
         };
     }
 
@@ -92,12 +96,20 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
                 .Compare("AllocationDepth", desired.AllocationDepth, actual.AllocationDepth);
         }
 
+        if (desired.Type == BlockExportType.VhostUserBlk || actual.Type == BlockExportType.VhostUserBlk)
+        {
+            differences
+                .Compare("SocketPath", desired.SocketPath, actual.SocketPath)
+                .Compare("NumQueues", desired.NumQueues, actual.NumQueues)
+                .Compare("LogicalBlockSize", desired.LogicalBlockSize, actual.LogicalBlockSize);
+        }
+
         return differences;
     }
 
     protected override string Summary(BlockExportConfiguration item) => new ItemSummary
         {
-            $"{item.Type.ToString().ToLowerInvariant()} of node '{item.NodeName}'",
+            $"{Qmp.QapiName.Of(item.Type)} of node '{item.NodeName}'",
             item.Writable ? "writable" : "read-only",
         }
         .AddIf(item.Writethrough, "writethrough")
@@ -105,6 +117,10 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
         .AddIf(item.Name is not null, $"name '{item.Name}'")
         .AddIf(item.Bitmaps.Count > 0, $"bitmaps {string.Join(" ", item.Bitmaps)}")
         .AddIf(item.AllocationDepth, "allocation-depth")
+        .AddIf(item.SocketPath is not null, $"socket '{item.SocketPath}'")
+        .AddIf(item.Type == BlockExportType.VhostUserBlk && item.NumQueues != 1, $"{item.NumQueues} queues")
+        .AddIf(item.Type == BlockExportType.VhostUserBlk && item.LogicalBlockSize != VhostUserBlkExportOptions.MinLogicalBlockSize,
+            $"logical block size {item.LogicalBlockSize}")
         .ToString();
 
     protected override string RemoveDescription(ItemKey key, BlockExportConfiguration item, string reason, ConfigurationOptions options) =>

@@ -37,6 +37,12 @@ internal static class BlockExportCodec
             case BlockExportType.Nbd:
                 NbdExportCodec.WriteOptions(args, options.Nbd);
                 break;
+            case BlockExportType.VhostUserBlk when options.VhostUserBlk is { } vhostUserBlk:
+                VhostUserBlkExportCodec.WriteOptions(args, vhostUserBlk);
+                break;
+            case BlockExportType.VduseBlk when options.VduseBlk is { } vduseBlk:
+                VduseBlkExportCodec.WriteOptions(args, vduseBlk);
+                break;
         }
 
         return args;
@@ -59,6 +65,9 @@ internal static class BlockExportCodec
         {
             case NbdExportDetails nbd:
                 NbdExportCodec.WriteDetails(info, nbd);
+                break;
+            case VhostUserBlkExportDetails vhostUserBlk:
+                VhostUserBlkExportCodec.WriteDetails(info, vhostUserBlk);
                 break;
         }
 
@@ -88,6 +97,7 @@ internal static class BlockExportCodec
     private static BlockExportDetails? ReadDetails(BlockExportType type, JsonElement e) => type switch
     {
         BlockExportType.Nbd => NbdExportCodec.ReadDetails(e),
+        BlockExportType.VhostUserBlk => VhostUserBlkExportCodec.ReadDetails(e),
         _ => null,
     };
 }

@@ -1,0 +1,152 @@
+using System.Net.Sockets;
+using ExportPS.Engine.Block;
+using ExportPS.Engine.Model;
+using ExportPS.Engine.Threading;
+using ExportPS.Engine.Transport;
+using ExportPS.Engine.VhostUser;
+using ExportPS.Engine.VhostUser.Blk;
+
+namespace ExportPS.Engine.Exports.VhostUserBlk;
+
+/// <summary>
+/// A vhost-user-blk export: a virtio-blk device over the node, served to one front-end at a time on the export's
+/// socket. A second front-end that connects while one is served is closed at once, as QEMU's vhost-user server does.
+/// The connected front-end holds a reference on the export; a hard removal aborts its session.
+/// </summary>
+internal sealed class VhostUserBlkExport : BlockExport
+{
+    private readonly object _lock = new();
+    private readonly SocketListener _listener;
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly VirtioBlkDevice _device;
+    private readonly string _socket;
+    private VhostUserSession? _session;
+
+    public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener)
+        : base(options, node, ioThread)
+    {
+        Branch = branch;
+        _listener = listener;
+        _socket = branch.Address.Kind == SocketAddressKind.Unix ? branch.Address.Path! : branch.Address.ToString();
+        _device = new VirtioBlkDevice(node, new VirtioBlkOptions
+        {
+            LogicalBlockSize = (int)branch.LogicalBlockSize,
+            NumQueues = branch.NumQueues,
+            Writable = options.Writable,
+            Writethrough = options.Writethrough,
+            Serial = options.Id,
+        });
+        _ = Task.Run(AcceptLoopAsync);
+    }
+
+    public VhostUserBlkExportOptions Branch { get; }
+
+    public override int ClientCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _session is null ? 0 : 1;
+            }
+        }
+    }
+
+    protected override BlockExportDetails Details
+    {
+        get
+        {
+            VhostUserSession? session;
+            lock (_lock)
+            {
+                session = _session;
+            }
+
+            var backend = session?.Backend;
+            return new VhostUserBlkExportDetails
+            {
+                Socket = _socket,
+                FrontEndConnected = session is not null,
+                NegotiatedFeatures = backend?.Features ?? 0,
+                NumQueues = Branch.NumQueues,
+                LogicalBlockSize = Branch.LogicalBlockSize,
+                QueueRequests = backend is null ? new long[Branch.NumQueues] : [.. backend.Queues.Select(q => q.Completed)],
+            };
+        }
+    }
+
+    private async Task AcceptLoopAsync()
+    {
+        var token = _stopping.Token;
+        while (!token.IsCancellationRequested)
+        {
+            Socket client;
+            try
+            {
+                client = await _listener.AcceptAsync(token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or SocketException)
+            {
+                return;
+            }
+
+            var session = TryStartSession(client);
+            if (session is not null)
+            {
+                _ = ServeAsync(session);
+            }
+        }
+    }
+
+    /// <summary>The session for a new front-end; null (and the socket closed) while another is served or shutting down.</summary>
+    private VhostUserSession? TryStartSession(Socket client)
+    {
+        lock (_lock)
+        {
+            if (_session is null && TryAddReference())
+            {
+                _session = new VhostUserSession(client, _device, IoThread, $"vhost-user-blk {Id}");
+                return _session;
+            }
+        }
+
+        client.Dispose();
+        return null;
+    }
+
+    private async Task ServeAsync(VhostUserSession session)
+    {
+        try
+        {
+            await (IoThread is null ? Task.Run(session.RunAsync) : IoThread.Run(session.RunAsync)).ConfigureAwait(false);
+        }
+        finally
+        {
+            lock (_lock)
+            {
+                _session = null;
+            }
+
+            session.Dispose();
+            ReleaseReference();
+        }
+    }
+
+    protected override void OnShutdownRequested(bool dropClients)
+    {
+        _stopping.Cancel();
+        _listener.Dispose();
+        if (!dropClients)
+        {
+            return;
+        }
+
+        VhostUserSession? session;
+        lock (_lock)
+        {
+            session = _session;
+        }
+
+        session?.Abort();
+    }
+}

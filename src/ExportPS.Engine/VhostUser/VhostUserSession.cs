@@ -1,0 +1,130 @@
+using System.Net.Sockets;
+using ExportPS.Engine.Threading;
+using ExportPS.Engine.Transport;
+using Microsoft.Win32.SafeHandles;
+
+namespace ExportPS.Engine.VhostUser;
+
+/// <summary>
+/// One front-end connection of a vhost-user back-end: reads each message (header, payload and the fds that came with
+/// them) off the unix socket, has the <see cref="VhostUserBackend"/> handle it, writes the reply, and lets the kick
+/// poller look at the rings again. The connection is dropped when the front-end breaks the protocol, or when a request
+/// failed without the front-end being told (the two sides would be out of step), as libvhost-user does.
+/// </summary>
+internal sealed class VhostUserSession : IDisposable
+{
+    private readonly UnixSocketTransport _transport;
+    private readonly VringKickPoller _poller;
+    private readonly CancellationTokenSource _aborted = new();
+
+    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name)
+    {
+        _transport = new UnixSocketTransport(socket, MemoryTablePayload.MaxRegions);
+        Backend = new VhostUserBackend(device);
+        _poller = new VringKickPoller(Backend, device.ProcessQueue, ioThread, name);
+    }
+
+    public VhostUserBackend Backend { get; }
+
+    /// <summary>Why the session ended, when it was not the front-end closing the socket; null otherwise.</summary>
+    public string? FailureReason { get; private set; }
+
+    /// <summary>Serves messages until the front-end disconnects, breaks the protocol, or the session is aborted.</summary>
+    public async Task RunAsync()
+    {
+        var header = new byte[VhostUserHeader.Length];
+        var payload = new byte[VhostUserCodec.MaxPayloadSize];
+        var fds = new List<SafeFileHandle>();
+        try
+        {
+            while (true)
+            {
+                fds.Clear();
+                if (!await ReceiveAsync(header, fds, atMessageStart: true).ConfigureAwait(false))
+                {
+                    return;
+                }
+
+                var parsedHeader = VhostUserCodec.ParseHeader(header);
+                var body = payload.AsMemory(0, (int)parsedHeader.Size);
+                await ReceiveAsync(body, fds, atMessageStart: false).ConfigureAwait(false);
+                var message = VhostUserCodec.Parse(parsedHeader, body.Span, fds);
+                fds.Clear();
+
+                var outcome = await Backend.HandleAsync(message).ConfigureAwait(false);
+                if (outcome.Reply is { } reply)
+                {
+                    await _transport.SendAsync(reply.Encode(), _aborted.Token).ConfigureAwait(false);
+                }
+
+                _poller.Refresh();
+                if (outcome.Failed && !outcome.FailureReported)
+                {
+                    FailureReason = outcome.Error;
+                    return;
+                }
+            }
+        }
+        catch (VhostUserProtocolException e)
+        {
+            FailureReason = e.Message;
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The socket failed or was aborted: the session is over either way.
+            FailureReason = _aborted.IsCancellationRequested ? null : e.Message;
+        }
+        finally
+        {
+            foreach (var fd in fds)
+            {
+                fd.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Fills <paramref name="buffer"/>, collecting the fds that arrive with it. False when the front-end closed the socket
+    /// between two messages; a close in the middle of one is an <see cref="EndOfStreamException"/>.
+    /// </summary>
+    private async ValueTask<bool> ReceiveAsync(Memory<byte> buffer, List<SafeFileHandle> fds, bool atMessageStart)
+    {
+        bool first = true;
+        while (!buffer.IsEmpty)
+        {
+            int received = await _transport.ReceiveAsync(buffer, fds, _aborted.Token).ConfigureAwait(false);
+            if (received == 0)
+            {
+                return first && atMessageStart ? false : throw new EndOfStreamException("the front-end closed the connection in the middle of a message");
+            }
+
+            first = false;
+            buffer = buffer[received..];
+        }
+
+        return true;
+    }
+
+    /// <summary>Hard disconnect: the socket is shut, so the loop ends and the front-end sees the back-end gone.</summary>
+    public void Abort()
+    {
+        try
+        {
+            _aborted.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session already ended on its own.
+        }
+
+        _transport.Abort();
+    }
+
+    public void Dispose()
+    {
+        _poller.Dispose();
+        Backend.Dispose();
+        _transport.Dispose();
+        _aborted.Dispose();
+    }
+}
