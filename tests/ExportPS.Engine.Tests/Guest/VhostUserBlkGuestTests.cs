@@ -183,7 +183,7 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
 
         public async Task InitializeAsync()
         {
-            Engine.AddBlockNode(new BlockNodeOptions { NodeName = "rw", Driver = BlockDriverKind.Memory, Size = DiskSize });
+            Engine.AddBlockNode(new BlockNodeOptions { NodeName = "rw", Driver = BlockDriverKind.Memory, Size = DiskSize, Discard = BlockDiscardMode.Unmap });
             foreach (string name in new[] { "ro", "victim", "again" })
             {
                 Engine.AddBlockNode(new BlockNodeOptions { NodeName = name, Driver = BlockDriverKind.Memory, Size = SmallDiskSize });

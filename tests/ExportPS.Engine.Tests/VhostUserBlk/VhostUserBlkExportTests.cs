@@ -22,8 +22,9 @@ public sealed class VhostUserBlkExportTests : IDisposable
     private readonly TempDirectory _directory = new();
     private readonly ExportEngine _engine = new();
 
+    // discard=unmap, so the guest's discards reach the node's driver (QEMU's default, ignore, keeps the data).
     public VhostUserBlkExportTests() =>
-        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = DiskSize });
+        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = DiskSize, Discard = BlockDiscardMode.Unmap });
 
     public void Dispose()
     {
@@ -176,6 +177,24 @@ public sealed class VhostUserBlkExportTests : IDisposable
         frontEnd.KickAndWait(0, 1);
         Assert.Equal(StatusOk, frontEnd.Status(discard));
         Assert.Equal(new byte[65536], TestNodes.Read(node, 0, 65536));
+    }
+
+    [Fact]
+    public void DiscardInTheGuest_OnANodeWithDefaultOptions_SucceedsAndKeepsTheData()
+    {
+        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "keep", Driver = BlockDriverKind.Memory, Size = DiskSize });
+        AddExport(node: "keep");
+        using var frontEnd = Connect();
+        var node = _engine.Graph.Find("keep");
+        byte[] pattern = TestNodes.Pattern(65536, 9);
+        TestNodes.Write(node, 0, pattern);
+        var segment = new byte[SegmentLength];
+        BitConverter.TryWriteBytes(segment.AsSpan(0, 8), 0UL);
+        BitConverter.TryWriteBytes(segment.AsSpan(8, 4), 128u);
+        var discard = frontEnd.Post(0, TypeDiscard, 0, segment);
+        frontEnd.KickAndWait(0, 1);
+        Assert.Equal(StatusOk, frontEnd.Status(discard));
+        Assert.Equal(pattern, TestNodes.Read(node, 0, 65536));
     }
 
     [Fact]
