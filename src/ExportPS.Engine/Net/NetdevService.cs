@@ -10,8 +10,9 @@ namespace ExportPS.Engine.Net;
 /// </summary>
 internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposable
 {
-    private readonly Dictionary<string, (Netdev Netdev, NetdevOptions Options)> _netdevs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (Netdev Netdev, NetdevOptions Options, long Order)> _netdevs = new(StringComparer.Ordinal);
     private readonly NetHubTable _hubs = new();
+    private long _added;
 
     public NetdevInfo AddNetdev(NetdevOptions options)
     {
@@ -25,7 +26,7 @@ internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposabl
                 throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
 
             var netdev = options is HubportNetdevOptions hubport ? AddHubPort(hubport) : NetdevOpener.Open(options);
-            _netdevs.Add(id, (netdev, options));
+            _netdevs.Add(id, (netdev, options, _added++));
             (netdev.Backend as INetWorkerBackend)?.Start();
             return Describe(netdev, options);
         }
@@ -59,10 +60,11 @@ internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposabl
         }
     }
 
+    /// <summary>Every netdev, in the order they were added.</summary>
     public IReadOnlyList<NetdevInfo> GetNetdevs()
     {
         lock (control.Lock)
-            return [.. _netdevs.Values.Select(entry => Describe(entry.Netdev, entry.Options))];
+            return [.. _netdevs.Values.OrderBy(entry => entry.Order).Select(entry => Describe(entry.Netdev, entry.Options))];
     }
 
     public void SetLink(string name, bool up)
@@ -76,7 +78,7 @@ internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposabl
     {
         lock (control.Lock)
         {
-            foreach (var (netdev, _) in _netdevs.Values)
+            foreach (var (netdev, _, _) in _netdevs.Values)
                 Close(netdev);
             _netdevs.Clear();
         }
