@@ -21,7 +21,7 @@ internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposabl
             control.ThrowIfDisposed();
             string id = QemuName.Require(options.Id, "id");
             if (_netdevs.ContainsKey(id))
-                throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}' for netdev") { Target = id };
+                throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}'") { Target = id };
             if (options is SocketNetdevOptions { } socket && socket.CombinationError() is { } error)
                 throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
 

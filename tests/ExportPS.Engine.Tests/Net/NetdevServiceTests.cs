@@ -29,7 +29,7 @@ public sealed class NetdevServiceTests : IDisposable
     {
         _engine.AddNetdev(Port("n0"));
         var e = Assert.Throws<EngineException>(() => _engine.AddNetdev(Port("n0", hub: 1)));
-        Assert.Equal((ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, "Duplicate ID 'n0' for netdev"), (e.ErrorId, e.Category, e.Message));
+        Assert.Equal((ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, "Duplicate ID 'n0'"), (e.ErrorId, e.Category, e.Message));
     }
 
     [Fact]
