@@ -120,7 +120,7 @@ if ($ResultsDirectory) {
     $pesterArguments += '-OutputFile', [IO.Path]::Combine($ResultsDirectory, 'pester.xml')
 }
 
-# 3. xunit: everything that behaves lives in the engine and is tested there, plus the module metadata tests.
+# 3. xunit: the test projects of ExportPS.sln (tests/ExportPS.Engine.Tests, ExportPS.Host.Tests, ExportPS.Module.Tests).
 Write-Step 'xunit tests'
 try {
     Invoke-Native dotnet $xunitArguments

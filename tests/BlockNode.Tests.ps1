@@ -139,6 +139,55 @@ Describe 'Block node cmdlets' {
         }
     }
 
+    Context 'Options every node has (discard, detect-zeroes, no-flush, force-share)' {
+        AfterEach {
+            Clear-TestEngine
+        }
+
+        It 'takes QEMU''s defaults when they are left out' {
+            $node = New-BlockNode -NodeName bn-def -Driver Memory -Size 1MB -PassThru
+            $node.Discard | Should -Be 'Ignore'
+            $node.DetectZeroes | Should -Be 'Off'
+            $node.NoFlush | Should -BeFalse
+            $node.ForceShare | Should -BeFalse
+        }
+
+        It 'takes them on every driver and Get-BlockNode reports them' {
+            $image = Join-Path $TestDrive 'opts.img'
+            [IO.File]::WriteAllBytes($image, [byte[]]::new(1MB))
+            New-BlockNode -NodeName bn-file -Driver File -Path $image -CacheDirect -Discard Unmap -DetectZeroes Unmap -NoFlush
+            New-BlockNode -NodeName bn-ro -Driver Null -Size 1MB -ReadOnly -ForceShare -DetectZeroes On
+            New-BlockNode -NodeName bn-raw -Driver Raw -File bn-file -Discard Unmap
+            $file = Get-BlockNode -NodeName bn-file
+            $file.CacheDirect | Should -BeTrue
+            $file.Discard | Should -Be 'Unmap'
+            $file.DetectZeroes | Should -Be 'Unmap'
+            $file.NoFlush | Should -BeTrue
+            $ro = Get-BlockNode -NodeName bn-ro
+            $ro.ForceShare | Should -BeTrue
+            $ro.DetectZeroes | Should -Be 'On'
+            (Get-BlockNode -NodeName bn-raw).Discard | Should -Be 'Unmap'
+        }
+
+            It 'refuses detect-zeroes unmap without discard unmap, and force-share without read-only, as QEMU does' {
+            New-BlockNode -NodeName bn-dz -Driver Memory -Size 1MB -DetectZeroes Unmap -ErrorAction SilentlyContinue -ErrorVariable errZeroes
+            Assert-EngineError $errZeroes -ErrorId InvalidBlockNodeOptions -Category InvalidArgument
+            $errZeroes[0].Exception.Message | Should -BeExactly 'setting detect-zeroes to unmap is not allowed without setting discard operation to unmap'
+            New-BlockNode -NodeName bn-fs -Driver Memory -Size 1MB -ForceShare -ErrorAction SilentlyContinue -ErrorVariable errShare
+            Assert-EngineError $errShare -ErrorId InvalidBlockNodeOptions -Category InvalidArgument
+            $errShare[0].Exception.Message | Should -BeExactly 'force-share=on can only be used with read-only images'
+            Get-BlockNode | Should -BeNullOrEmpty
+        }
+
+        It 'refuses a discard mode QEMU does not have' {
+            { New-BlockNode -NodeName bn-on -Driver Memory -Size 1MB -Discard On } | Should -Throw -ExceptionType ([System.Management.Automation.ParameterBindingException])
+        }
+
+        It 'completes the accepted values' {
+            (Complete 'New-BlockNode -NodeName x -Driver Memory -Size 1MB -DetectZeroes ').CompletionText | Should -Be @('Off', 'On', 'Unmap')
+        }
+    }
+
     Context 'Get-BlockNode' {
         BeforeAll {
             'bn-a1', 'bn-a2', 'bn-b1' | ForEach-Object { New-BlockNode -NodeName $_ -Driver Memory -Size 1MB }
@@ -202,6 +251,7 @@ Describe 'Block node cmdlets' {
         }
     }
 
+    # What every Remove-<Noun> does is in RemoveContract.Tests.ps1; these are Remove-BlockNode's own rules.
     Context 'Remove-BlockNode' {
         BeforeEach {
             'bn-r1', 'bn-r2', 'bn-keep' | ForEach-Object { New-BlockNode -NodeName $_ -Driver Memory -Size 1MB }
@@ -209,38 +259,6 @@ Describe 'Block node cmdlets' {
 
         AfterEach {
             Clear-TestEngine
-        }
-
-        It 'removes a node by name' {
-            Remove-BlockNode -NodeName bn-r1 | Should -BeNullOrEmpty
-            (Get-BlockNode).NodeName | Sort-Object | Should -Be @('bn-keep', 'bn-r2')
-        }
-
-        It 'removes nodes matching a wildcard' {
-            Remove-BlockNode -NodeName 'bn-r*'
-            (Get-BlockNode).NodeName | Should -Be @('bn-keep')
-        }
-
-        It 'removes nodes piped from Get-BlockNode' {
-            Get-BlockNode -NodeName 'bn-r*' | Remove-BlockNode
-            (Get-BlockNode).NodeName | Should -Be @('bn-keep')
-        }
-
-        It 'changes nothing with -WhatIf' {
-            Get-BlockNode | Remove-BlockNode -WhatIf
-            @(Get-BlockNode).Count | Should -Be 3
-        }
-
-        It 'reports a literal name that matches nothing and removes the others' {
-            Remove-BlockNode -NodeName bn-r1, bn-missing -ErrorAction SilentlyContinue -ErrorVariable err
-            Assert-EngineError $err -ErrorId BlockNodeNotFound -Category ObjectNotFound
-            (Get-BlockNode).NodeName | Sort-Object | Should -Be @('bn-keep', 'bn-r2')
-        }
-
-        It 'is silent when a wildcard matches nothing' {
-            Remove-BlockNode -NodeName 'zz*' -ErrorVariable err
-            $err | Should -BeNullOrEmpty
-            @(Get-BlockNode).Count | Should -Be 3
         }
 
         It 'refuses a node used as a backing node' {

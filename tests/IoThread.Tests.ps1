@@ -106,46 +106,4 @@ Describe 'IoThread cmdlets' {
             $table | Should -Match 'it-x1'
         }
     }
-
-    Context 'Remove-IoThread' {
-        BeforeEach {
-            New-IoThread -Id it-r1, it-r2, it-keep
-        }
-
-        AfterEach {
-            Get-IoThread | Remove-IoThread
-        }
-
-        It 'removes an iothread by id' {
-            Remove-IoThread -Id it-r1 | Should -BeNullOrEmpty
-            (Get-IoThread).Id | Sort-Object | Should -Be @('it-keep', 'it-r2')
-        }
-
-        It 'removes iothreads matching a wildcard' {
-            Remove-IoThread -Id 'it-r*'
-            (Get-IoThread).Id | Should -Be @('it-keep')
-        }
-
-        It 'removes iothreads piped from Get-IoThread' {
-            Get-IoThread -Id 'it-r*' | Remove-IoThread
-            (Get-IoThread).Id | Should -Be @('it-keep')
-        }
-
-        It 'changes nothing with -WhatIf' {
-            Get-IoThread | Remove-IoThread -WhatIf
-            @(Get-IoThread).Count | Should -Be 3
-        }
-
-        It 'reports a literal id that matches nothing and removes the others' {
-            Remove-IoThread -Id it-missing, it-r1 -ErrorAction SilentlyContinue -ErrorVariable err
-            Assert-EngineError $err -ErrorId IoThreadNotFound -Category ObjectNotFound
-            (Get-IoThread).Id | Sort-Object | Should -Be @('it-keep', 'it-r2')
-        }
-
-        It 'is silent when a wildcard matches nothing' {
-            Remove-IoThread -Id 'nothing*' -ErrorVariable err
-            $err | Should -BeNullOrEmpty
-            @(Get-IoThread).Count | Should -Be 3
-        }
-    }
 }

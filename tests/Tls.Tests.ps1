@@ -97,6 +97,7 @@ Describe 'TLS credential and authorization cmdlets' {
         Clear-TestEngine
     }
 
+    # What every Remove-<Noun> does is in RemoveContract.Tests.ps1; these are the TLS objects' own rules.
     Context 'New-TlsCredential, Get-TlsCredential, Remove-TlsCredential' {
         AfterEach {
             Clear-TestTls
@@ -188,15 +189,6 @@ Describe 'TLS credential and authorization cmdlets' {
             Assert-EngineError $err -ErrorId TlsCredsNotFound -Category ObjectNotFound
         }
 
-        It 'removes by id and from the pipeline' {
-            New-TlsCredential -Id tls-a -Directory $script:ServerDir
-            New-TlsCredential -Id tls-b -Directory $script:ServerDir
-            Remove-TlsCredential -Id tls-a | Should -BeNullOrEmpty
-            (Get-TlsCredential).Id | Should -Be @('tls-b')
-            Get-TlsCredential | Remove-TlsCredential
-            Get-TlsCredential | Should -BeNullOrEmpty
-        }
-
         It 'refuses to remove credentials the NBD server uses, and removes them after it stops' {
             New-TlsCredential -Id tls0 -Directory $script:ServerDir
             Start-NbdServer -Port 0 -TlsCredential tls0
@@ -216,12 +208,6 @@ Describe 'TLS credential and authorization cmdlets' {
             Assert-EngineError $err -ErrorId TlsCredsNotFound -Category ObjectNotFound -Count 2
             Get-TlsAuthorization -Id auth0 | Should -Not -BeNullOrEmpty
             Get-IoThread -Id io0 | Should -Not -BeNullOrEmpty
-        }
-
-        It 'does not remove with -WhatIf' {
-            New-TlsCredential -Id tls0 -Directory $script:ServerDir
-            Remove-TlsCredential -Id tls0 -WhatIf
-            Get-TlsCredential -Id tls0 | Should -Not -BeNullOrEmpty
         }
 
         It 'completes credential ids' {
@@ -308,17 +294,9 @@ Describe 'TLS credential and authorization cmdlets' {
             (Get-TlsAuthorization).Id | Should -Be @('auth0')
         }
 
-        It 'reports a missing literal id and removes by id, wildcard and pipeline' {
+        It 'reports a missing literal id' {
             New-TlsAuthorization -Id auth-a -Identity 'CN=a'
-            New-TlsAuthorization -Id auth-b -Identity 'CN=b'
-            New-TlsAuthorization -Id other -Identity 'CN=c'
             Get-TlsAuthorization -Id auth-zz -ErrorAction SilentlyContinue -ErrorVariable err
-            Assert-EngineError $err -ErrorId ObjectNotFound -Category ObjectNotFound
-            Remove-TlsAuthorization -Id 'auth-*'
-            (Get-TlsAuthorization).Id | Should -Be @('other')
-            Get-TlsAuthorization | Remove-TlsAuthorization
-            Get-TlsAuthorization | Should -BeNullOrEmpty
-            Remove-TlsAuthorization -Id other -ErrorAction SilentlyContinue -ErrorVariable err
             Assert-EngineError $err -ErrorId ObjectNotFound -Category ObjectNotFound
         }
 

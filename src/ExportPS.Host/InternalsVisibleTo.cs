@@ -1,4 +1,4 @@
 using System.Runtime.CompilerServices;
 
-// The parser and runner are internal; the engine's test project tests them directly.
-[assembly: InternalsVisibleTo("ExportPS.Engine.Tests")]
+// The parser and runner are internal; the host's test project tests them directly.
+[assembly: InternalsVisibleTo("ExportPS.Host.Tests")]

@@ -25,7 +25,9 @@ internal static class UsageText
           --blockdev [driver=]memory,node-name=<N>,size=<size>[,compression=lz4|none][,backing=<N>]
           --blockdev [driver=]null-co|null,node-name=<N>[,size=<size>][,read-zeroes=on|off]
                                  add a block node (also as JSON: --blockdev '{"driver":"file",...}');
-                                 every driver takes read-only, cache.direct and backing
+                                 every driver takes read-only, cache.direct and backing, and QEMU's
+                                 [,discard=ignore|unmap][,detect-zeroes=off|on|unmap][,cache.no-flush=on|off]
+                                 [,force-share=on|off] (defaults: ignore, off, off, off)
 
           --nbd-server addr.type=inet,addr.host=<host>,addr.port=<port>[,max-connections=<n>]
           --nbd-server addr.type=unix,addr.path=<path>[,max-connections=<n>]

@@ -21,6 +21,7 @@ internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposabl
     {
         ArgumentNullException.ThrowIfNull(options);
         QemuName.Require(options.NodeName, "node-name");
+        BlockNodeOptionRules.Check(options);
         lock (control.Lock)
         {
             control.ThrowIfDisposed();
@@ -89,6 +90,10 @@ internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposabl
         AllocatedBytes = node.AllocatedBytes,
         Compression = node.Options.Compression,
         CacheDirect = node.Options.CacheDirect,
+        NoFlush = node.Options.NoFlush,
+        Discard = node.Options.Discard,
+        DetectZeroes = node.Options.DetectZeroes,
+        ForceShare = node.Options.ForceShare,
         ReadZeroes = node.Options.ReadZeroes,
         Bitmaps = node.Bitmaps.All.Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
     };

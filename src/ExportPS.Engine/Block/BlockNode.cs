@@ -5,8 +5,9 @@ namespace ExportPS.Engine.Block;
 
 /// <summary>
 /// A named block node: a driver, an optional backing node and its dirty bitmaps.
-/// Every request passes through here, so range and read-only checks, backing fall-through, copy-on-write and bitmap
-/// marking happen once for all drivers and all exports.
+/// Every request passes through here, so range and read-only checks, the node options QEMU puts on every blockdev
+/// (discard, detect-zeroes, cache.no-flush), backing fall-through, copy-on-write and bitmap marking happen once for all
+/// drivers and all exports.
 /// </summary>
 public sealed class BlockNode : IDisposable
 {
@@ -92,10 +93,23 @@ public sealed class BlockNode : IDisposable
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="source"/>. With detect-zeroes, all-zero data becomes a write-zeroes request instead (one that
+    /// may deallocate with detect-zeroes=unmap); with cache.no-flush, force-unit-access is dropped as a flush would be.
+    /// </summary>
     public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess = false, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, source.Length);
+        forceUnitAccess &= !Options.NoFlush;
+        if (Options.DetectZeroes != BlockDetectZeroes.Off && !source.IsEmpty && !source.Span.ContainsAnyExcept((byte)0))
+        {
+            var flags = Options.DetectZeroes == BlockDetectZeroes.Unmap ? WriteZeroesFlags.MayUnmap : WriteZeroesFlags.None;
+            return forceUnitAccess
+                ? WriteZeroesThenFlushAsync(offset, source.Length, flags, cancellationToken)
+                : WriteZeroesAsync(offset, source.Length, flags, cancellationToken);
+        }
+
         return MarkDirtyWhenDone(
             Backing is null
                 ? _driver.WriteAsync(offset, source, forceUnitAccess, cancellationToken)
@@ -104,15 +118,30 @@ public sealed class BlockNode : IDisposable
             source.Length);
     }
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken = default) => _driver.FlushAsync(cancellationToken);
+    /// <summary>A detected all-zero write the caller wanted durable: drivers take no force-unit-access on write-zeroes.</summary>
+    private async ValueTask WriteZeroesThenFlushAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken)
+    {
+        await WriteZeroesAsync(offset, length, flags, cancellationToken).ConfigureAwait(false);
+        await _driver.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Makes written data durable; with cache.no-flush it succeeds without doing anything, as in QEMU.</summary>
+    public ValueTask FlushAsync(CancellationToken cancellationToken = default) =>
+        Options.NoFlush ? ValueTask.CompletedTask : _driver.FlushAsync(cancellationToken);
 
     /// <summary>
-    /// Trim. With a backing node, a discarded range must not expose the backing data again, so it becomes explicit zeroes.
+    /// Trim. Without discard=unmap (QEMU's default discard=ignore) it succeeds and changes nothing. With a backing node, a
+    /// discarded range must not expose the backing data again, so it becomes explicit zeroes.
     /// </summary>
     public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, length);
+        if (Options.Discard == BlockDiscardMode.Ignore)
+        {
+            return ValueTask.CompletedTask;
+        }
+
         return MarkDirtyWhenDone(
             Backing is null
                 ? _driver.DiscardAsync(offset, length, cancellationToken)
@@ -121,10 +150,16 @@ public sealed class BlockNode : IDisposable
             length);
     }
 
+    /// <summary>Writes zeroes; <see cref="WriteZeroesFlags.MayUnmap"/> counts only on a node with discard=unmap, as in QEMU.</summary>
     public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags = WriteZeroesFlags.None, CancellationToken cancellationToken = default)
     {
         CheckWritable();
         CheckRange(offset, length);
+        if (Options.Discard == BlockDiscardMode.Ignore)
+        {
+            flags &= ~WriteZeroesFlags.MayUnmap;
+        }
+
         return MarkDirtyWhenDone(
             Backing is null
                 ? _driver.WriteZeroesAsync(offset, length, flags, cancellationToken)

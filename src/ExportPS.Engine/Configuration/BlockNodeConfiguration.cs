@@ -33,6 +33,16 @@ public sealed record BlockNodeConfiguration
     /// <summary>Null only.</summary>
     public bool ReadZeroes { get; init; } = true;
 
+    public BlockDiscardMode Discard { get; init; }
+
+    public BlockDetectZeroes DetectZeroes { get; init; }
+
+    /// <summary>QEMU's cache.no-flush.</summary>
+    public bool NoFlush { get; init; }
+
+    /// <summary>Only with <see cref="ReadOnly"/>.</summary>
+    public bool ForceShare { get; init; }
+
     public BlockNodeOptions ToOptions() => new()
     {
         NodeName = NodeName,
@@ -45,5 +55,9 @@ public sealed record BlockNodeConfiguration
         Compression = Compression,
         CacheDirect = CacheDirect,
         ReadZeroes = ReadZeroes,
+        Discard = Discard,
+        DetectZeroes = DetectZeroes,
+        NoFlush = NoFlush,
+        ForceShare = ForceShare,
     };
 }

@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Collections.Specialized;
+using ExportPS.Engine.Block;
 using ExportPS.Engine.Configuration.Items;
 using ExportPS.Engine.Model;
 
@@ -113,7 +114,8 @@ public static class ConfigurationParser
         var section = new ConfigurationSection(value, path,
             new("NodeName", "node-name"), new("Driver"), new("Path", "filename"), new("Size"), new("ReadOnly", "read-only"),
             new("Backing"), new("Compression"), new("CacheDirect", "cache-direct", "cache.direct"), new("ReadZeroes", "read-zeroes"),
-            new("File"), Ensure);
+            new("File"), new("Discard"), new("DetectZeroes", "detect-zeroes"), new("NoFlush", "no-flush", "cache.no-flush"),
+            new("ForceShare", "force-share"), Ensure);
         string nodeName = section.RequiredName("NodeName");
         var ensure = EnsureOf(section);
         if (ensure == ConfigurationEnsure.Absent)
@@ -163,7 +165,7 @@ public static class ConfigurationParser
             section.Forbid("ReadZeroes", "applies only to driver null");
         }
 
-        return new BlockNodeConfiguration
+        var node = new BlockNodeConfiguration
         {
             NodeName = nodeName,
             Driver = driver,
@@ -175,7 +177,14 @@ public static class ConfigurationParser
             Compression = section.Enum("Compression", BlockCompression.None, ConfigurationSpellings.Compressions),
             CacheDirect = section.Bool("CacheDirect", false),
             ReadZeroes = section.Bool("ReadZeroes", true),
+            Discard = section.Enum("Discard", BlockDiscardMode.Ignore, ConfigurationSpellings.Discards),
+            DetectZeroes = section.Enum("DetectZeroes", BlockDetectZeroes.Off, ConfigurationSpellings.DetectZeroes),
+            NoFlush = section.Bool("NoFlush", false),
+            ForceShare = section.Bool("ForceShare", false),
         };
+        return BlockNodeOptionRules.Violation(node.ToOptions()) is { } violation
+            ? throw ConfigurationSection.Error(section.PathOf(violation.Property), violation.Message)
+            : node;
     }
 
     private static DirtyBitmapConfiguration ParseDirtyBitmap(object? value, string path)

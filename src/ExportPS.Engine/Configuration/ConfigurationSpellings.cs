@@ -12,6 +12,12 @@ internal static class ConfigurationSpellings
     public static readonly IReadOnlyDictionary<string, BlockCompression> Compressions = Of(
         ("none", BlockCompression.None), ("lz4", BlockCompression.Lz4));
 
+    public static readonly IReadOnlyDictionary<string, BlockDiscardMode> Discards = Of(
+        ("ignore", BlockDiscardMode.Ignore), ("unmap", BlockDiscardMode.Unmap));
+
+    public static readonly IReadOnlyDictionary<string, BlockDetectZeroes> DetectZeroes = Of(
+        ("off", BlockDetectZeroes.Off), ("on", BlockDetectZeroes.On), ("unmap", BlockDetectZeroes.Unmap));
+
     public static readonly IReadOnlyDictionary<string, BlockExportType> ExportTypes = Of(
         ("nbd", BlockExportType.Nbd),
         ("vhost-user-blk", BlockExportType.VhostUserBlk), ("VhostUserBlk", BlockExportType.VhostUserBlk),

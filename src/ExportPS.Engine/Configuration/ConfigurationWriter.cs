@@ -60,6 +60,10 @@ public static class ConfigurationWriter
         AddIf(table, "Compression", node.Compression.ToString(), node.Compression != BlockCompression.None);
         AddIf(table, "CacheDirect", true, node.CacheDirect);
         AddIf(table, "ReadZeroes", false, !node.ReadZeroes);
+        AddIf(table, "Discard", node.Discard.ToString(), node.Discard != BlockDiscardMode.Ignore);
+        AddIf(table, "DetectZeroes", node.DetectZeroes.ToString(), node.DetectZeroes != BlockDetectZeroes.Off);
+        AddIf(table, "NoFlush", true, node.NoFlush);
+        AddIf(table, "ForceShare", true, node.ForceShare);
         return table;
     }
 

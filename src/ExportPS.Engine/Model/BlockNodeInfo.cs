@@ -25,6 +25,16 @@ public sealed record BlockNodeInfo
     /// <summary>File: O_DIRECT (QEMU's cache.direct).</summary>
     public bool CacheDirect { get; init; }
 
+    /// <summary>Flush is a no-op (QEMU's cache.no-flush).</summary>
+    public bool NoFlush { get; init; }
+
+    public BlockDiscardMode Discard { get; init; }
+
+    public BlockDetectZeroes DetectZeroes { get; init; }
+
+    /// <summary>QEMU's force-share (ExportPS takes no image locks, so it changes nothing).</summary>
+    public bool ForceShare { get; init; }
+
     /// <summary>Null: whether reads return zeroes.</summary>
     public bool ReadZeroes { get; init; }
 

@@ -47,6 +47,21 @@ public sealed record BlockNodeOptions
     /// <summary>File: O_DIRECT (QEMU's cache.direct).</summary>
     public bool CacheDirect { get; init; }
 
+    /// <summary>Flush (and force-unit-access) succeed without making anything durable (QEMU's cache.no-flush).</summary>
+    public bool NoFlush { get; init; }
+
+    /// <summary>What a discard does (QEMU's discard; default ignore).</summary>
+    public BlockDiscardMode Discard { get; init; }
+
+    /// <summary>Whether all-zero writes become write-zeroes requests (QEMU's detect-zeroes; default off).</summary>
+    public BlockDetectZeroes DetectZeroes { get; init; }
+
+    /// <summary>
+    /// QEMU's force-share: open the image without the locks that keep other writers out. ExportPS takes no image locks,
+    /// so it changes nothing here; it is accepted, checked (only with read-only) and reported as QEMU does.
+    /// </summary>
+    public bool ForceShare { get; init; }
+
     /// <summary>Null: whether reads fill the buffer with zeroes (QEMU's read-zeroes; default true here).</summary>
     public bool ReadZeroes { get; init; } = true;
 }

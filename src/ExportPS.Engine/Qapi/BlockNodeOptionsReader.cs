@@ -12,13 +12,22 @@ internal static class BlockNodeOptionsReader
         var driver = BlockDriverNames.Find(driverName) ?? throw reader.NotAccepted("driver", driverName);
 
         // The common part of BlockdevOptions first, then the driver's branch: the order QEMU checks them in.
+        // Members of the base are read in the schema's order, so the first bad one is the one QEMU names.
         string? nodeName = reader.String("node-name");
+        var discard = reader.Enum<BlockDiscardMode>("discard") ?? BlockDiscardMode.Ignore;
+        var (cacheDirect, noFlush) = reader.Object("cache") is { } cache
+            ? OptionReader.ReadAll(cache, c => (c.Bool("direct") ?? false, c.Bool("no-flush") ?? false))
+            : (false, false);
         var options = new BlockNodeOptions
         {
             NodeName = nodeName ?? string.Empty,
             Driver = driver,
-            CacheDirect = reader.Object("cache") is { } cache && (OptionReader.ReadAll(cache, c => c.Bool("direct")) ?? false),
+            Discard = discard,
+            CacheDirect = cacheDirect,
+            NoFlush = noFlush,
             ReadOnly = reader.Bool("read-only") ?? false,
+            ForceShare = reader.Bool("force-share") ?? false,
+            DetectZeroes = reader.Enum<BlockDetectZeroes>("detect-zeroes") ?? BlockDetectZeroes.Off,
 
             // An ExportPS extension for every driver (QEMU has it only on image formats): reads of unallocated ranges fall through.
             Backing = reader.String("backing"),

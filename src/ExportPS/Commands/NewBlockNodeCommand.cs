@@ -46,6 +46,22 @@ public sealed class NewBlockNodeCommand : EngineCommand
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
+    /// <summary>QEMU's discard: Ignore (the default) makes a trim do nothing; Unmap deallocates.</summary>
+    [Parameter]
+    public BlockDiscardMode Discard { get; set; }
+
+    /// <summary>QEMU's detect-zeroes: all-zero writes become write-zeroes requests (Unmap needs -Discard Unmap).</summary>
+    [Parameter]
+    public BlockDetectZeroes DetectZeroes { get; set; }
+
+    /// <summary>QEMU's cache.no-flush: flushes succeed without making anything durable.</summary>
+    [Parameter]
+    public SwitchParameter NoFlush { get; set; }
+
+    /// <summary>QEMU's force-share; only with -ReadOnly.</summary>
+    [Parameter]
+    public SwitchParameter ForceShare { get; set; }
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(NodeNameCompleter))]
@@ -68,6 +84,10 @@ public sealed class NewBlockNodeCommand : EngineCommand
             CacheDirect = CacheDirect,
             ReadOnly = ReadOnly,
             Backing = Backing,
+            Discard = Discard,
+            DetectZeroes = DetectZeroes,
+            NoFlush = NoFlush,
+            ForceShare = ForceShare,
         };
 
         InvokeWithPassThru(NodeName, $"Create {Driver} block node", () => TargetEngine.AddBlockNode(options), PassThru);

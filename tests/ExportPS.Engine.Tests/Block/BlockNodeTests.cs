@@ -22,7 +22,7 @@ public sealed class BlockNodeTests
     };
 
     private static BlockNode RawOver(BlockNode child, bool readOnly = false) =>
-        Open(new BlockNodeOptions { NodeName = "raw", Driver = BlockDriverKind.Raw, File = child.NodeName, ReadOnly = readOnly }, file: child);
+        Open(new BlockNodeOptions { NodeName = "raw", Driver = BlockDriverKind.Raw, File = child.NodeName, ReadOnly = readOnly, Discard = BlockDiscardMode.Unmap }, file: child);
 
     [Theory]
     [MemberData(nameof(Drivers))]

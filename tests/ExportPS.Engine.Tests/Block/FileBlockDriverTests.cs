@@ -13,8 +13,11 @@ public sealed class FileBlockDriverTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
-    private static BlockNode OpenFile(string path, bool readOnly = false, bool direct = false) =>
-        Open(new BlockNodeOptions { NodeName = "file", Driver = BlockDriverKind.File, Path = path, ReadOnly = readOnly, CacheDirect = direct });
+    /// <summary>With discard=unmap, so discards and unmapping write-zeroes reach the driver.</summary>
+    private static BlockNode OpenFile(string path, bool readOnly = false, bool direct = false) => Open(new BlockNodeOptions
+    {
+        NodeName = "file", Driver = BlockDriverKind.File, Path = path, ReadOnly = readOnly, CacheDirect = direct, Discard = BlockDiscardMode.Unmap,
+    });
 
     [Fact]
     public void SparseFileIsOneHoleAndReadsZeroes()

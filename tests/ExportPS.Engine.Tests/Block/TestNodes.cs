@@ -9,8 +9,13 @@ internal static class TestNodes
     public static BlockNode Open(BlockNodeOptions options, BlockNode? backing = null, BlockNode? file = null) =>
         new(options, BlockDriverFactory.Open(options, file), backing, file);
 
+    /// <summary>A memory node with discard=unmap, so discards and unmapping write-zeroes reach the driver.</summary>
     public static BlockNode Memory(long size, string name = "mem", BlockNode? backing = null, BlockCompression compression = BlockCompression.None) =>
-        Open(new BlockNodeOptions { NodeName = name, Driver = BlockDriverKind.Memory, Size = size, Compression = compression, Backing = backing?.NodeName }, backing);
+        Open(new BlockNodeOptions
+        {
+            NodeName = name, Driver = BlockDriverKind.Memory, Size = size, Compression = compression, Backing = backing?.NodeName,
+            Discard = BlockDiscardMode.Unmap,
+        }, backing);
 
     public static byte[] Pattern(int length, int seed)
     {

@@ -13,7 +13,7 @@ namespace ExportPS.Engine.Tests.Configuration;
 public sealed class ConfigurationConvergenceTests : IDisposable
 {
     private const int Cases = 40;
-    private readonly string _directory = Directory.CreateTempSubdirectory("exportps-converge-").FullName;
+    private readonly TempDirectory _directory = new("exportps-converge-");
 
     [Fact]
     public void PrunedSetMakesTheEngineExactlyTheConfiguration()
@@ -148,7 +148,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             NodeName = n.NodeName, Name = "b0", Granularity = Chance(0.5) ? 512 : 65536, Persistent = Chance(0.3), Enabled = Chance(0.7),
         }).ToList();
         var server = Chance(0.7)
-            ? new NbdServerConfiguration { Address = SocketAddressOptions.Unix(Path.Combine(_directory, "nbd.sock")), MaxConnections = Chance(0.5) ? 0u : 4u }
+            ? new NbdServerConfiguration { Address = SocketAddressOptions.Unix(_directory.File("nbd.sock")), MaxConnections = Chance(0.5) ? 0u : 4u }
             : null;
         var exports = server is null ? [] : nodes.Where(_ => Chance(0.5)).Select(n => new BlockExportConfiguration
         {
@@ -171,5 +171,5 @@ public sealed class ConfigurationConvergenceTests : IDisposable
         };
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    public void Dispose() => _directory.Dispose();
 }

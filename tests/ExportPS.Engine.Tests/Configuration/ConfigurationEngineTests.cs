@@ -10,10 +10,10 @@ namespace ExportPS.Engine.Tests.Configuration;
 /// <summary>Get, Test and Set against real in-process engines (memory and null nodes, the NBD server on a unix socket).</summary>
 public sealed class ConfigurationEngineTests : IDisposable
 {
-    private readonly string _directory = Directory.CreateTempSubdirectory("exportps-config-").FullName;
+    private readonly TempDirectory _directory = new("exportps-config-");
     private readonly List<ExportEngine> _engines = [];
 
-    private string Socket => Path.Combine(_directory, "nbd.sock");
+    private string Socket => _directory.File("nbd.sock");
 
     private ExportEngine NewEngine()
     {
@@ -190,7 +190,7 @@ public sealed class ConfigurationEngineTests : IDisposable
         var engine = NewEngine();
         ExportConfigurationService.Set(engine, Full());
         var removeE0 = H(("Exports", H(("Id", "e0"), ("Ensure", "Absent"))));
-        using var client = new MinimalNbdClient(Socket, "disk");
+        using var client = NbdTestClient.OpenExportName(Socket, "disk");
         Assert.Equal(1L << 20, client.Size);
         WaitUntil(() => engine.GetBlockExports().Single(e => e.Id == "e0").Clients == 1);
 
@@ -309,6 +309,6 @@ public sealed class ConfigurationEngineTests : IDisposable
             engine.Dispose();
         }
 
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 }

@@ -44,7 +44,7 @@ public sealed class ConfigurationRoundTripTests : IDisposable
     {
         using var engine = new ExportEngine();
         engine.AddIoThread(new IoThreadOptions { Id = "io0", PollMaxNs = nonDefault ? 0 : null });
-        var node = engine.AddBlockNode(NodeOptions(engine, driver, nonDefault));
+        var node = engine.AddBlockNode(WithCommonOptions(NodeOptions(engine, driver, nonDefault), nonDefault));
         engine.AddDirtyBitmap(new DirtyBitmapOptions { NodeName = node.NodeName, Name = "b0", Granularity = nonDefault ? 4096 : DirtyBitmapOptions.DefaultGranularity, Disabled = nonDefault });
         if (type == BlockExportType.Nbd)
         {
@@ -111,6 +111,11 @@ public sealed class ConfigurationRoundTripTests : IDisposable
         },
         _ => throw new ArgumentOutOfRangeException(nameof(driver), driver, "a new driver needs its case here"),
     };
+
+    /// <summary>The options every blockdev has, all changed from their defaults in the non-default case.</summary>
+    private static BlockNodeOptions WithCommonOptions(BlockNodeOptions options, bool nonDefault) => nonDefault
+        ? options with { Discard = BlockDiscardMode.Unmap, DetectZeroes = BlockDetectZeroes.Unmap, NoFlush = true, ForceShare = options.ReadOnly }
+        : options;
 
     private string NewFile()
     {

@@ -143,7 +143,7 @@ public sealed class BlockNodeRulesTests : IDisposable
     [Fact]
     public void AllocatedBytesFollowWritesAndDiscards()
     {
-        AddMemory("disk", 1 << 20);
+        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = 1 << 20, Discard = BlockDiscardMode.Unmap });
         var node = _engine.Graph.GetNode("disk");
         TestNodes.Write(node, 0, new byte[256 * 1024]);
         Assert.Equal(256 * 1024, _engine.GetBlockNodes().Single().AllocatedBytes);

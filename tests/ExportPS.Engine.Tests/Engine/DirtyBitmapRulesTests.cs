@@ -16,7 +16,7 @@ public sealed class DirtyBitmapRulesTests : IDisposable
 
     public DirtyBitmapRulesTests()
     {
-        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = Size });
+        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = Size, Discard = BlockDiscardMode.Unmap });
         _disk = _engine.Graph.GetNode("disk");
     }
 

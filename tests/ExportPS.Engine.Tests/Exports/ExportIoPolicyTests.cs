@@ -71,7 +71,7 @@ public sealed class ExportIoPolicyTests
     private static (ExportIoPolicy Policy, ScriptedBlockDriver Driver, BlockNode Node) Export(bool writethrough)
     {
         var driver = new ScriptedBlockDriver(1 << 16);
-        var node = new BlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = 1 << 16 }, driver, backing: null);
+        var node = new BlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = 1 << 16, Discard = BlockDiscardMode.Unmap }, driver, backing: null);
         return (new ExportIoPolicy(writethrough), driver, node);
     }
 

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Compression;
 using System.Security.Cryptography;
 using System.Text;
@@ -149,11 +148,7 @@ internal sealed class GuestImage
     /// <summary>Debian's busybox-static: the initramfs has no shared libraries, so a dynamic busybox would not run.</summary>
     private static string FindStaticBusybox()
     {
-        const string path = "/bin/busybox";
-        if (!File.Exists(path))
-        {
-            throw new InvalidOperationException($"{path} is missing: install the Debian package busybox-static (tests/run.sh does)");
-        }
+        string path = Peer.Require(Peer.Busybox);
 
         byte[] head = new byte[4096];
         using (var file = File.OpenRead(path))
@@ -197,36 +192,7 @@ internal sealed class GuestImage
         }
     }
 
-    private static string Run(string file, string[] arguments, string? workingDirectory = null, TimeSpan? timeout = null)
-    {
-        var start = new ProcessStartInfo(file)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
-        foreach (string argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException($"{file} did not start");
-        Task<string> stdout = process.StandardOutput.ReadToEndAsync();
-        Task<string> stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout ?? TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            process.WaitForExit();
-            throw new TimeoutException($"{file} {string.Join(' ', arguments)} did not finish in time");
-        }
-
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {string.Join(' ', arguments)} failed ({process.ExitCode}): {stderr.Result}");
-        }
-
-        return stdout.Result;
-    }
+    private static string Run(string file, string[] arguments, string? workingDirectory = null, TimeSpan? timeout = null) =>
+        PeerProcess.Run(file, arguments, timeout ?? TimeSpan.FromMinutes(2), workingDirectory: workingDirectory)
+            .Check($"{file} {string.Join(' ', arguments)}").Stdout;
 }

@@ -1,5 +1,4 @@
 using ExportPS.Engine.Model;
-using ExportPS.Engine.Tests.Block;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Guest;

@@ -12,7 +12,6 @@ namespace ExportPS.Engine.Tests.Guest;
 /// </summary>
 internal sealed class QemuGuest : IAsyncDisposable
 {
-    private const string Qemu = "/usr/bin/qemu-system-x86_64";
     private readonly Process _process;
     private readonly Socket _control;
     private readonly StreamReader _reader;
@@ -39,11 +38,7 @@ internal sealed class QemuGuest : IAsyncDisposable
     /// </summary>
     public static async Task<QemuGuest> BootAsync(string directory, IEnumerable<string> deviceArguments, int memoryMiB = 256, int cpus = 1, TimeSpan? timeout = null)
     {
-        if (!File.Exists(Qemu))
-        {
-            throw new InvalidOperationException($"{Qemu} is missing: install the Debian package qemu-system-x86 (tests/run.sh does)");
-        }
-
+        Peer.Require(Peer.QemuSystem);
         GuestImage image = await GuestImage.GetAsync();
         string controlPath = Path.Combine(directory, "guest-control.sock");
         string consoleLog = Path.Combine(directory, "guest-console.log");
@@ -51,7 +46,7 @@ internal sealed class QemuGuest : IAsyncDisposable
         listener.Bind(new UnixDomainSocketEndPoint(controlPath));
         listener.Listen(1);
 
-        var start = new ProcessStartInfo(Qemu) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
+        var start = new ProcessStartInfo(Peer.QemuSystem) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (string argument in BaseArguments(image, memoryMiB, cpus, controlPath, consoleLog).Concat(deviceArguments))
         {
             start.ArgumentList.Add(argument);

@@ -26,13 +26,13 @@ public sealed class NbdAllocationTests
     public void SteadyStateRequestsAllocateUnder64BytesEach(bool extended)
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect(extended: extended);
+        using var client = new NbdTestClient(server).Connect(extended: extended);
         var (batch, replyLength) = BuildBatch(extended);
 
         // Requests in flight together may run in any order, so the reads go to an area no write of the batch touches.
         for (int i = 0; i < Depth; i++)
         {
-            Assert.Equal(0u, client.Command(RawNbdClient.CmdWrite, (ulong)((Depth + i) * BlockSize), BlockSize, payload: Pattern(i)));
+            Assert.Equal(0u, client.Command(NbdTestClient.CmdWrite, (ulong)((Depth + i) * BlockSize), BlockSize, payload: Pattern(i)));
         }
 
         double perRequest = AllocatedPerRequest(client, batch, replyLength, Depth * 2);
@@ -52,12 +52,12 @@ public sealed class NbdAllocationTests
     public void BlockStatusRequestsAllocateUnder64BytesEach(bool extended)
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect(extended: extended, contexts: "base:allocation");
-        Assert.Equal(0u, client.Command(RawNbdClient.CmdWrite, 0, BlockSize, payload: Pattern(1)));
+        using var client = new NbdTestClient(server).Connect(extended: extended, contexts: "base:allocation");
+        Assert.Equal(0u, client.Command(NbdTestClient.CmdWrite, 0, BlockSize, payload: Pattern(1)));
         var stream = new MemoryStream();
         for (int i = 0; i < Depth; i++)
         {
-            stream.Write(Header(extended, RawNbdClient.CmdBlockStatus, (ulong)i, (ulong)(i * BlockSize), RawNbdClient.FlagReqOne));
+            stream.Write(Header(extended, NbdTestClient.CmdBlockStatus, (ulong)i, (ulong)(i * BlockSize), NbdTestClient.FlagReqOne));
         }
 
         // One chunk each: header, context id (and extent count when extended), one extent.
@@ -83,14 +83,14 @@ public sealed class NbdAllocationTests
     {
         const int Bulk = 256 * 1024;
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect(extended: extended);
+        using var client = new NbdTestClient(server).Connect(extended: extended);
         var data = new byte[Depth * Bulk];
         new Random(3).NextBytes(data);
-        Assert.Equal(0u, client.Command(RawNbdClient.CmdWrite, 0, (ulong)data.Length, payload: data));
+        Assert.Equal(0u, client.Command(NbdTestClient.CmdWrite, 0, (ulong)data.Length, payload: data));
         var stream = new MemoryStream();
         for (int i = 0; i < Depth; i++)
         {
-            stream.Write(RawNbdClient.RequestHeader(extended, RawNbdClient.CmdRead, (ulong)(i * Bulk), Bulk, cookie: (ulong)i));
+            stream.Write(NbdTestClient.RequestHeader(extended, NbdTestClient.CmdRead, (ulong)(i * Bulk), Bulk, cookie: (ulong)i));
         }
 
         // One data chunk each: header, offset, data.
@@ -100,9 +100,9 @@ public sealed class NbdAllocationTests
         Assert.Equal(data.AsSpan(Bulk, Bulk).ToArray(), client.ReadData(Bulk, Bulk));
     }
 
-    private static (long Length, uint Flags) FirstExtent(RawNbdClient client, ulong offset)
+    private static (long Length, uint Flags) FirstExtent(NbdTestClient client, ulong offset)
     {
-        client.Request(RawNbdClient.CmdBlockStatus, offset, BlockSize, RawNbdClient.FlagReqOne);
+        client.Request(NbdTestClient.CmdBlockStatus, offset, BlockSize, NbdTestClient.FlagReqOne);
         var payload = client.ReadReply().Single().Payload;
         return client.Extended
             ? ((long)BinaryPrimitives.ReadUInt64BigEndian(payload.AsSpan(8)), (uint)BinaryPrimitives.ReadUInt64BigEndian(payload.AsSpan(16)))
@@ -110,7 +110,7 @@ public sealed class NbdAllocationTests
     }
 
     /// <summary>Sends the batch until warm, then measures what the whole process allocates per request over <paramref name="batches"/> batches.</summary>
-    private static double AllocatedPerRequest(RawNbdClient client, byte[] batch, int replyLength, int requestsPerBatch, int batches = 2000)
+    private static double AllocatedPerRequest(NbdTestClient client, byte[] batch, int replyLength, int requestsPerBatch, int batches = 2000)
     {
         var replies = new byte[replyLength];
         void Run(int batches)
@@ -139,9 +139,9 @@ public sealed class NbdAllocationTests
         var stream = new MemoryStream();
         for (int i = 0; i < Depth; i++)
         {
-            stream.Write(Header(extended, RawNbdClient.CmdWrite, (ulong)i, (ulong)(i * BlockSize)));
+            stream.Write(Header(extended, NbdTestClient.CmdWrite, (ulong)i, (ulong)(i * BlockSize)));
             stream.Write(Pattern(i));
-            stream.Write(Header(extended, RawNbdClient.CmdRead, (ulong)(Depth + i), (ulong)((Depth + i) * BlockSize)));
+            stream.Write(Header(extended, NbdTestClient.CmdRead, (ulong)(Depth + i), (ulong)((Depth + i) * BlockSize)));
         }
 
         int writeReply = extended ? 32 : 16;
@@ -150,5 +150,5 @@ public sealed class NbdAllocationTests
     }
 
     private static byte[] Header(bool extended, ushort type, ulong cookie, ulong offset, ushort flags = 0) =>
-        RawNbdClient.RequestHeader(extended, type, offset, BlockSize, flags, cookie);
+        NbdTestClient.RequestHeader(extended, type, offset, BlockSize, flags, cookie);
 }

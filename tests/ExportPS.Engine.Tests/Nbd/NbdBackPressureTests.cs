@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using ExportPS.Engine.Exports.Nbd;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -19,7 +19,7 @@ public sealed class NbdBackPressureTests
     public void PipelinedBulkReadsHoldNoMoreThanTheLimitAndAllArrive()
     {
         using var server = new ScriptedNbdServer(size: Requests * (long)Bulk);
-        using var client = new RawNbdClient(server.EndPoint).Connect(structured: false);
+        using var client = new NbdTestClient(server.EndPoint).Connect(structured: false);
         var connection = Assert.Single(server.Connections);
         var data = new byte[Requests * Bulk];
         new Random(5).NextBytes(data);

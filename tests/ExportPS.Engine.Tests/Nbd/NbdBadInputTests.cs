@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -22,9 +22,9 @@ public sealed class NbdBadInputTests : IDisposable
 
     public void Dispose() => _server.Dispose();
 
-    private RawNbdClient Good() => new RawNbdClient(_server).Connect();
+    private NbdTestClient Good() => new NbdTestClient(_server).Connect();
 
-    private RawNbdClient Raw() => new(_server, TimeSpan.FromSeconds(5));
+    private NbdTestClient Raw() => new(_server, TimeSpan.FromSeconds(5));
 
     private void AssertServerStillServes()
     {
@@ -158,7 +158,7 @@ public sealed class NbdBadInputTests : IDisposable
     [InlineData(true)]
     public void BadRequestsGetEinvalAndTheConnectionStaysUsable(bool structured)
     {
-        using var client = new RawNbdClient(_server).Connect(structured: structured);
+        using var client = new NbdTestClient(_server).Connect(structured: structured);
         ulong size = NbdTestServer.DefaultSize;
         Assert.Equal(EInval, client.Command(CmdRead, size - 100, 4096));
         Assert.Equal(EInval, client.Command(CmdRead, ulong.MaxValue - 10, 4096));
@@ -208,7 +208,7 @@ public sealed class NbdBadInputTests : IDisposable
     [Fact]
     public void ASilentClientIsDroppedAfterTheHandshakeTimeout()
     {
-        using var silent = new RawNbdClient(_server, TimeSpan.FromSeconds(20));
+        using var silent = new NbdTestClient(_server, TimeSpan.FromSeconds(20));
         silent.Receive(18); // the greeting; then nothing
         var clock = System.Diagnostics.Stopwatch.StartNew();
         AssertServerStillServes();

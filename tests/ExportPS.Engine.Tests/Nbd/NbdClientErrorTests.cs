@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using ExportPS.Engine.Model;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -27,7 +27,7 @@ public sealed class NbdClientErrorTests
         var reported = new ConcurrentQueue<NbdClientError>();
         server.Engine.NbdClientFailed += (_, error) => reported.Enqueue(error);
 
-        using var broken = new RawNbdClient(server).Connect();
+        using var broken = new NbdTestClient(server).Connect();
         string address = broken.Socket.LocalEndPoint!.ToString()!;
         broken.Send(new byte[28]); // a request header with magic 0
         Assert.True(broken.WaitClosed());
@@ -42,7 +42,7 @@ public sealed class NbdClientErrorTests
         Assert.Equal(1, state.ClientErrors);
         Assert.Equal($"{error.Time:u} {address}: bad request magic 0x00000000", state.LastClientError);
 
-        using var next = new RawNbdClient(server).Connect();
+        using var next = new NbdTestClient(server).Connect();
         Assert.Equal(0u, next.Command(CmdFlush, 0, 0));
     }
 
@@ -60,20 +60,20 @@ public sealed class NbdClientErrorTests
         WaitUntilNoClient(server);
 
         // NBD_OPT_ABORT during the handshake, NBD_CMD_DISC, and a close between requests.
-        using (var aborting = new RawNbdClient(server))
+        using (var aborting = new NbdTestClient(server))
         {
             aborting.Greet();
             aborting.SendOption(OptAbort);
             aborting.ReadOptionReply();
         }
 
-        using (var disconnecting = new RawNbdClient(server).Connect())
+        using (var disconnecting = new NbdTestClient(server).Connect())
         {
             disconnecting.Disconnect();
             Assert.True(disconnecting.WaitClosed());
         }
 
-        using (var leaving = new RawNbdClient(server).Connect())
+        using (var leaving = new NbdTestClient(server).Connect())
         {
             Assert.Equal(0u, leaving.Command(CmdFlush, 0, 0));
         }
@@ -81,7 +81,7 @@ public sealed class NbdClientErrorTests
         WaitUntilNoClient(server);
 
         // Dropped by the server: hard removal of its export.
-        using (var dropped = new RawNbdClient(server).Connect())
+        using (var dropped = new NbdTestClient(server).Connect())
         {
             server.Engine.RemoveBlockExport("exp", BlockExportRemoveMode.Hard);
             Assert.True(dropped.WaitClosed());
@@ -98,7 +98,7 @@ public sealed class NbdClientErrorTests
     public void AClientThatLeavesInTheMiddleOfARequestIsReported()
     {
         using var server = new NbdTestServer();
-        using (var client = new RawNbdClient(server).Connect())
+        using (var client = new NbdTestClient(server).Connect())
         {
             client.Send(RequestHeader(false, CmdWrite, 0, 4096));
             client.Send(new byte[100]); // and not the rest of the payload
@@ -112,7 +112,7 @@ public sealed class NbdClientErrorTests
     private static string? ReportOneBrokenClient(NbdTestServer server)
     {
         long before = server.Engine.GetNbdServer().ClientErrors;
-        using var broken = new RawNbdClient(server);
+        using var broken = new NbdTestClient(server);
         broken.Greet();
         broken.SendOption(OptGo, magic: 0x1234); // bad option magic
         Assert.True(broken.WaitClosed());

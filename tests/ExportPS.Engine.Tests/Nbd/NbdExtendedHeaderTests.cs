@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using ExportPS.Engine.Model;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -17,7 +17,7 @@ public sealed class NbdExtendedHeaderTests
     public void NegotiationRules()
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server);
+        using var client = new NbdTestClient(server);
         client.Greet();
         client.SendOption(OptExtendedHeaders, new byte[1]);
         Assert.Equal(RepErrInvalid, client.ReadOptionReply().Type);
@@ -27,7 +27,7 @@ public sealed class NbdExtendedHeaderTests
         Assert.Equal(RepAck, client.Go());
         Assert.True((client.TransmissionFlags & FlagBlockStatusPayload) != 0, "BLOCK_STATUS payload is advertised with extended headers");
 
-        using var plain = new RawNbdClient(server).Connect();
+        using var plain = new NbdTestClient(server).Connect();
         Assert.True((plain.TransmissionFlags & FlagBlockStatusPayload) == 0, "and only then");
     }
 
@@ -35,7 +35,7 @@ public sealed class NbdExtendedHeaderTests
     public void EveryReplyIsAnExtendedChunkEchoingCookieAndOffset()
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect(extended: true);
+        using var client = new NbdTestClient(server).Connect(extended: true);
         var replies = new List<Chunk>();
 
         void Run(ushort type, ulong offset, ulong length, ushort flags = 0, byte[]? payload = null)
@@ -72,7 +72,7 @@ public sealed class NbdExtendedHeaderTests
     {
         const long Size = 12L << 30; // sparse memory: nothing is allocated until written
         using var server = new NbdTestServer(size: Size);
-        using var client = new RawNbdClient(server).Connect(extended: true, contexts: ["base:allocation"]);
+        using var client = new NbdTestClient(server).Connect(extended: true, contexts: ["base:allocation"]);
         Assert.Equal(0u, client.Command(CmdWrite, 0, 4096, payload: new byte[4096].Select(_ => (byte)1).ToArray()));
         Assert.Equal(0u, client.Command(CmdWrite, 10L << 30, 4096, payload: new byte[4096].Select(_ => (byte)2).ToArray()));
 
@@ -95,7 +95,7 @@ public sealed class NbdExtendedHeaderTests
     public void BlockStatusPayloadSelectsContexts()
     {
         using var server = new NbdTestServer(configure: o => o with { Nbd = o.Nbd with { AllocationDepth = true } });
-        using var client = new RawNbdClient(server);
+        using var client = new NbdTestClient(server);
         client.Greet();
         Assert.Equal(RepAck, client.Negotiate(OptExtendedHeaders));
         var (selected, final) = client.MetaContexts(OptSetMetaContext, "disk", "base:allocation", "qemu:allocation-depth");
@@ -122,7 +122,7 @@ public sealed class NbdExtendedHeaderTests
     public void CompactRequestAfterNegotiationIsAProtocolViolation()
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect(extended: true);
+        using var client = new NbdTestClient(server).Connect(extended: true);
         var compact = new byte[32]; // a compact header padded to the extended size: the magic gives it away
         BinaryPrimitives.WriteUInt32BigEndian(compact, RequestMagic);
         client.Send(compact);

@@ -23,7 +23,7 @@ public sealed class NbdFileStatusCacheTests
             file.SetLength(8L * Mebibyte);
         }
 
-        server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "img", Driver = BlockDriverKind.File, Path = image });
+        server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "img", Driver = BlockDriverKind.File, Path = image, Discard = BlockDiscardMode.Unmap });
         server.Engine.AddBlockExport(new BlockExportOptions
         {
             Id = "file",
@@ -31,31 +31,31 @@ public sealed class NbdFileStatusCacheTests
             Writable = true,
             Nbd = new NbdExportOptions { Name = "file" },
         });
-        using var client = new RawNbdClient(server).Connect("file", contexts: "base:allocation");
+        using var client = new NbdTestClient(server).Connect("file", contexts: "base:allocation");
 
         var data = Enumerable.Range(0, 2 << 20).Select(i => (byte)((i % 251) + 1)).ToArray();
-        Assert.Equal(0u, client.Command(RawNbdClient.CmdWrite, 0, (ulong)data.Length, payload: data));
+        Assert.Equal(0u, client.Command(NbdTestClient.CmdWrite, 0, (ulong)data.Length, payload: data));
         Assert.Equal((2u * Mebibyte, 0u), FirstExtent(client, 0));
         Assert.Equal((Mebibyte, 0u), FirstExtent(client, Mebibyte)); // inside the remembered range
 
-        Assert.Equal(0u, client.Command(RawNbdClient.CmdTrim, Mebibyte, Mebibyte));
+        Assert.Equal(0u, client.Command(NbdTestClient.CmdTrim, Mebibyte, Mebibyte));
         Assert.Equal((Mebibyte, 0u), FirstExtent(client, 0));
         Assert.Equal((7u * Mebibyte, Hole | Zero), FirstExtent(client, Mebibyte));
 
-        Assert.Equal(0u, client.Command(RawNbdClient.CmdWrite, Mebibyte, Mebibyte, payload: data.AsSpan(0, (int)Mebibyte)));
+        Assert.Equal(0u, client.Command(NbdTestClient.CmdWrite, Mebibyte, Mebibyte, payload: data.AsSpan(0, (int)Mebibyte)));
         Assert.Equal((2u * Mebibyte, 0u), FirstExtent(client, 0));
 
-        Assert.Equal(0u, client.Command(RawNbdClient.CmdWriteZeroes, 0, Mebibyte));
+        Assert.Equal(0u, client.Command(NbdTestClient.CmdWriteZeroes, 0, Mebibyte));
         Assert.Equal((Mebibyte, Hole | Zero), FirstExtent(client, 0));
         Assert.Equal((Mebibyte, 0u), FirstExtent(client, Mebibyte));
     }
 
     /// <summary>The first base:allocation extent (length, flags) from <paramref name="offset"/> to the end of the 8 MiB disk.</summary>
-    private static (uint Length, uint Flags) FirstExtent(RawNbdClient client, ulong offset)
+    private static (uint Length, uint Flags) FirstExtent(NbdTestClient client, ulong offset)
     {
-        client.Request(RawNbdClient.CmdBlockStatus, offset, (8UL * Mebibyte) - offset);
+        client.Request(NbdTestClient.CmdBlockStatus, offset, (8UL * Mebibyte) - offset);
         var chunk = Assert.Single(client.ReadReply());
-        Assert.Equal(RawNbdClient.ReplyBlockStatus, chunk.Type);
+        Assert.Equal(NbdTestClient.ReplyBlockStatus, chunk.Type);
         var extent = chunk.Payload.AsSpan(4);
         return (BinaryPrimitives.ReadUInt32BigEndian(extent), BinaryPrimitives.ReadUInt32BigEndian(extent[4..]));
     }

@@ -6,7 +6,7 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// <summary>nbdinfo (libnbd) against the server: what a client learns in the handshake.</summary>
 public sealed class NbdInfoTests
 {
-    private const string NbdInfo = "/usr/bin/nbdinfo";
+    private const string NbdInfo = Peer.NbdInfo;
 
     [Fact]
     public void JsonShowsSizeFlagsBlockSizesAndDescription()

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using ExportPS.Engine.Block.Drivers;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -14,7 +14,7 @@ public sealed class NbdLargeReadTests
     private const int Chunk = MemoryBlockDriver.ChunkSize;
 
     /// <summary>Writes a layout of data, zero blocks, unallocated and zero chunks; returns the disk's expected content.</summary>
-    private static byte[] WriteLayout(RawNbdClient client, int size)
+    private static byte[] WriteLayout(NbdTestClient client, int size)
     {
         var expected = new byte[size];
         void Put(int offset, int length, int seed)
@@ -41,7 +41,7 @@ public sealed class NbdLargeReadTests
     {
         const int Size = 8 * Chunk;
         using var server = new NbdTestServer(size: Size);
-        using var client = new RawNbdClient(server).Connect(structured: structured, extended: extended);
+        using var client = new NbdTestClient(server).Connect(structured: structured, extended: extended);
         var expected = WriteLayout(client, Size);
 
         foreach (var (offset, length) in new[] { (0, Size), (1000, Size - 3000), (Chunk - 1, (3 * Chunk) + 2), (2 * Chunk, Chunk) })
@@ -61,7 +61,7 @@ public sealed class NbdLargeReadTests
     {
         const int Size = 8 * Chunk;
         using var server = new NbdTestServer(size: Size);
-        using var client = new RawNbdClient(server).Connect(extended: extended);
+        using var client = new NbdTestClient(server).Connect(extended: extended);
         WriteLayout(client, Size);
 
         client.Request(CmdRead, 0, Size, cookie: 9);
@@ -95,7 +95,7 @@ public sealed class NbdLargeReadTests
     {
         const int Length = 4 * Chunk;
         using var server = new NbdTestServer(size: Length);
-        using var client = new RawNbdClient(server).Connect();
+        using var client = new NbdTestClient(server).Connect();
         var expected = new byte[Length];
         for (int block = 0; block < Length / 4096; block += 2)
         {
@@ -117,7 +117,7 @@ public sealed class NbdLargeReadTests
     {
         const int Size = 64 << 20;
         using var server = new NbdTestServer(size: Size);
-        using var client = new RawNbdClient(server).Connect();
+        using var client = new NbdTestClient(server).Connect();
         var data = new byte[Size];
         new Random(11).NextBytes(data);
         Assert.Equal(0u, client.Command(CmdWrite, 0, Size / 2, payload: data.AsSpan(0, Size / 2)));

@@ -6,7 +6,7 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// <summary>python3-libnbd scripts (scripts/*.py) against the server: every option and command, error codes, multi-conn.</summary>
 public sealed class NbdLibnbdTests
 {
-    private const string Python = "/usr/bin/python3";
+    private const string Python = Peer.Python3;
 
     [Theory]
     [InlineData(false)]
@@ -17,24 +17,9 @@ public sealed class NbdLibnbdTests
         server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "other", Driver = BlockDriverKind.Memory, Size = 1 << 20 });
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "ro", NodeName = "other", Nbd = new NbdExportOptions { Name = "ro" } });
 
-        var result = PeerProcess.Run(Python, [Script("libnbd_protocol.py"), server.Uri(), server.Uri("ro"), NbdTestServer.DefaultSize.ToString()],
+        var result = PeerProcess.Run(Python, [TestScript.Path("libnbd_protocol.py"), server.Uri(), server.Uri("ro"), NbdTestServer.DefaultSize.ToString()],
             TimeSpan.FromSeconds(90)).Check("libnbd_protocol.py");
         Assert.Contains("ok multi-conn", result.Stdout);
         Assert.Contains("ok 32 concurrent reads on one connection", result.Stdout);
-    }
-
-    /// <summary>The scripts live next to this file in the source tree.</summary>
-    internal static string Script(string name)
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            string candidate = Path.Combine(directory.FullName, "tests", "ExportPS.Engine.Tests", "Nbd", "scripts", name);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        throw new FileNotFoundException($"test script {name} not found above {AppContext.BaseDirectory}");
     }
 }

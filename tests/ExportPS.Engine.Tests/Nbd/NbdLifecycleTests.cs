@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -26,7 +26,7 @@ public sealed class NbdLifecycleTests
     public void SafeRemovalIsRefusedWhileAClientIsConnected()
     {
         using var server = new NbdTestServer();
-        var client = new RawNbdClient(server).Connect();
+        var client = new NbdTestClient(server).Connect();
         Assert.Equal(1, server.Engine.GetBlockExports().Single().Clients);
 
         var refused = Assert.Throws<EngineException>(() => server.Engine.RemoveBlockExport("exp", BlockExportRemoveMode.Safe));
@@ -45,8 +45,8 @@ public sealed class NbdLifecycleTests
     public void HardRemovalDropsClientsThenTheIdCanBeReused()
     {
         using var server = new NbdTestServer();
-        using var first = new RawNbdClient(server).Connect();
-        using var second = new RawNbdClient(server).Connect(structured: false);
+        using var first = new NbdTestClient(server).Connect();
+        using var second = new NbdTestClient(server).Connect(structured: false);
         var deleted = new System.Collections.Concurrent.ConcurrentQueue<string>();
         server.Engine.ExportDeleted += (_, e) => deleted.Enqueue(e.Id);
 
@@ -59,7 +59,7 @@ public sealed class NbdLifecycleTests
         Assert.Equal(["exp"], deleted);
 
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "exp", NodeName = "disk", Writable = true });
-        using var third = new RawNbdClient(server).Connect();
+        using var third = new NbdTestClient(server).Connect();
         Assert.Equal(0u, third.Command(CmdFlush, 0, 0));
     }
 
@@ -67,7 +67,7 @@ public sealed class NbdLifecycleTests
     public async Task ShuttingDownIsVisibleWhileAClientHoldsOnAndTheIdIsReusableOnlyAfterDeletion()
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect();
+        using var client = new NbdTestClient(server).Connect();
         var stop = Task.Run(() => server.Engine.StopNbdServer(TimeSpan.FromSeconds(30)));
 
         WaitUntil(() => server.Engine.GetBlockExports().Single().ShuttingDown, "the export shows ShuttingDown");
@@ -83,7 +83,7 @@ public sealed class NbdLifecycleTests
 
         var restarted = server.Engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Inet("127.0.0.1", 0) });
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "exp", NodeName = "disk" });
-        using var again = new RawNbdClient(new IPEndPoint(IPAddress.Loopback, restarted.Port)).Connect();
+        using var again = new NbdTestClient(new IPEndPoint(IPAddress.Loopback, restarted.Port)).Connect();
         Assert.True((again.TransmissionFlags & 2) != 0, "the new export is read-only");
     }
 
@@ -91,8 +91,8 @@ public sealed class NbdLifecycleTests
     public void StopNbdServerDropsClientsThatOutstayTheGracePeriod()
     {
         using var server = new NbdTestServer();
-        using var first = new RawNbdClient(server).Connect();
-        using var second = new RawNbdClient(server);
+        using var first = new NbdTestClient(server).Connect();
+        using var second = new NbdTestClient(server);
         second.Greet(); // still negotiating
 
         var started = DateTime.UtcNow;
@@ -102,18 +102,18 @@ public sealed class NbdLifecycleTests
         Assert.True(second.WaitClosed());
         Assert.False(server.Engine.GetNbdServer().Running);
         WaitUntil(() => server.Engine.GetBlockExports().Count == 0, "the dropped export is deleted");
-        Assert.Throws<SocketException>(() => new RawNbdClient(new IPEndPoint(IPAddress.Loopback, server.Port)));
+        Assert.Throws<SocketException>(() => new NbdTestClient(new IPEndPoint(IPAddress.Loopback, server.Port)));
     }
 
     [Fact]
     public void MaxConnectionsHoldsFurtherClientsInTheBacklogUntilOneLeaves()
     {
         using var server = new NbdTestServer(maxConnections: 2);
-        using var first = new RawNbdClient(server).Connect();
-        using var second = new RawNbdClient(server).Connect();
+        using var first = new NbdTestClient(server).Connect();
+        using var second = new NbdTestClient(server).Connect();
         WaitUntil(() => server.Engine.GetNbdServer().Connections == 2, "two connections are counted");
 
-        using var third = new RawNbdClient(server, TimeSpan.FromMilliseconds(500));
+        using var third = new NbdTestClient(server, TimeSpan.FromMilliseconds(500));
         var waiting = Assert.Throws<SocketException>(() => third.Receive(18));
         Assert.Equal(SocketError.TimedOut, waiting.SocketErrorCode);
 
@@ -153,7 +153,7 @@ public sealed class NbdLifecycleTests
         Assert.Equal($"[::1]:{info.Port}", info.Endpoint);
         engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = 1 << 20 });
         engine.AddBlockExport(new BlockExportOptions { Id = "exp", NodeName = "disk" });
-        var result = PeerProcess.Run("/usr/bin/nbdinfo", ["--size", $"nbd://[::1]:{info.Port}/disk"]).Check("nbdinfo over IPv6");
+        var result = PeerProcess.Run(Peer.NbdInfo, ["--size", $"nbd://[::1]:{info.Port}/disk"]).Check("nbdinfo over IPv6");
         Assert.Equal("1048576", result.Stdout.Trim());
     }
 
@@ -195,7 +195,7 @@ public sealed class NbdLifecycleTests
         server.Engine.AddBlockNode(new BlockNodeOptions { NodeName = "other", Driver = BlockDriverKind.Memory, Size = 1 << 20 });
         server.Engine.AddBlockExport(new BlockExportOptions { Id = "ro", NodeName = "other", IoThread = "io0", Nbd = new NbdExportOptions { Name = "ro" } });
         Assert.Equal(2, server.Engine.GetIoThreads().Single().Users);
-        var result = PeerProcess.Run("/usr/bin/python3", [NbdLibnbdTests.Script("libnbd_protocol.py"), server.Uri(), server.Uri("ro"), NbdTestServer.DefaultSize.ToString()], TimeSpan.FromSeconds(60));
+        var result = PeerProcess.Run(Peer.Python3, [TestScript.Path("libnbd_protocol.py"), server.Uri(), server.Uri("ro"), NbdTestServer.DefaultSize.ToString()], TimeSpan.FromSeconds(60));
         Assert.Contains("ok 32 concurrent reads on one connection", result.Check("libnbd_protocol.py on an iothread").Stdout);
 
         server.Engine.RemoveBlockExport("exp", BlockExportRemoveMode.Hard);

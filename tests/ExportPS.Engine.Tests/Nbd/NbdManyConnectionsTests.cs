@@ -33,15 +33,15 @@ public sealed class NbdManyConnectionsTests(ITestOutputHelper output)
     {
         RequireDescriptors((2 * Connections) + 200);
         using var server = new NbdTestServer(unix: true);
-        using (var writer = new RawNbdClient(server).Connect())
+        using (var writer = new NbdTestClient(server).Connect())
         {
             for (int block = 0; block < Blocks; block++)
             {
-                Assert.Equal(0u, writer.Command(RawNbdClient.CmdWrite, (ulong)(block * BlockSize), BlockSize, payload: Pattern(block)));
+                Assert.Equal(0u, writer.Command(NbdTestClient.CmdWrite, (ulong)(block * BlockSize), BlockSize, payload: Pattern(block)));
             }
         }
 
-        var clients = new List<RawNbdClient>(Connections);
+        var clients = new List<NbdTestClient>(Connections);
         try
         {
             var (managed0, resident0) = Measure();
@@ -77,29 +77,29 @@ public sealed class NbdManyConnectionsTests(ITestOutputHelper output)
     }
 
     /// <summary>Handshakes until <paramref name="count"/> clients are connected; all stay open.</summary>
-    private static void Open(NbdTestServer server, List<RawNbdClient> clients, int count)
+    private static void Open(NbdTestServer server, List<NbdTestClient> clients, int count)
     {
         while (clients.Count < count)
         {
-            var client = new RawNbdClient(server);
+            var client = new NbdTestClient(server);
             clients.Add(client);
             client.Connect();
         }
     }
 
     /// <summary>One read per client, all sent before any reply is read: a thousand requests in flight at once.</summary>
-    private static void ReadAndVerify(List<RawNbdClient> clients)
+    private static void ReadAndVerify(List<NbdTestClient> clients)
     {
         for (int i = 0; i < clients.Count; i++)
         {
-            clients[i].Request(RawNbdClient.CmdRead, (ulong)(i % Blocks * BlockSize), BlockSize, cookie: (ulong)i);
+            clients[i].Request(NbdTestClient.CmdRead, (ulong)(i % Blocks * BlockSize), BlockSize, cookie: (ulong)i);
         }
 
         for (int i = 0; i < clients.Count; i++)
         {
             var chunk = clients[i].ReadChunk();
             Assert.Equal((ulong)i, chunk.Cookie);
-            Assert.Equal(RawNbdClient.ReplyOffsetData, chunk.Type);
+            Assert.Equal(NbdTestClient.ReplyOffsetData, chunk.Type);
             Assert.True(chunk.Done);
             Assert.Equal(Pattern(i % Blocks), chunk.Payload.AsSpan(8).ToArray());
         }

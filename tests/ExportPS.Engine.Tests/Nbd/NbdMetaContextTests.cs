@@ -3,7 +3,7 @@ using ExportPS.Engine.Block;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -13,10 +13,10 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// </summary>
 public sealed class NbdMetaContextTests
 {
-    private const string NbdInfo = "/usr/bin/nbdinfo";
-    private const string QemuImg = "/usr/bin/qemu-img";
-    private const string QemuIo = "/usr/bin/qemu-io";
-    private const string QemuNbd = "/usr/bin/qemu-nbd";
+    private const string NbdInfo = Peer.NbdInfo;
+    private const string QemuImg = Peer.QemuImg;
+    private const string QemuIo = Peer.QemuIo;
+    private const string QemuNbd = Peer.QemuNbd;
     private const long Size = 4 << 20;
 
     /// <summary>
@@ -94,7 +94,7 @@ public sealed class NbdMetaContextTests
     public void ListAndSetMetaContextQueries()
     {
         using var server = LayeredServer();
-        using var client = new RawNbdClient(server);
+        using var client = new NbdTestClient(server);
         client.Greet();
         Assert.Equal(RepAck, client.Negotiate(OptStructuredReply));
 
@@ -180,7 +180,7 @@ public sealed class NbdMetaContextTests
             Assert.InRange(dirty.Count, 1, 4);
             Assert.True(dirty.Sum(e => e.GetProperty("length").GetInt64()) <= 4 * DirtyBitmapOptions.DefaultGranularity);
 
-            using (var client = new RawNbdClient(server).Connect())
+            using (var client = new NbdTestClient(server).Connect())
             using (var file = new FileStream(backup, FileMode.Open, FileAccess.Write))
             {
                 foreach (var extent in dirty)

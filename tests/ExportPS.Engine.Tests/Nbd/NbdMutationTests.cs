@@ -2,7 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -133,7 +133,7 @@ public sealed class NbdMutationTests
         players.ForEach(t => Assert.True(t.Join(TimeSpan.FromSeconds(120)), "a player is stuck"));
         Assert.Empty(failures);
 
-        using var client = new RawNbdClient(server).Connect(extended: extended);
+        using var client = new NbdTestClient(server).Connect(extended: extended);
         Assert.Equal(0u, client.Command(CmdWrite, 0, 5, payload: "alive"u8));
         Assert.Equal("alive"u8.ToArray(), client.ReadData(0, 5));
         Assert.True(SpinWait.SpinUntil(() => server.Engine.GetNbdServer().Connections == 1, TimeSpan.FromSeconds(15)),

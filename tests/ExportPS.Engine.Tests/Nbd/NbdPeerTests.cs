@@ -7,11 +7,11 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// <summary>Real clients from Debian (libnbd tools, QEMU tools, fio) against the server, over TCP and a unix socket.</summary>
 public sealed class NbdPeerTests
 {
-    private const string NbdInfo = "/usr/bin/nbdinfo";
-    private const string NbdCopy = "/usr/bin/nbdcopy";
-    private const string QemuImg = "/usr/bin/qemu-img";
-    private const string QemuIo = "/usr/bin/qemu-io";
-    private const string Fio = "/usr/bin/fio";
+    private const string NbdInfo = Peer.NbdInfo;
+    private const string NbdCopy = Peer.NbdCopy;
+    private const string QemuImg = Peer.QemuImg;
+    private const string QemuIo = Peer.QemuIo;
+    private const string Fio = Peer.Fio;
 
     [Fact]
     public void ListShowsEveryExportWithItsDescription()

@@ -64,13 +64,13 @@ public sealed class NbdPollingTests
 
         for (int i = 0; i < 8; i++)
         {
-            client.Request(RawNbdClient.CmdRead, 0, 512);
+            client.Request(NbdTestClient.CmdRead, 0, 512);
 
             // Released from the iothread's queue: that runs only after the receive loop, which started the read, has
             // gone to wait for the next request.
             Assert.True(SpinWait.SpinUntil(() => server.Driver.SlowReadWaiting, TimeSpan.FromSeconds(10)), "the read never started");
             ioThread.Post(_ => server.Driver.ReleaseSlowRead(), null);
-            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply(512)));
+            Assert.Equal(0u, NbdTestClient.ErrorOf(client.ReadReply(512)));
         }
 
         Assert.Equal(0, connection.PollWindowTicks);
@@ -85,8 +85,8 @@ public sealed class NbdPollingTests
 
         for (int i = 0; i < 200; i++)
         {
-            Assert.Equal(0u, first.Command(RawNbdClient.CmdFlush, 0, 0));
-            Assert.Equal(0u, second.Command(RawNbdClient.CmdFlush, 0, 0));
+            Assert.Equal(0u, first.Command(NbdTestClient.CmdFlush, 0, 0));
+            Assert.Equal(0u, second.Command(NbdTestClient.CmdFlush, 0, 0));
         }
 
         Assert.All(server.Connections, c => Assert.Equal(0, c.PollWindowTicks));
@@ -98,28 +98,28 @@ public sealed class NbdPollingTests
         using var server = new ScriptedNbdServer();
         using var client = server.Connect();
         var connection = Assert.Single(server.Connections);
-        byte[] pair = [.. RawNbdClient.RequestHeader(false, RawNbdClient.CmdFlush, 0, 0, cookie: 1),
-            .. RawNbdClient.RequestHeader(false, RawNbdClient.CmdFlush, 0, 0, cookie: 2)];
+        byte[] pair = [.. NbdTestClient.RequestHeader(false, NbdTestClient.CmdFlush, 0, 0, cookie: 1),
+            .. NbdTestClient.RequestHeader(false, NbdTestClient.CmdFlush, 0, 0, cookie: 2)];
 
         for (int i = 0; i < 200; i++)
         {
             client.Send(pair);
-            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
-            Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
+            Assert.Equal(0u, NbdTestClient.ErrorOf(client.ReadReply()));
+            Assert.Equal(0u, NbdTestClient.ErrorOf(client.ReadReply()));
         }
 
         Assert.Equal(0, connection.PollWindowTicks);
     }
 
     /// <summary>A flush whose reply the client spins for, so the server's waits stay short even on a slow machine.</summary>
-    private static void FlushSpinning(RawNbdClient client)
+    private static void FlushSpinning(NbdTestClient client)
     {
-        client.Request(RawNbdClient.CmdFlush, 0, 0);
+        client.Request(NbdTestClient.CmdFlush, 0, 0);
         var waited = Stopwatch.StartNew();
         while (client.Socket.Available == 0 && waited.Elapsed < TimeSpan.FromSeconds(10))
         {
         }
 
-        Assert.Equal(0u, RawNbdClient.ErrorOf(client.ReadReply()));
+        Assert.Equal(0u, NbdTestClient.ErrorOf(client.ReadReply()));
     }
 }

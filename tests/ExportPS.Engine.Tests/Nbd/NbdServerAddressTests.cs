@@ -9,7 +9,7 @@ namespace ExportPS.Engine.Tests.Nbd;
 public sealed class NbdServerAddressTests : IDisposable
 {
     private readonly ExportEngine _engine = new();
-    private readonly string _directory = Directory.CreateTempSubdirectory("exportps-addr-").FullName;
+    private readonly TempDirectory _directory = new("exportps-addr-");
 
     [Theory]
     [InlineData(-1)]
@@ -29,7 +29,7 @@ public sealed class NbdServerAddressTests : IDisposable
     [Fact]
     public void A_regular_file_at_the_socket_path_is_left_intact_and_the_start_fails()
     {
-        string path = Path.Combine(_directory, "disk.img");
+        string path = _directory.File("disk.img");
         byte[] content = [1, 2, 3, 4];
         File.WriteAllBytes(path, content);
 
@@ -43,20 +43,10 @@ public sealed class NbdServerAddressTests : IDisposable
     [Fact]
     public void A_stale_socket_from_an_earlier_run_is_replaced()
     {
-        string path = Path.Combine(_directory, "nbd.sock");
+        string path = _directory.File("nbd.sock");
         // .NET unlinks a bound socket's file when the socket is disposed; a process that exits leaves it behind, as a
         // crashed server does.
-        using (var binder = System.Diagnostics.Process.Start("/usr/bin/python3",
-                   ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]))
-        {
-            if (!binder!.WaitForExit(10_000))
-            {
-                binder.Kill();
-                Assert.Fail("python3 did not exit within 10 s");
-            }
-
-            Assert.Equal(0, binder.ExitCode);
-        }
+        PeerProcess.Run(Peer.Python3, ["-c", "import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path], TimeSpan.FromSeconds(10)).Check("python3 binding a unix socket");
 
         Assert.True(File.Exists(path));
         _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
@@ -67,7 +57,7 @@ public sealed class NbdServerAddressTests : IDisposable
     [Fact]
     public void A_socket_another_server_listens_on_is_refused_by_path_and_keeps_its_server()
     {
-        string path = Path.Combine(_directory, "nbd.sock");
+        string path = _directory.File("nbd.sock");
         using var other = new ExportEngine();
         other.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
 
@@ -82,7 +72,7 @@ public sealed class NbdServerAddressTests : IDisposable
     [Fact]
     public void Stopping_the_server_removes_its_socket_file()
     {
-        string path = Path.Combine(_directory, "nbd.sock");
+        string path = _directory.File("nbd.sock");
         _engine.StartNbdServer(new NbdServerOptions { Address = SocketAddressOptions.Unix(path) });
 
         _engine.StopNbdServer(TimeSpan.FromSeconds(1));
@@ -102,6 +92,6 @@ public sealed class NbdServerAddressTests : IDisposable
     public void Dispose()
     {
         _engine.Dispose();
-        Directory.Delete(_directory, recursive: true);
+        _directory.Dispose();
     }
 }

@@ -1,6 +1,6 @@
 using System.Buffers.Binary;
 using Xunit;
-using static ExportPS.Engine.Tests.Nbd.RawNbdClient;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Nbd;
 
@@ -59,7 +59,7 @@ public sealed class NbdTransmissionTests
     public void StructuredReadSendsZeroAreasAsHolesAndDataBehindItsOffset()
     {
         using var server = new NbdTestServer();
-        using var client = new RawNbdClient(server).Connect();
+        using var client = new NbdTestClient(server).Connect();
         Assert.Equal(0u, client.Command(CmdWrite, 65536, 4096, payload: Enumerable.Repeat((byte)0xee, 4096).ToArray()));
 
         client.Request(CmdRead, 0, 3 * 65536);
@@ -85,7 +85,7 @@ public sealed class NbdTransmissionTests
     public void RequestsUpTo64MiBAreAcceptedAndLargerReadsRefused()
     {
         using var server = new NbdTestServer(size: 80L << 20);
-        using var client = new RawNbdClient(server).Connect(structured: false);
+        using var client = new NbdTestClient(server).Connect(structured: false);
         var big = new byte[64 << 20];
         big[^1] = 0x5a;
         Assert.Equal(0u, client.Command(CmdWrite, 0, (ulong)big.Length, payload: big));
@@ -101,7 +101,7 @@ public sealed class NbdTransmissionTests
     public void WritethroughAndFuaWritesStillRoundTrip()
     {
         using var server = new NbdTestServer(configure: o => o with { Writethrough = true });
-        using var client = new RawNbdClient(server).Connect();
+        using var client = new NbdTestClient(server).Connect();
         Assert.Equal(0u, client.Command(CmdWrite, 4096, 5, FlagFua, "hello"u8));
         Assert.Equal(0u, client.Command(CmdTrim, 8192, 4096, FlagFua));
         Assert.Equal("hello"u8.ToArray(), client.ReadData(4096, 5));

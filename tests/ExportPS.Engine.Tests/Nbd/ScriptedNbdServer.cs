@@ -18,7 +18,7 @@ internal sealed class ScriptedNbdServer : IDisposable
         _server = new NbdServer(new NbdServerOptions { Address = SocketAddressOptions.Inet("127.0.0.1", 0) });
         _server.Start();
         var options = new BlockExportOptions { Id = "scripted", NodeName = "disk", Writable = true, Writethrough = writethrough };
-        var node = new BlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = size }, Driver, null);
+        var node = new BlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = size, Discard = BlockDiscardMode.Unmap }, Driver, null);
         _export = new NbdExport(options, node, ioThread, _server, []);
         EndPoint = new IPEndPoint(IPAddress.Loopback, _server.ToInfo(1).Port);
     }
@@ -29,7 +29,7 @@ internal sealed class ScriptedNbdServer : IDisposable
 
     internal NbdConnection[] Connections => _server.Connections();
 
-    public RawNbdClient Connect(bool structured = true) => new RawNbdClient(EndPoint).Connect(structured: structured);
+    public NbdTestClient Connect(bool structured = true) => new NbdTestClient(EndPoint).Connect(structured: structured);
 
     public void Dispose()
     {

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Model;
-using ExportPS.Engine.Tests.Block;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Net;

@@ -1,7 +1,6 @@
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qmp;
-using ExportPS.Engine.Tests.Qmp;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Net;
@@ -9,7 +8,7 @@ namespace ExportPS.Engine.Tests.Net;
 /// <summary>netdev_add, netdev_del, set_link and x-query-netdevs through an ExportPS QMP server, driven by QmpExportEngine.</summary>
 public sealed class NetdevQmpTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly ExportEngine _engine = new();
     private readonly QmpServer _server;
     private readonly QmpExportEngine _client;

@@ -10,7 +10,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 public sealed class QmpClientTests : IDisposable
 {
     private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(500);
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly List<Socket> _accepted = [];
 

@@ -27,6 +27,11 @@ public sealed class QmpCodecRoundTripTests
             AllocatedBytes = 65536,
             Compression = BlockCompression.Lz4,
             ReadZeroes = true,
+            CacheDirect = true,
+            NoFlush = true,
+            Discard = BlockDiscardMode.Unmap,
+            DetectZeroes = BlockDetectZeroes.Unmap,
+            ForceShare = true,
             Bitmaps = ["a", "b"],
         };
         DirtyBitmapInfo[] bitmaps =

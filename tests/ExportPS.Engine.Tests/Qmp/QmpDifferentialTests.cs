@@ -16,7 +16,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// </summary>
 public sealed class QmpDifferentialTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
 
     public void Dispose() => _dir.Dispose();
 
@@ -45,6 +45,26 @@ public sealed class QmpDifferentialTests : IDisposable
         new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"n2"}}"""),
         new("""{"execute":"blockdev-add","arguments":{"driver":"null-aio","node-name":"na","size":4096}}"""),
         new("""{"execute":"blockdev-del","arguments":{"node-name":"na"}}"""),
+
+        // the options every blockdev has
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o1","size":4096,"discard":"unmap","cache":{"direct":false,"no-flush":true},"detect-zeroes":"unmap"}}"""),
+        new("""{"execute":"blockdev-del","arguments":{"node-name":"o1"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o1","size":4096,"discard":"ignore","detect-zeroes":"on","read-only":true,"force-share":true}}"""),
+        new("""{"execute":"blockdev-del","arguments":{"node-name":"o1"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"detect-zeroes":"unmap"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"discard":"ignore","detect-zeroes":"unmap"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"force-share":true}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"force-share":true,"detect-zeroes":"unmap"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"discard":"on"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"discard":true}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"detect-zeroes":"yes"}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"cache":{"no-flush":1}}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"cache":{"writeback":true}}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"null-co","node-name":"o2","size":4096,"force-share":"on","read-only":true}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"file","node-name":"o3","filename":"{DIR}/disk.img","discard":"unmap","detect-zeroes":"unmap","cache":{"direct":true,"no-flush":true}}}"""),
+        new("""{"execute":"blockdev-add","arguments":{"driver":"raw","node-name":"o4","file":"o3","discard":"unmap","detect-zeroes":"on","cache":{"no-flush":true}}}"""),
+        new("""{"execute":"blockdev-del","arguments":{"node-name":"o4"}}"""),
+        new("""{"execute":"blockdev-del","arguments":{"node-name":"o3"}}"""),
         new("""{"execute":"blockdev-add","arguments":{"driver":"file","node-name":"f0","filename":"{DIR}/missing.img"}}"""),
         new("""{"execute":"blockdev-add","arguments":{"driver":"file","node-name":"f0","filename":"{DIR}/disk.img","cache":{"direct":"yes"}}}"""),
         new("""{"execute":"blockdev-add","arguments":{"driver":"file","node-name":"f0","filename":"{DIR}/disk.img"}}"""),
@@ -151,13 +171,13 @@ public sealed class QmpDifferentialTests : IDisposable
     public void One_script_gives_the_same_outcomes_from_qemu_storage_daemon_and_ExportPS()
     {
         File.WriteAllBytes(_dir.File("disk.img"), new byte[1024 * 1024]);
-        using (var ca = Tls.TestPki.CreateCa("Test CA"))
-        using (var server = Tls.TestPki.Server(ca))
+        using (var ca = TestPki.CreateCa("Test CA"))
+        using (var server = TestPki.Server(ca))
         {
             Directory.CreateDirectory(_dir.File("pki"));
-            Tls.TestPki.WriteCert(_dir.File("pki/ca-cert.pem"), ca);
-            Tls.TestPki.WriteCert(_dir.File("pki/server-cert.pem"), server);
-            Tls.TestPki.WriteKey(_dir.File("pki/server-key.pem"), server);
+            TestPki.WriteCert(_dir.File("pki/ca-cert.pem"), ca);
+            TestPki.WriteCert(_dir.File("pki/server-cert.pem"), server);
+            TestPki.WriteKey(_dir.File("pki/server-key.pem"), server);
         }
 
         List<Outcome> qemu;

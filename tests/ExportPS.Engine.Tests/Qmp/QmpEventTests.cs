@@ -5,7 +5,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 
 public sealed class QmpEventTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly ExportEngine _others = new();
     private readonly QmpServer _server;
 

@@ -15,11 +15,11 @@ public abstract class QmpExportEngineContract : IDisposable
 
     protected QmpExportEngineContract()
     {
-        Dir = new QmpTestDirectory();
+        Dir = new TempDirectory();
         File.WriteAllBytes(Dir.File("disk.img"), new byte[Size]);
     }
 
-    protected QmpTestDirectory Dir { get; }
+    protected TempDirectory Dir { get; }
 
     protected abstract QmpExportEngine Engine { get; }
 
@@ -137,27 +137,8 @@ public abstract class QmpExportEngineContract : IDisposable
         Refused(ErrorIds.QmpConnectionFailed, EngineErrorCategory.NotFound, () => QmpExportEngine.Connect(Dir.File("nobody.sock"), TimeSpan.FromSeconds(5)));
     }
 
-    private static string NbdInfoSize(string uri)
-    {
-        var start = new ProcessStartInfo("nbdinfo") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add("--size");
-        start.ArgumentList.Add(uri);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("nbdinfo (libnbd-bin) is missing");
-        try
-        {
-            string output = process.StandardOutput.ReadToEnd();
-            Assert.True(process.WaitForExit(10_000), "nbdinfo did not finish within 10 s");
-            Assert.True(process.ExitCode == 0, $"nbdinfo failed: {process.StandardError.ReadToEnd()}");
-            return output.Trim();
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill();
-            }
-        }
-    }
+    private static string NbdInfoSize(string uri) =>
+        PeerProcess.Run(Peer.NbdInfo, ["--size", uri], TimeSpan.FromSeconds(10)).Check("nbdinfo --size").Stdout.Trim();
 }
 
 /// <summary>QmpExportEngine driving a real qemu-storage-daemon.</summary>

@@ -7,7 +7,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 
 public sealed class QmpServerProtocolTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly ExportEngine _engine = new();
     private readonly QmpServer _server;
 

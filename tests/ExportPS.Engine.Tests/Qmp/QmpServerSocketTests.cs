@@ -6,7 +6,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// <summary>The monitor socket follows the listeners' one rule: a stale socket is replaced, anything else at the path refused.</summary>
 public sealed class QmpServerSocketTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly ExportEngine _engine = new();
 
     [Fact]

@@ -10,7 +10,7 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// <summary>object-add / object-del of TLS credentials and authz objects over QMP, and the x-query-tls-creds / x-query-authz extensions.</summary>
 public sealed class QmpTlsObjectTests : IDisposable
 {
-    private readonly QmpTestDirectory _dir = new();
+    private readonly TempDirectory _dir = new();
     private readonly TestPki _pki = new();
     private readonly X509Certificate2 _ca = TestPki.CreateCa("Test CA");
     private readonly ExportEngine _engine = new();

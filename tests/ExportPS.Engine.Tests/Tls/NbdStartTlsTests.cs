@@ -1,99 +1,33 @@
 using System.Buffers.Binary;
 using System.Net;
-using System.Net.Security;
-using System.Net.Sockets;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Xunit;
+using static ExportPS.TestSupport.NbdTestClient;
 
 namespace ExportPS.Engine.Tests.Tls;
 
 /// <summary>The exact NBD_OPT_STARTTLS behaviour (QEMU's), with a byte-level client that can upgrade its stream to TLS.</summary>
 public sealed class NbdStartTlsTests
 {
-    private const ulong InitMagic = 0x4e42444d41474943;
-    private const ulong OptionMagic = 0x49484156454f5054;
-    private const uint OptExportName = 1, OptAbort = 2, OptList = 3, OptStartTls = 5, OptInfo = 6, OptGo = 7, OptStructuredReply = 8;
-    private const uint RepAck = 1, RepServer = 2, RepErrPolicy = 0x80000002, RepErrInvalid = 0x80000003, RepErrTlsReqd = 0x80000005;
-
-    /// <summary>A client past the greeting, talking options over <see cref="Stream"/> (plain, or TLS after <see cref="StartTls"/>).</summary>
-    private sealed class OptionClient : IDisposable
+    /// <summary>A test client past the greeting, ready for options (plain until StartTls).</summary>
+    private static NbdTestClient Connect(int port)
     {
-        private readonly TcpClient _tcp = new();
+        var client = new NbdTestClient(new IPEndPoint(IPAddress.Loopback, port));
+        client.Greet();
+        return client;
+    }
 
-        public OptionClient(int port)
-        {
-            _tcp.ReceiveTimeout = 10_000;
-            _tcp.SendTimeout = 10_000;
-            _tcp.Connect(IPAddress.Loopback, port);
-            Stream = _tcp.GetStream();
-            var greeting = Read(18);
-            Assert.Equal(InitMagic, BinaryPrimitives.ReadUInt64BigEndian(greeting));
-            var flags = new byte[4];
-            BinaryPrimitives.WriteUInt32BigEndian(flags, 3); // fixed newstyle, no zeroes
-            Stream.Write(flags);
-        }
+    /// <summary>Sends an option and reads its reply, with the payload as text (the servers' messages).</summary>
+    private static (uint Option, uint Type, string Text) Ask(NbdTestClient client, uint option, byte[]? data = null)
+    {
+        client.SendOption(option, data);
+        return Reply(client);
+    }
 
-        public Stream Stream { get; private set; }
-
-        public byte[] Read(int length)
-        {
-            var buffer = new byte[length];
-            Stream.ReadExactly(buffer);
-            return buffer;
-        }
-
-        public void SendOption(uint option, byte[]? data = null)
-        {
-            data ??= [];
-            var message = new byte[16 + data.Length];
-            BinaryPrimitives.WriteUInt64BigEndian(message, OptionMagic);
-            BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(8), option);
-            BinaryPrimitives.WriteUInt32BigEndian(message.AsSpan(12), (uint)data.Length);
-            data.CopyTo(message, 16);
-            Stream.Write(message);
-        }
-
-        public (uint Option, uint Type, string Text) Reply()
-        {
-            var header = Read(20);
-            var payload = Read((int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(16)));
-            return (BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(8)), BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(12)), Encoding.UTF8.GetString(payload));
-        }
-
-        public (uint Option, uint Type, string Text) Ask(uint option, byte[]? data = null)
-        {
-            SendOption(option, data);
-            return Reply();
-        }
-
-        public void StartTls(X509Certificate2 ca, X509Certificate2 client)
-        {
-            Assert.Equal((OptStartTls, RepAck, ""), Ask(OptStartTls));
-            var ssl = new SslStream(Stream, leaveInnerStreamOpen: false, (_, certificate, _, _) => certificate is X509Certificate2 c && c.Issuer == ca.Subject);
-            ssl.AuthenticateAsClient(new SslClientAuthenticationOptions { TargetHost = "localhost", ClientCertificates = [client] });
-            Stream = ssl;
-        }
-
-        /// <summary>True when the server closed the connection (EOF or reset) rather than answering.</summary>
-        public bool Closed()
-        {
-            try
-            {
-                return Stream.Read(new byte[1]) == 0;
-            }
-            catch (IOException e) when (e.InnerException is not SocketException { SocketErrorCode: SocketError.TimedOut or SocketError.WouldBlock })
-            {
-                // A reset counts as closed; the receive timeout (a server that hangs on) does not.
-                return true;
-            }
-        }
-
-        public void Dispose()
-        {
-            Stream.Dispose();
-            _tcp.Dispose();
-        }
+    private static (uint Option, uint Type, string Text) Reply(NbdTestClient client)
+    {
+        var (replyTo, type, payload) = client.ReadOptionReply();
+        return (replyTo, type, Encoding.UTF8.GetString(payload));
     }
 
     private static byte[] GoPayload(string name)
@@ -107,10 +41,10 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void APlainClientThatHangsUpAfterTheRefusalIsReportedWithIt()
     {
-        using var server = new TlsNbdServer();
-        using (var client = new OptionClient(server.Port))
+        using var server = NbdTestServer.WithTls();
+        using (var client = Connect(server.Port))
         {
-            Assert.Equal(RepErrTlsReqd, client.Ask(OptGo, GoPayload("disk")).Type);
+            Assert.Equal(RepErrTlsReqd, Ask(client, OptGo, GoPayload("disk")).Type);
         }
 
         Assert.True(SpinWait.SpinUntil(() => server.Engine.GetNbdServer().ClientErrors == 1, TimeSpan.FromSeconds(10)), "the hang-up was not reported");
@@ -120,74 +54,74 @@ public sealed class NbdStartTlsTests
     [Fact]
     public void BeforeTheUpgradeEveryOptionButStartTlsAndAbortIsRefusedWithTlsRequired()
     {
-        using var server = new TlsNbdServer();
-        using (var client = new OptionClient(server.Port))
+        using var server = NbdTestServer.WithTls();
+        using (var client = Connect(server.Port))
         {
             foreach (uint option in new[] { OptList, OptInfo, OptGo, OptStructuredReply, 99u })
             {
-                var reply = client.Ask(option, option is OptInfo or OptGo ? GoPayload("disk") : null);
+                var reply = Ask(client, option, option is OptInfo or OptGo ? GoPayload("disk") : null);
                 Assert.Equal(option, reply.Option);
                 Assert.Equal(RepErrTlsReqd, reply.Type);
                 Assert.Equal($"Option 0x{option:x} not permitted before TLS", reply.Text);
             }
 
-            Assert.Equal((OptAbort, RepAck, ""), client.Ask(OptAbort));
-            Assert.True(client.Closed());
+            Assert.Equal((OptAbort, RepAck, ""), Ask(client, OptAbort));
+            Assert.True(client.HungUp());
         }
 
-        using (var client = new OptionClient(server.Port))
+        using (var client = Connect(server.Port))
         {
             // NBD_OPT_EXPORT_NAME cannot be answered with an error: the server hangs up.
             client.SendOption(OptExportName, Encoding.ASCII.GetBytes("disk"));
-            Assert.True(client.Closed());
+            Assert.True(client.HungUp());
         }
 
-        using (var client = new OptionClient(server.Port))
+        using (var client = Connect(server.Port))
         {
-            Assert.Equal(RepErrInvalid, client.Ask(OptStartTls, [1, 2, 3]).Type);
-            Assert.True(client.Closed());
+            Assert.Equal(RepErrInvalid, Ask(client, OptStartTls, [1, 2, 3]).Type);
+            Assert.True(client.HungUp());
         }
     }
 
     [Fact]
     public void AfterTheUpgradeTheHandshakeGoesOnOverTlsAndASecondStartTlsIsRefused()
     {
-        using var server = new TlsNbdServer();
-        using var client = new OptionClient(server.Port);
+        using var server = NbdTestServer.WithTls();
+        using var client = Connect(server.Port);
         client.StartTls(server.Ca, TestPki.Client(server.Ca));
 
-        var list = client.Ask(OptList);
+        var list = Ask(client, OptList);
         Assert.Equal(RepServer, list.Type);
         Assert.Contains("disk", list.Text);
-        Assert.Equal(RepAck, client.Reply().Type);
+        Assert.Equal(RepAck, Reply(client).Type);
 
-        Assert.Equal((OptStartTls, RepErrInvalid, "TLS already enabled"), client.Ask(OptStartTls));
-        Assert.Equal(RepAck, client.Ask(OptStructuredReply).Type);
-        Assert.Equal((OptAbort, RepAck, ""), client.Ask(OptAbort));
+        Assert.Equal((OptStartTls, RepErrInvalid, "TLS already enabled"), Ask(client, OptStartTls));
+        Assert.Equal(RepAck, Ask(client, OptStructuredReply).Type);
+        Assert.Equal((OptAbort, RepAck, ""), Ask(client, OptAbort));
     }
 
     [Fact]
     public void GarbageInsteadOfAClientHelloDropsOnlyThatClient()
     {
-        using var server = new TlsNbdServer();
-        using (var client = new OptionClient(server.Port))
+        using var server = NbdTestServer.WithTls();
+        using (var client = Connect(server.Port))
         {
-            Assert.Equal((OptStartTls, RepAck, ""), client.Ask(OptStartTls));
-            client.Stream.Write(Enumerable.Range(0, 64).Select(i => (byte)(i * 7)).ToArray());
-            Assert.True(client.Closed());
+            Assert.Equal((OptStartTls, RepAck, ""), Ask(client, OptStartTls));
+            client.Send(Enumerable.Range(0, 64).Select(i => (byte)(i * 7)).ToArray());
+            Assert.True(client.HungUp());
         }
 
-        using var good = new OptionClient(server.Port);
+        using var good = Connect(server.Port);
         good.StartTls(server.Ca, TestPki.Client(server.Ca));
-        Assert.Equal(RepServer, good.Ask(OptList).Type);
+        Assert.Equal(RepServer, Ask(good, OptList).Type);
     }
 
     [Fact]
     public void WithoutTlsConfiguredStartTlsIsRefusedByPolicy()
     {
-        using var server = new TlsNbdServer(tls: false);
-        using var client = new OptionClient(server.Port);
-        Assert.Equal((OptStartTls, RepErrPolicy, "TLS not configured"), client.Ask(OptStartTls));
-        Assert.Equal(RepServer, client.Ask(OptList).Type);
+        using var server = NbdTestServer.WithTls(requireTls: false);
+        using var client = Connect(server.Port);
+        Assert.Equal((OptStartTls, RepErrPolicy, "TLS not configured"), Ask(client, OptStartTls));
+        Assert.Equal(RepServer, Ask(client, OptList).Type);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
@@ -10,20 +9,20 @@ namespace ExportPS.Engine.Tests.Tls;
 /// <summary>NBD over TLS against real clients: libnbd (nbdinfo, nbdcopy) with its tls-certificates directory, and QEMU.</summary>
 public sealed class NbdTlsPeerTests
 {
-    private const string NbdInfo = "/usr/bin/nbdinfo";
-    private const string NbdCopy = "/usr/bin/nbdcopy";
-    private const string QemuImg = "/usr/bin/qemu-img";
-    private const string QemuIo = "/usr/bin/qemu-io";
-    private const string QemuNbd = "/usr/bin/qemu-nbd";
+    private const string NbdInfo = Peer.NbdInfo;
+    private const string NbdCopy = Peer.NbdCopy;
+    private const string QemuImg = Peer.QemuImg;
+    private const string QemuIo = Peer.QemuIo;
+    private const string QemuNbd = Peer.QemuNbd;
     private static readonly TimeSpan Limit = TimeSpan.FromSeconds(30);
 
     private static PeerProcess.Result Info(string uri) => PeerProcess.Run(NbdInfo, ["--json", uri], Limit);
 
-    private static void AssertServes(TlsNbdServer server, string? certificates)
+    private static void AssertServes(NbdTestServer server, string? certificates)
     {
-        var info = Info(server.Uri(certificates)).Check("nbdinfo over TLS");
+        var info = Info(server.TlsUri(certificates)).Check("nbdinfo over TLS");
         using var json = JsonDocument.Parse(info.Stdout);
-        Assert.Equal(TlsNbdServer.Size, json.RootElement.GetProperty("exports")[0].GetProperty("export-size").GetInt64());
+        Assert.Equal(NbdTestServer.TlsSize, json.RootElement.GetProperty("exports")[0].GetProperty("export-size").GetInt64());
     }
 
     private static void AssertRefused(PeerProcess.Result result, string what)
@@ -34,7 +33,7 @@ public sealed class NbdTlsPeerTests
     [Fact]
     public void NbdinfoOverTcpWithAnAllowedClientCertificate()
     {
-        using var server = new TlsNbdServer(allowedGlobs: ["*,CN=good.example.com"]);
+        using var server = NbdTestServer.WithTls(allowedGlobs: ["*,CN=good.example.com"]);
         AssertServes(server, server.ClientDir("good.example.com"));
         Assert.Equal("tls0", server.Engine.GetNbdServer().TlsCreds);
     }
@@ -42,23 +41,23 @@ public sealed class NbdTlsPeerTests
     [Fact]
     public void NbdcopyRoundTripOverAUnixSocketWithTls()
     {
-        using var server = new TlsNbdServer(unix: true);
+        using var server = NbdTestServer.WithTls(unix: true);
         string certificates = server.ClientDir("copier.example.com");
         string source = Path.Combine(server.Pki.Root, "source.img");
         string back = Path.Combine(server.Pki.Root, "back.img");
-        var data = new byte[TlsNbdServer.Size];
+        var data = new byte[NbdTestServer.TlsSize];
         new Random(7).NextBytes(data.AsSpan(0, 4 << 20));
         File.WriteAllBytes(source, data);
 
-        PeerProcess.Run(NbdCopy, [source, server.Uri(certificates)], Limit).Check("nbdcopy file -> nbds+unix");
-        PeerProcess.Run(NbdCopy, [server.Uri(certificates), back], Limit).Check("nbdcopy nbds+unix -> file");
+        PeerProcess.Run(NbdCopy, [source, server.TlsUri(certificates)], Limit).Check("nbdcopy file -> nbds+unix");
+        PeerProcess.Run(NbdCopy, [server.TlsUri(certificates), back], Limit).Check("nbdcopy nbds+unix -> file");
         Assert.True(File.ReadAllBytes(back).AsSpan().SequenceEqual(data), "the data read back over TLS differs");
     }
 
     [Fact]
     public void QemuClientsWithTlsCredsObjects()
     {
-        using var server = new TlsNbdServer(allowedGlobs: ["*CN=qemu.example.com"]);
+        using var server = NbdTestServer.WithTls(allowedGlobs: ["*CN=qemu.example.com"]);
         string certificates = server.ClientDir("qemu.example.com");
         string tlsObject = $"tls-creds-x509,id=tls0,dir={certificates},endpoint=client";
         string image = $"driver=nbd,server.type=inet,server.host=127.0.0.1,server.port={server.Port},export=disk,tls-creds=tls0";
@@ -74,10 +73,10 @@ public sealed class NbdTlsPeerTests
     [Fact]
     public void DeniedNameWrongCaAndMissingCertificateFailCleanlyAndTheServerGoesOn()
     {
-        using var server = new TlsNbdServer(unix: true, allowedGlobs: ["*,CN=good.example.com"]);
-        AssertRefused(Info(server.Uri(server.ClientDir("bad.example.com"))), "a client whose DN the authz denies");
-        AssertRefused(Info(server.Uri(server.ClientDir("good.example.com", TestPki.CreateCa("Test CA")))), "a client certificate from another CA");
-        AssertRefused(Info(server.Uri(server.ClientDir(null))), "a client without a certificate");
+        using var server = NbdTestServer.WithTls(unix: true, allowedGlobs: ["*,CN=good.example.com"]);
+        AssertRefused(Info(server.TlsUri(server.ClientDir("bad.example.com"))), "a client whose DN the authz denies");
+        AssertRefused(Info(server.TlsUri(server.ClientDir("good.example.com", TestPki.CreateCa("Test CA")))), "a client certificate from another CA");
+        AssertRefused(Info(server.TlsUri(server.ClientDir(null))), "a client without a certificate");
         AssertServes(server, server.ClientDir("good.example.com"));
 
         // Each refusal is on record for the operator, with the reason.
@@ -88,20 +87,20 @@ public sealed class NbdTlsPeerTests
     [Fact]
     public void PlainClientAgainstTlsServerIsToldTlsIsRequired()
     {
-        using var server = new TlsNbdServer();
-        var plain = Info(server.Uri(certificates: null));
+        using var server = NbdTestServer.WithTls();
+        var plain = Info(server.TlsUri(certificates: null));
         AssertRefused(plain, "a plain client");
 
         // libnbd's list mode sends NBD_OPT_LIST, which is refused with ERR_TLS_REQD too (the exact replies: NbdStartTlsTests).
-        AssertRefused(PeerProcess.Run(NbdInfo, ["--list", server.Uri(certificates: null)], Limit), "a plain export listing");
+        AssertRefused(PeerProcess.Run(NbdInfo, ["--list", server.TlsUri(certificates: null)], Limit), "a plain export listing");
         AssertServes(server, server.ClientDir("anyone"));
     }
 
     [Fact]
     public void TlsClientAgainstPlainServerFailsAndThePlainClientIsServed()
     {
-        using var server = new TlsNbdServer(tls: false);
-        var tlsClient = Info(server.Uri(server.ClientDir("anyone")));
+        using var server = NbdTestServer.WithTls(requireTls: false);
+        var tlsClient = Info(server.TlsUri(server.ClientDir("anyone")));
         AssertRefused(tlsClient, "a TLS-requiring client against a plain server");
         AssertServes(server, certificates: null);
     }
@@ -109,7 +108,7 @@ public sealed class NbdTlsPeerTests
     [Fact]
     public void CredentialsInUseCannotBeDeletedUntilTheServerStops()
     {
-        using var server = new TlsNbdServer();
+        using var server = NbdTestServer.WithTls();
         var e = Assert.Throws<EngineException>(() => server.Engine.RemoveObject("tls0"));
         Assert.Equal(ErrorIds.ObjectInUse, e.ErrorId);
         Assert.Equal("object 'tls0' is in use, can not be deleted", e.Message);
@@ -127,7 +126,7 @@ public sealed class NbdTlsPeerTests
     [Fact]
     public void DistinguishedNamesMatchQemuNbdExactly()
     {
-        using var server = new TlsNbdServer(unix: true, allowedGlobs: []);
+        using var server = NbdTestServer.WithTls(unix: true, allowedGlobs: []);
         string image = Path.Combine(server.Pki.Root, "disk.img");
         File.WriteAllBytes(image, new byte[1 << 20]);
         var subjects = new[]
@@ -142,43 +141,21 @@ public sealed class NbdTlsPeerTests
             string dn = ExportPS.Engine.Tls.QemuDistinguishedName.Format(client.SubjectName);
             string clientDir = server.Pki.ClientDir(server.Ca, client, $"c-{Guid.NewGuid():n}");
 
-            AssertRefused(Info(server.Uri(clientDir)), $"'{dn}' before the authz names it");
+            AssertRefused(Info(server.TlsUri(clientDir)), $"'{dn}' before the authz names it");
             server.Engine.RemoveObject("auth0");
             server.Engine.AddAuthz(new AuthzOptions { Id = "auth0", Type = AuthzType.Simple, Identity = dn });
             AssertServes(server, clientDir);
 
             string socket = Path.Combine(server.Pki.Root, $"q-{Guid.NewGuid():n}.sock");
-            using var qemu = Process.Start(new ProcessStartInfo(PeerProcess.Require(QemuNbd))
-            {
-                // QEMU's option syntax doubles commas inside a value.
-                ArgumentList =
-                {
-                    "-k", socket, "-f", "raw", "--object", $"tls-creds-x509,id=tls0,dir={server.ServerDir},endpoint=server,verify-peer=on",
-                    "--object", $"authz-simple,id=auth0,identity={dn.Replace(",", ",,")}", "--tls-creds", "tls0", "--tls-authz", "auth0", image,
-                },
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            })!;
-            try
-            {
-                var waited = Stopwatch.StartNew();
-                while (!File.Exists(socket) && waited.Elapsed < TimeSpan.FromSeconds(10) && !qemu.HasExited)
-                {
-                    Thread.Sleep(20);
-                }
-
-                var result = PeerProcess.Run(NbdInfo, ["--size", $"nbds+unix:///?socket={socket}&tls-certificates={clientDir}"], Limit);
-                Assert.True(result.ExitCode == 0, $"qemu-nbd refused identity '{dn}': {result.Stderr}");
-            }
-            finally
-            {
-                if (!qemu.HasExited)
-                {
-                    qemu.Kill();
-                }
-
-                qemu.WaitForExit(5000);
-            }
+            // QEMU's option syntax doubles commas inside a value.
+            using var qemu = new PeerProcess.Background(QemuNbd,
+            [
+                "-k", socket, "-f", "raw", "--object", $"tls-creds-x509,id=tls0,dir={server.ServerDir},endpoint=server,verify-peer=on",
+                "--object", $"authz-simple,id=auth0,identity={dn.Replace(",", ",,")}", "--tls-creds", "tls0", "--tls-authz", "auth0", image,
+            ]);
+            qemu.WaitForFile(socket);
+            var result = PeerProcess.Run(NbdInfo, ["--size", $"nbds+unix:///?socket={socket}&tls-certificates={clientDir}"], Limit);
+            Assert.True(result.ExitCode == 0, $"qemu-nbd refused identity '{dn}': {result.Stderr}");
         }
     }
 }

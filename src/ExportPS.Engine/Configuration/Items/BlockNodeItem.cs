@@ -1,4 +1,5 @@
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp;
 
 namespace ExportPS.Engine.Configuration.Items;
 
@@ -35,6 +36,10 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
             Compression = node.Driver == BlockDriverKind.Memory ? node.Compression : BlockCompression.None,
             CacheDirect = node.Driver == BlockDriverKind.File && node.CacheDirect,
             ReadZeroes = node.Driver != BlockDriverKind.Null || node.ReadZeroes,
+            Discard = node.Discard,
+            DetectZeroes = node.DetectZeroes,
+            NoFlush = node.NoFlush,
+            ForceShare = node.ForceShare,
         }).ToArray(),
     };
 
@@ -70,7 +75,11 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
         .Compare("Backing", desired.Backing, actual.Backing)
         .Compare("Compression", desired.Compression, actual.Compression)
         .Compare("CacheDirect", desired.CacheDirect, actual.CacheDirect)
-        .Compare("ReadZeroes", desired.ReadZeroes, actual.ReadZeroes);
+        .Compare("ReadZeroes", desired.ReadZeroes, actual.ReadZeroes)
+        .Compare("Discard", desired.Discard, actual.Discard)
+        .Compare("DetectZeroes", desired.DetectZeroes, actual.DetectZeroes)
+        .Compare("NoFlush", desired.NoFlush, actual.NoFlush)
+        .Compare("ForceShare", desired.ForceShare, actual.ForceShare);
 
     protected override string Summary(BlockNodeConfiguration item) => new ItemSummary
         {
@@ -80,8 +89,12 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
         .AddIf(item.ReadOnly, "read-only")
         .AddIf(item.Backing is not null, $"backing '{item.Backing}'")
         .AddIf(item.Compression != BlockCompression.None, $"compression {item.Compression.ToString().ToLowerInvariant()}")
-        .AddIf(item.CacheDirect, "cache-direct")
+        .AddIf(item.CacheDirect, "cache.direct")
+        .AddIf(item.NoFlush, "cache.no-flush")
         .AddIf(!item.ReadZeroes, "read-zeroes off")
+        .AddIf(item.Discard != BlockDiscardMode.Ignore, $"discard {QapiName.Of(item.Discard)}")
+        .AddIf(item.DetectZeroes != BlockDetectZeroes.Off, $"detect-zeroes {QapiName.Of(item.DetectZeroes)}")
+        .AddIf(item.ForceShare, "force-share")
         .ToString();
 
     protected override void Add(BlockNodeConfiguration item, ConfigurationRun run) => run.Engine.AddBlockNode(item.ToOptions());

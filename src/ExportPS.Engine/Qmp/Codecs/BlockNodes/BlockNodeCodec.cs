@@ -6,7 +6,8 @@ namespace ExportPS.Engine.Qmp.Codecs;
 
 /// <summary>
 /// blockdev-add's arguments, and an entry of query-named-block-nodes ("x-" members are ExportPS's: the node names of a
-/// node's children, its compression, read-zeroes).
+/// node's children, its compression, read-zeroes, and the discard and force-share options, which QEMU does not report;
+/// a QEMU node reads as having their defaults).
 /// </summary>
 internal static class BlockNodeCodec
 {
@@ -14,16 +15,33 @@ internal static class BlockNodeCodec
     private const string FileNodeName = "x-file-node-name";
     private const string Compression = "x-compression";
     private const string ReadZeroes = "x-read-zeroes";
+    private const string Discard = "x-discard";
+    private const string ForceShare = "x-force-share";
 
     public static JsonObject WriteAdd(BlockNodeOptions options)
     {
         var args = new JsonObject { ["driver"] = BlockDriverNames.Of(options.Driver), ["node-name"] = options.NodeName };
-        QmpMembers.SetIf(args, "read-only", options.ReadOnly);
-        QmpMembers.SetIf(args, "backing", options.Backing);
-        if (options.CacheDirect)
+        if (options.Discard != BlockDiscardMode.Ignore)
         {
-            args["cache"] = new JsonObject { ["direct"] = true };
+            args["discard"] = QapiName.Of(options.Discard);
         }
+
+        if (options.CacheDirect || options.NoFlush)
+        {
+            var cache = new JsonObject();
+            QmpMembers.SetIf(cache, "direct", options.CacheDirect);
+            QmpMembers.SetIf(cache, "no-flush", options.NoFlush);
+            args["cache"] = cache;
+        }
+
+        QmpMembers.SetIf(args, "read-only", options.ReadOnly);
+        QmpMembers.SetIf(args, "force-share", options.ForceShare);
+        if (options.DetectZeroes != BlockDetectZeroes.Off)
+        {
+            args["detect-zeroes"] = QapiName.Of(options.DetectZeroes);
+        }
+
+        QmpMembers.SetIf(args, "backing", options.Backing);
 
         switch (options.Driver)
         {
@@ -60,7 +78,7 @@ internal static class BlockNodeCodec
             ["file"] = file,
             ["ro"] = node.ReadOnly,
             ["encrypted"] = false,
-            ["detect_zeroes"] = "off",
+            ["detect_zeroes"] = QapiName.Of(node.DetectZeroes),
             ["backing_file_depth"] = backingDepth,
             ["bps"] = 0,
             ["bps_rd"] = 0,
@@ -69,7 +87,7 @@ internal static class BlockNodeCodec
             ["iops_rd"] = 0,
             ["iops_wr"] = 0,
             ["write_threshold"] = 0,
-            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = node.CacheDirect, ["no-flush"] = false },
+            ["cache"] = new JsonObject { ["writeback"] = true, ["direct"] = node.CacheDirect, ["no-flush"] = node.NoFlush },
             ["image"] = new JsonObject
             {
                 ["filename"] = file,
@@ -86,6 +104,8 @@ internal static class BlockNodeCodec
         }
 
         QmpMembers.SetIf(info, ReadZeroes, node.ReadZeroes);
+        info[Discard] = QapiName.Of(node.Discard);
+        QmpMembers.SetIf(info, ForceShare, node.ForceShare);
 
         var dirty = DirtyBitmapCodec.WriteInfos(bitmaps);
         if (dirty.Count > 0)
@@ -117,7 +137,11 @@ internal static class BlockNodeCodec
             Path = driver == BlockDriverKind.File ? QmpMembers.String(image, "filename") : null,
             AllocatedBytes = image.TryGetProperty("actual-size", out var actual) ? actual.GetInt64() : 0,
             Compression = QmpMembers.String(node, Compression) is { } compression ? QapiName.Parse<BlockCompression>(compression) : BlockCompression.None,
-            CacheDirect = node.TryGetProperty("cache", out var cache) && cache.TryGetProperty("direct", out var direct) && direct.GetBoolean(),
+            CacheDirect = node.TryGetProperty("cache", out var cache) && QmpMembers.Bool(cache, "direct"),
+            NoFlush = node.TryGetProperty("cache", out cache) && QmpMembers.Bool(cache, "no-flush"),
+            Discard = QmpMembers.String(node, Discard) is { } discard ? QapiName.Parse<BlockDiscardMode>(discard) : BlockDiscardMode.Ignore,
+            DetectZeroes = QmpMembers.String(node, "detect_zeroes") is { } detect ? QapiName.Parse<BlockDetectZeroes>(detect) : BlockDetectZeroes.Off,
+            ForceShare = QmpMembers.Bool(node, ForceShare),
             ReadZeroes = QmpMembers.Bool(node, ReadZeroes),
             Bitmaps = DirtyBitmapCodec.ReadInfos(node).Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
         };

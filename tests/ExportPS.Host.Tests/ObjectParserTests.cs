@@ -1,0 +1,44 @@
+using ExportPS.Host.CommandLine;
+using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
+using Xunit;
+using static ExportPS.Host.Tests.HostParsing;
+
+namespace ExportPS.Host.Tests;
+
+public class ObjectParserTests
+{
+    [Theory]
+    [InlineData("iothread,id=io0")]
+    [InlineData("qom-type=iothread,id=io0")]
+    [InlineData("""{"qom-type":"iothread","id":"io0"}""")]
+    public void Iothread_in_every_form(string argument)
+    {
+        Assert.Equal(new IoThreadOptions { Id = "io0" }, Object<IoThreadObjectOptions>(argument).Options);
+    }
+
+    [Fact]
+    public void Iothread_poll_settings_are_read()
+    {
+        Assert.Equal(new IoThreadOptions { Id = "io0", PollMaxNs = 0, PollGrow = 4, PollShrink = 2 },
+            Object<IoThreadObjectOptions>("iothread,id=io0,poll-max-ns=0,poll-grow=4,poll-shrink=2,aio-max-batch=8").Options);
+    }
+
+    [Theory]
+    [InlineData("iothread", "Parameter 'id' is missing")]
+    [InlineData("id=x", "Parameter 'qom-type' is missing")]
+    [InlineData("foo,id=a", "Parameter 'qom-type' does not accept value 'foo'")]
+    [InlineData("tls-creds-anon,id=t", "Object type 'tls-creds-anon' is not supported by ExportPS yet")]
+    [InlineData("iothread,id=a,poll-max-ns=x", "Parameter 'poll-max-ns' expects integer")]
+    [InlineData("iothread,id=a,poll-max-ns=-1", "poll-max-ns value must be in range [0, 9223372036854775807]")]
+    [InlineData("authz-simple,id=a", "Parameter 'identity' is missing")]
+    [InlineData("authz-listfile,id=a", "Parameter 'filename' is missing")]
+    [InlineData("authz-list,id=a,rules.0=x", "Invalid parameter type for 'rules.0', expected: object")]
+    [InlineData("""{"qom-type":"authz-list","id":"a","rules":["x"]}""", "Invalid parameter type for 'rules[0]', expected: object")]
+    [InlineData("iothread,id=a,help", "Help is not available for this option")]
+    [InlineData("""{"qom-type":"iothread"}""", "Parameter 'id' is missing")]
+    public void Bad_objects_are_refused(string argument, string message)
+    {
+        Assert.Equal(message, Error("object", argument));
+    }
+}
