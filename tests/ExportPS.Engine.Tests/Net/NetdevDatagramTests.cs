@@ -8,26 +8,18 @@ namespace ExportPS.Engine.Tests.Net;
 /// <summary>Datagram netdevs (socket udp=, dgram inet and unix) of a real engine, with far ends written in the test.</summary>
 public sealed class NetdevDatagramTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly TempDirectory _dir = new();
-    private readonly ExportEngine _engine = new();
+    private readonly NetdevTestEngine _test = new();
+    private ExportEngine Engine => _test.Engine;
 
-    public void Dispose()
-    {
-        _engine.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _test.Dispose();
 
-    private NetdevInfo Info(string id) => _engine.GetNetdevs().Single(n => n.Id == id);
-
-    private void WaitUntil(Func<NetdevInfo, bool> condition, string id, string what) =>
-        Assert.True(SpinWait.SpinUntil(() => condition(Info(id)), Timeout), $"timed out waiting until {what}: {Info(id)}");
+    private NetdevInfo Info(string id) => _test.Info(id);
 
     /// <summary>Joins netdevs a and b on hub 0, so what one's far end sends leaves by the other.</summary>
     private void Join(string a, string b)
     {
-        _engine.AddNetdev(new HubportNetdevOptions { Id = "p" + a, HubId = 0, Netdev = a });
-        _engine.AddNetdev(new HubportNetdevOptions { Id = "p" + b, HubId = 0, Netdev = b });
+        _test.AddHubPort("p" + a, a);
+        _test.AddHubPort("p" + b, b);
     }
 
     private static byte[] Receive(Socket socket)
@@ -43,8 +35,8 @@ public sealed class NetdevDatagramTests : IDisposable
         using var dgramFar = NetTestPorts.BoundUdp();
         int udpLocal = NetTestPorts.FreeUdp();
         int dgramLocal = NetTestPorts.FreeUdp();
-        _engine.AddNetdev(new SocketNetdevOptions { Id = "u", Udp = udpFar.LocalEndPoint!.ToString(), LocalAddr = $"127.0.0.1:{udpLocal}" });
-        _engine.AddNetdev(new DgramNetdevOptions
+        Engine.AddNetdev(new SocketNetdevOptions { Id = "u", Udp = udpFar.LocalEndPoint!.ToString(), LocalAddr = $"127.0.0.1:{udpLocal}" });
+        Engine.AddNetdev(new DgramNetdevOptions
         {
             Id = "d",
             Local = SocketAddressOptions.Inet("127.0.0.1", dgramLocal),
@@ -62,13 +54,13 @@ public sealed class NetdevDatagramTests : IDisposable
     [Fact]
     public void DgramUnixRelaysFramesAndCountsAnOversizeOrEmptyDatagram()
     {
-        string Path(string name) => System.IO.Path.Combine(_dir.Path, name);
+        string Path(string name) => _test.File(name);
         var far = new[] { Bind(Path("far0.sock")), Bind(Path("far1.sock")) };
         try
         {
             for (int i = 0; i < 2; i++)
             {
-                _engine.AddNetdev(new DgramNetdevOptions
+                Engine.AddNetdev(new DgramNetdevOptions
                 {
                     Id = $"d{i}",
                     Local = SocketAddressOptions.Unix(Path($"d{i}.sock")),
@@ -83,9 +75,9 @@ public sealed class NetdevDatagramTests : IDisposable
 
             far[0].SendBufferSize = 256 * 1024;
             far[0].SendTo(new byte[70_000], d0);
-            WaitUntil(n => n.SentDroppedOversize == 1, "d0", "the oversize datagram is counted");
+            _test.WaitUntil(n => n.SentDroppedOversize == 1, "d0", "the oversize datagram is counted");
             far[0].SendTo([], d0);
-            WaitUntil(n => n.SentDroppedMalformed == 1, "d0", "the empty datagram is counted");
+            _test.WaitUntil(n => n.SentDroppedMalformed == 1, "d0", "the empty datagram is counted");
 
             far[0].SendTo(TestFrames.Make(101, 4), d0);
             Assert.Equal(TestFrames.Make(101, 4), Receive(far[1]));
@@ -97,7 +89,7 @@ public sealed class NetdevDatagramTests : IDisposable
                 socket.Dispose();
         }
 
-        _engine.RemoveNetdev("d0");
+        Engine.RemoveNetdev("d0");
         Assert.False(File.Exists(Path("d0.sock")));
     }
 

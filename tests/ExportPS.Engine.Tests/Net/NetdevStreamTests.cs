@@ -8,32 +8,25 @@ namespace ExportPS.Engine.Tests.Net;
 /// <summary>Stream and socket (TCP) netdevs of a real engine, with far ends written in the test, joined by a hub.</summary>
 public sealed class NetdevStreamTests : IDisposable
 {
-    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
-    private readonly TempDirectory _dir = new();
-    private readonly ExportEngine _engine = new();
+    private readonly NetdevTestEngine _test = new();
+    private ExportEngine Engine => _test.Engine;
 
-    public void Dispose()
-    {
-        _engine.Dispose();
-        _dir.Dispose();
-    }
+    public void Dispose() => _test.Dispose();
 
-    private string SocketPath(string name) => Path.Combine(_dir.Path, name);
+    private string SocketPath(string name) => _test.File(name);
 
-    private void AddUnixServer(string id) => _engine.AddNetdev(new StreamNetdevOptions
+    private void AddUnixServer(string id) => Engine.AddNetdev(new StreamNetdevOptions
     {
         Id = id,
         Server = true,
         Address = SocketAddressOptions.Unix(SocketPath(id + ".sock")),
     });
 
-    private void AddHubPort(string id, string netdev, int hubId = 0) =>
-        _engine.AddNetdev(new HubportNetdevOptions { Id = id, HubId = hubId, Netdev = netdev });
+    private void AddHubPort(string id, string netdev) => _test.AddHubPort(id, netdev);
 
-    private NetdevInfo Info(string id) => _engine.GetNetdevs().Single(n => n.Id == id);
+    private NetdevInfo Info(string id) => _test.Info(id);
 
-    private void WaitUntil(Func<NetdevInfo, bool> condition, string id, string what) =>
-        Assert.True(SpinWait.SpinUntil(() => condition(Info(id)), Timeout), $"timed out waiting until {what}: {Info(id)}");
+    private void WaitUntil(Func<NetdevInfo, bool> condition, string id, string what) => _test.WaitUntil(condition, id, what);
 
     /// <summary>Two unix stream servers on hub 0; returns the two far ends, connected.</summary>
     private (StreamTestPeer A, StreamTestPeer B) HubOfTwo()
@@ -79,8 +72,8 @@ public sealed class NetdevStreamTests : IDisposable
         farListener.Listen(1);
         int farPort = ((IPEndPoint)farListener.LocalEndPoint!).Port;
 
-        _engine.AddNetdev(new SocketNetdevOptions { Id = "l", Listen = $"127.0.0.1:{listenPort}" });
-        _engine.AddNetdev(new SocketNetdevOptions { Id = "c", Connect = $"127.0.0.1:{farPort}" });
+        Engine.AddNetdev(new SocketNetdevOptions { Id = "l", Listen = $"127.0.0.1:{listenPort}" });
+        Engine.AddNetdev(new SocketNetdevOptions { Id = "c", Connect = $"127.0.0.1:{farPort}" });
         AddHubPort("pl", "l");
         AddHubPort("pc", "c");
         using var listenPeer = StreamTestPeer.ConnectTcp(listenPort);
@@ -101,21 +94,21 @@ public sealed class NetdevStreamTests : IDisposable
         using var _ = a;
         using var __ = b;
 
-        _engine.SetLink("p0", false);
+        Engine.SetLink("p0", false);
         a.SendFrame(TestFrames.Make(60, 5));
         WaitUntil(n => n.ReceivedDroppedLinkDown == 1, "p0", "the hub port counts the frame from A as link-down");
         b.SendFrame(TestFrames.Make(60, 6));
         WaitUntil(n => n.SentDroppedLinkDown == 1, "p0", "the hub port counts the frame for A as link-down");
         Assert.False(Info("p0").LinkUp);
 
-        _engine.SetLink("p0", true);
-        _engine.SetLink("s1", false);
+        Engine.SetLink("p0", true);
+        Engine.SetLink("s1", false);
         a.SendFrame(TestFrames.Make(60, 7));
         WaitUntil(n => n.ReceivedDroppedLinkDown == 1, "s1", "s1 counts the frame for B as link-down");
         b.SendFrame(TestFrames.Make(60, 8));
         WaitUntil(n => n.SentDroppedLinkDown == 1, "s1", "s1 counts the frame from B as link-down");
 
-        _engine.SetLink("s1", true);
+        Engine.SetLink("s1", true);
         a.SendFrame(TestFrames.Make(61, 9));
         Assert.Equal(TestFrames.Make(61, 9), b.ReceiveFrame());
         b.SendFrame(TestFrames.Make(62, 10));
@@ -208,8 +201,8 @@ public sealed class NetdevStreamTests : IDisposable
         using var far = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         far.Bind(new UnixDomainSocketEndPoint(path));
         far.Listen(1);
-        _engine.AddNetdev(new StreamNetdevOptions { Id = "c", Address = SocketAddressOptions.Unix(path), Reconnect = 1 });
-        _engine.AddNetdev(new HubportNetdevOptions { Id = "pc", HubId = 1, Netdev = "c" });
+        Engine.AddNetdev(new StreamNetdevOptions { Id = "c", Address = SocketAddressOptions.Unix(path), Reconnect = 1 });
+        Engine.AddNetdev(new HubportNetdevOptions { Id = "pc", HubId = 1, Netdev = "c" });
         far.Accept().Dispose();
         WaitUntil(n => !n.Connected, "c", "c lost its connection");
 
@@ -226,12 +219,12 @@ public sealed class NetdevStreamTests : IDisposable
         using var _ = a;
         using var __ = b;
 
-        _engine.RemoveNetdev("p0");
-        _engine.RemoveNetdev("s1");
+        Engine.RemoveNetdev("p0");
+        Engine.RemoveNetdev("s1");
 
         Assert.True(b.WaitForClose());
         Assert.False(File.Exists(SocketPath("s1.sock")));
-        Assert.Equal(["s0", "p1"], _engine.GetNetdevs().Select(n => n.Id));
+        Assert.Equal(["s0", "p1"], Engine.GetNetdevs().Select(n => n.Id));
         Assert.Null(Info("s0").Peer);
     }
 }
