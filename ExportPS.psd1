@@ -42,6 +42,7 @@
         'Get-Netdev'
         'Remove-Netdev'
         'Set-NetLink'
+        'Send-NetAnnounce'
         'Remove-NbdExport'
         'Connect-ExportEngine'
         'Disconnect-ExportEngine'

@@ -170,4 +170,24 @@ Describe 'Netdev cmdlets' {
             Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
         }
     }
+
+    Context 'Send-NetAnnounce' {
+        It 'announces out of netdevs piped from Get-Netdev, and not with -WhatIf' {
+            Add-Netdev -Id nd-a0 -Address "unix:$script:dir/a0.sock" -Server
+            Add-Netdev -Id nd-ap -HubId 9 -Netdev nd-a0
+            Get-Netdev -Id nd-a0 | Send-NetAnnounce -MacAddress 52:54:00:77:00:09 -Rounds 2 -Initial 10 -WhatIf
+            Start-Sleep -Milliseconds 300
+            (Get-Netdev -Id nd-a0).ReceivedDroppedNoPeer | Should -Be 0
+            Get-Netdev -Id nd-a0 | Send-NetAnnounce -MacAddress 52:54:00:77:00:09 -Rounds 2 -Initial 10
+            Wait-Until { (Get-Netdev -Id nd-a0).ReceivedDroppedNoPeer -eq 2 } -Because 'both rounds reached the netdev, which has no far end yet'
+        }
+
+        It 'reports a missing netdev as ObjectNotFound and a bad address as InvalidArgument' {
+            Send-NetAnnounce -Netdev nd-nope -MacAddress 52:54:00:77:00:09 -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
+            Add-Netdev -Id nd-b -HubId 0
+            Send-NetAnnounce -Netdev nd-b -MacAddress bogus -ErrorAction SilentlyContinue -ErrorVariable err2
+            Assert-EngineError $err2 -ErrorId InvalidArgument -Category InvalidArgument
+        }
+    }
 }

@@ -8,17 +8,26 @@ namespace ExportPS.Engine.Net;
 /// The in-process netdev subsystem: the netdevs by id and the hubs their ports join. Control-plane calls take the
 /// engine's lock; frames never do.
 /// </summary>
-internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposable
+internal sealed class NetdevService : INetdevs, IDisposable
 {
+    private readonly ControlPlane _control;
+    private readonly NetAnnouncer _announcer;
+
+    public NetdevService(ControlPlane control)
+    {
+        _control = control;
+        _announcer = new NetAnnouncer(FindOrNull);
+    }
+
     private readonly Dictionary<string, (Netdev Netdev, NetdevOptions Options, long Order)> _netdevs = new(StringComparer.Ordinal);
     private readonly NetHubTable _hubs = new();
     private long _added;
 
     public NetdevInfo AddNetdev(NetdevOptions options)
     {
-        lock (control.Lock)
+        lock (_control.Lock)
         {
-            control.ThrowIfDisposed();
+            _control.ThrowIfDisposed();
             string id = QemuName.Require(options.Id, "id");
             if (_netdevs.ContainsKey(id))
                 throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}'") { Target = id };
@@ -52,7 +61,7 @@ internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposabl
 
     public void RemoveNetdev(string id)
     {
-        lock (control.Lock)
+        lock (_control.Lock)
         {
             var netdev = Find(id);
             _netdevs.Remove(id);
@@ -63,25 +72,44 @@ internal sealed class NetdevService(ControlPlane control) : INetdevs, IDisposabl
     /// <summary>Every netdev, in the order they were added.</summary>
     public IReadOnlyList<NetdevInfo> GetNetdevs()
     {
-        lock (control.Lock)
+        lock (_control.Lock)
             return [.. _netdevs.Values.OrderBy(entry => entry.Order).Select(entry => Describe(entry.Netdev, entry.Options))];
     }
 
     public void SetLink(string name, bool up)
     {
-        lock (control.Lock)
+        lock (_control.Lock)
             Find(name).SetLink(up);
     }
 
-    /// <summary>Stops every netdev (engine shutdown).</summary>
+    public void Announce(NetAnnounceOptions options)
+    {
+        lock (_control.Lock)
+        {
+            foreach (string id in options.Interfaces)
+                Find(id);
+
+            // No interfaces: every netdev there is now, as QEMU's announce goes out of every NIC.
+            _announcer.Start(options.Interfaces.Count > 0 ? options : options with { Interfaces = [.. _netdevs.Keys] });
+        }
+    }
+
+    /// <summary>Stops every announcement and every netdev (engine shutdown).</summary>
     public void Dispose()
     {
-        lock (control.Lock)
+        _announcer.Dispose();
+        lock (_control.Lock)
         {
             foreach (var (netdev, _, _) in _netdevs.Values)
                 Close(netdev);
             _netdevs.Clear();
         }
+    }
+
+    private Netdev? FindOrNull(string id)
+    {
+        lock (_control.Lock)
+            return _netdevs.TryGetValue(id, out var entry) ? entry.Netdev : null;
     }
 
     private Netdev Find(string name) =>

@@ -47,6 +47,7 @@ internal sealed class QmpCommands
             ["netdev_add"] = NetdevAdd,
             ["netdev_del"] = NetdevDel,
             ["set_link"] = SetLink,
+            ["announce-self"] = AnnounceSelf,
             [NetdevCodec.QueryCommand] = QueryNetdevs,
         };
     }
@@ -294,6 +295,13 @@ internal sealed class QmpCommands
         bool up = args.Bool("up") ?? throw args.Missing("up");
         args.RejectUnexpected();
         _engine.SetLink(name, up);
+        return Empty();
+    }
+
+    /// <summary>announce-self; the addresses to announce are ExportPS's x-mac-addresses (it has no NICs of its own).</summary>
+    private JsonNode AnnounceSelf(OptionReader args)
+    {
+        _engine.Announce(NetdevCodec.ReadAnnounce(args));
         return Empty();
     }
 

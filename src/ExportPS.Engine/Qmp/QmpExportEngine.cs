@@ -285,6 +285,13 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     public void SetLink(string name, bool up) => Run("set_link", new JsonObject { ["name"] = name, ["up"] = up });
 
+    /// <summary>announce-self; a QEMU refuses x-mac-addresses (it announces its own NICs' addresses).</summary>
+    public void Announce(NetAnnounceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Run("announce-self", NetdevCodec.WriteAnnounce(options));
+    }
+
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
     /// <summary>

@@ -72,4 +72,6 @@ public class ComposedEngine(IBlockGraph graph, IUserObjects objects, IBlockExpor
     public IReadOnlyList<NetdevInfo> GetNetdevs() => netdevs.GetNetdevs();
 
     public void SetLink(string name, bool up) => netdevs.SetLink(name, up);
+
+    public void Announce(NetAnnounceOptions options) => netdevs.Announce(options);
 }

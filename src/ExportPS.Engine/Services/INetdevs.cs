@@ -14,4 +14,7 @@ public interface INetdevs
 
     /// <summary>set_link: <paramref name="name"/> is a netdev id (a hub port's own id included).</summary>
     void SetLink(string name, bool up);
+
+    /// <summary>announce-self: RARP frames for the given addresses out of the given netdevs, round after round.</summary>
+    void Announce(NetAnnounceOptions options);
 }

@@ -126,4 +126,6 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
         Log($"SetLink {name} {up}");
         inner.SetLink(name, up);
     }
+
+    public void Announce(NetAnnounceOptions options) => inner.Announce(options);
 }

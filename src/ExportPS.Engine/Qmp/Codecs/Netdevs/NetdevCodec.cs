@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
 
 namespace ExportPS.Engine.Qmp.Codecs;
 
@@ -48,6 +49,40 @@ internal static class NetdevCodec
     private static JsonObject WriteAddress(SocketAddressOptions address) => address.Kind == SocketAddressKind.Unix
         ? new JsonObject { ["type"] = "unix", ["path"] = address.Path }
         : new JsonObject { ["type"] = "inet", ["host"] = address.Host, ["port"] = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    /// <summary>AnnounceParameters, plus ExportPS's x-mac-addresses.</summary>
+    public static JsonObject WriteAnnounce(NetAnnounceOptions options)
+    {
+        var args = new JsonObject
+        {
+            ["initial"] = options.Initial,
+            ["max"] = options.Max,
+            ["rounds"] = options.Rounds,
+            ["step"] = options.Step,
+            ["interfaces"] = QmpMembers.Strings(options.Interfaces),
+            [MacAddresses] = QmpMembers.Strings(options.MacAddresses),
+        };
+        QmpMembers.SetIf(args, "id", options.Id);
+        return args;
+    }
+
+    public static NetAnnounceOptions ReadAnnounce(OptionReader args)
+    {
+        var options = new NetAnnounceOptions
+        {
+            Initial = args.Int64("initial") ?? throw args.Missing("initial"),
+            Max = args.Int64("max") ?? throw args.Missing("max"),
+            Rounds = args.Int64("rounds") ?? throw args.Missing("rounds"),
+            Step = args.Int64("step") ?? throw args.Missing("step"),
+            Interfaces = args.List("interfaces", "str", name => name, fromObject: null) ?? [],
+            MacAddresses = args.List(MacAddresses, "str", mac => mac, fromObject: null) ?? [],
+            Id = args.String("id"),
+        };
+        args.RejectUnexpected();
+        return options;
+    }
+
+    private const string MacAddresses = "x-mac-addresses";
 
     public static JsonObject WriteInfo(NetdevInfo info)
     {
