@@ -79,7 +79,7 @@ Describe 'Netdev cmdlets' {
 
         It 'refuses an address that is neither unix:PATH nor HOST:PORT' {
             Add-Netdev -Id nd-bad -Address nowhere -ErrorAction SilentlyContinue -ErrorVariable err
-            $err[0].FullyQualifiedErrorId | Should -BeLike 'InvalidNetdevAddress,*'
+            Assert-EngineError $err -ErrorId InvalidArgument -Category InvalidArgument
             Get-Netdev | Should -BeNullOrEmpty
         }
 

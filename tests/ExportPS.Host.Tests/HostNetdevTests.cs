@@ -25,7 +25,7 @@ public sealed class HostNetdevTests : IDisposable
 
         Assert.True(SpinWait.SpinUntil(() => File.Exists(qmp) || host.IsCompleted, TimeSpan.FromSeconds(20)), "the monitor socket did not appear");
         Assert.False(host.IsCompleted, "the host exited early");
-        using (var engine = QmpExportEngine.Connect(qmp, TimeSpan.FromSeconds(10)))
+        using (var engine = QmpMonitor.ConnectOnceListening(qmp))
         {
             var netdevs = engine.GetNetdevs();
             Assert.Equal([("s0", "stream", "p0"), ("p0", "hubport", "s0")], netdevs.Select(n => (n.Id, n.Type, n.Peer)));

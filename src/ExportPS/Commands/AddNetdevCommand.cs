@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Commands;
@@ -115,7 +116,7 @@ public sealed class AddNetdevCommand : EngineCommand
         }
         catch (FormatException e)
         {
-            WriteError(new ErrorRecord(e, "InvalidNetdevAddress", ErrorCategory.InvalidArgument, Id));
+            WriteEngineError(new EngineException(ErrorIds.InvalidArgument, EngineErrorCategory.InvalidArgument, e.Message, e), Id);
             return;
         }
 

@@ -27,7 +27,7 @@ public sealed class NetdevQemuTests : IDisposable
         try
         {
             Assert.True(SpinWait.SpinUntil(() => File.Exists(qmp) || qemu.HasExited, TimeSpan.FromSeconds(20)), "QEMU's monitor did not appear");
-            using var engine = QmpExportEngine.Connect(qmp, TimeSpan.FromSeconds(10));
+            using var engine = QmpMonitor.ConnectOnceListening(qmp);
 
             engine.SetLink("h0", false);
             engine.SetLink("h0", true);
