@@ -227,4 +227,36 @@ public sealed class NetdevStreamTests : IDisposable
         Assert.Equal(["s0", "p1"], Engine.GetNetdevs().Select(n => n.Id));
         Assert.Null(Info("s0").Peer);
     }
+
+    [Fact]
+    public async Task RemovingAHubPortWhileFramesFlowThroughItLeavesTheOthersRelaying()
+    {
+        AddUnixServer("s0");
+        AddUnixServer("s1");
+        AddUnixServer("s2");
+        AddHubPort("p0", "s0");
+        AddHubPort("p1", "s1");
+        AddHubPort("p2", "s2");
+        using var source = StreamTestPeer.ConnectUnix(SocketPath("s0.sock"));
+        using var gone = StreamTestPeer.ConnectUnix(SocketPath("s1.sock"));
+        using var stays = StreamTestPeer.ConnectUnix(SocketPath("s2.sock"));
+        foreach (var id in new[] { "s0", "s1", "s2" })
+            WaitUntil(n => n.Connected, id, $"{id} has its peer");
+
+        using var flooding = new CancellationTokenSource();
+        var flood = Task.Run(() =>
+        {
+            while (!flooding.IsCancellationRequested)
+                source.SendFrame(TestFrames.Make(200, 14));
+        });
+        WaitUntil(n => n.SentFrames > 100, "p1", "frames flow through p1");
+        Engine.RemoveNetdev("p1");
+        Engine.RemoveNetdev("s1");
+        flooding.Cancel();
+        await flood.WaitAsync(TimeSpan.FromSeconds(10));
+
+        Assert.Equal(["s0", "s2", "p0", "p2"], Engine.GetNetdevs().Select(n => n.Id));
+        WaitUntil(n => n.SentFrames == Info("p0").ReceivedFrames, "p2", "every frame that entered the hub left by p2");
+        Assert.True(gone.WaitForClose());
+    }
 }
