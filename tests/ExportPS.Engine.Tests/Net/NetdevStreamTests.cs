@@ -28,18 +28,25 @@ public sealed class NetdevStreamTests : IDisposable
 
     private void WaitUntil(Func<NetdevInfo, bool> condition, string id, string what) => _test.WaitUntil(condition, id, what);
 
-    /// <summary>Two unix stream servers on hub 0; returns the two far ends, connected.</summary>
+    /// <summary>A unix stream server per id, each peered with hub port p0, p1, ... of hub 0; returns their far ends, connected.</summary>
+    private StreamTestPeer[] HubOf(params string[] ids)
+    {
+        for (int i = 0; i < ids.Length; i++)
+        {
+            AddUnixServer(ids[i]);
+            AddHubPort($"p{i}", ids[i]);
+        }
+
+        var peers = ids.Select(id => StreamTestPeer.ConnectUnix(SocketPath(id + ".sock"))).ToArray();
+        foreach (var id in ids)
+            WaitUntil(n => n.Connected, id, $"{id} has its peer");
+        return peers;
+    }
+
     private (StreamTestPeer A, StreamTestPeer B) HubOfTwo()
     {
-        AddUnixServer("s0");
-        AddUnixServer("s1");
-        AddHubPort("p0", "s0");
-        AddHubPort("p1", "s1");
-        var a = StreamTestPeer.ConnectUnix(SocketPath("s0.sock"));
-        var b = StreamTestPeer.ConnectUnix(SocketPath("s1.sock"));
-        WaitUntil(n => n.Connected, "s0", "s0 has its peer");
-        WaitUntil(n => n.Connected, "s1", "s1 has its peer");
-        return (a, b);
+        var peers = HubOf("s0", "s1");
+        return (peers[0], peers[1]);
     }
 
     [Fact]
@@ -165,17 +172,10 @@ public sealed class NetdevStreamTests : IDisposable
     [Fact]
     public void APeerThatStopsReadingLosesFramesAsQueueFullWhileTheOtherPortsGetEveryFrame()
     {
-        AddUnixServer("slow");
-        AddUnixServer("src");
-        AddUnixServer("fast");
-        AddHubPort("p0", "slow");
-        AddHubPort("p1", "src");
-        AddHubPort("p2", "fast");
-        using var slow = StreamTestPeer.ConnectUnix(SocketPath("slow.sock"));
-        using var source = StreamTestPeer.ConnectUnix(SocketPath("src.sock"));
-        using var fast = StreamTestPeer.ConnectUnix(SocketPath("fast.sock"));
-        foreach (var id in new[] { "slow", "src", "fast" })
-            WaitUntil(n => n.Connected, id, $"{id} has its peer");
+        var peers = HubOf("slow", "src", "fast");
+        using var slow = peers[0];
+        using var source = peers[1];
+        using var fast = peers[2];
 
         // Bursts the reading peer keeps up with (each under its queue's capacity); the peer that never reads fills
         // its socket and its queue long before the last burst.
@@ -231,17 +231,10 @@ public sealed class NetdevStreamTests : IDisposable
     [Fact]
     public async Task RemovingAHubPortWhileFramesFlowThroughItLeavesTheOthersRelaying()
     {
-        AddUnixServer("s0");
-        AddUnixServer("s1");
-        AddUnixServer("s2");
-        AddHubPort("p0", "s0");
-        AddHubPort("p1", "s1");
-        AddHubPort("p2", "s2");
-        using var source = StreamTestPeer.ConnectUnix(SocketPath("s0.sock"));
-        using var gone = StreamTestPeer.ConnectUnix(SocketPath("s1.sock"));
-        using var stays = StreamTestPeer.ConnectUnix(SocketPath("s2.sock"));
-        foreach (var id in new[] { "s0", "s1", "s2" })
-            WaitUntil(n => n.Connected, id, $"{id} has its peer");
+        var peers = HubOf("s0", "s1", "s2");
+        using var source = peers[0];
+        using var gone = peers[1];
+        using var stays = peers[2];
 
         using var flooding = new CancellationTokenSource();
         var flood = Task.Run(() =>
@@ -255,7 +248,7 @@ public sealed class NetdevStreamTests : IDisposable
         flooding.Cancel();
         await flood.WaitAsync(TimeSpan.FromSeconds(10));
 
-        Assert.Equal(["s0", "s2", "p0", "p2"], Engine.GetNetdevs().Select(n => n.Id));
+        Assert.Equal(["s0", "p0", "s2", "p2"], Engine.GetNetdevs().Select(n => n.Id));
         WaitUntil(n => n.SentFrames == Info("p0").ReceivedFrames, "p2", "every frame that entered the hub left by p2");
         Assert.True(gone.WaitForClose());
     }
