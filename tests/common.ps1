@@ -71,6 +71,7 @@ Function Global:Clear-TestEngine {
     Get-BlockNode | Should -BeNullOrEmpty -Because 'the engine must be empty before a test file starts'
 
     Get-IoThread | Remove-IoThread -Confirm:$false
+    Get-Netdev | Remove-Netdev -Confirm:$false
 }
 
 # Polls $Condition every 100 ms until it is true; fails after $TimeoutSeconds.

@@ -4,13 +4,14 @@ using ExportPS.Engine.Exports.Nbd;
 using ExportPS.Engine.Exports.VduseBlk;
 using ExportPS.Engine.Exports.VhostUserBlk;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Net;
 using ExportPS.Engine.Objects;
 
 namespace ExportPS.Engine;
 
 /// <summary>
-/// The in-process engine: one service per subsystem — the block graph, the user objects, the block exports and the NBD
-/// server — sharing one control-plane lock. A new subsystem is a new service built here and passed to the base.
+/// The in-process engine: one service per subsystem — the block graph, the user objects, the block exports, the NBD
+/// server and the netdevs — sharing one control-plane lock. A new subsystem is a new service built here and passed to the base.
 /// </summary>
 public sealed class ExportEngine : ComposedEngine, IDisposable
 {
@@ -25,7 +26,7 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
     }
 
     private ExportEngine(Services services)
-        : base(services.Graph, services.Objects, services.Exports, services.NbdServer)
+        : base(services.Graph, services.Objects, services.Exports, services.NbdServer, services.Netdevs)
     {
         _services = services;
     }
@@ -85,13 +86,14 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
         }
 
         _services.NbdServer.Dispose();
+        _services.Netdevs.Dispose();
         Exports.DropAll();
         Objects.Dispose();
         Graph.Dispose();
     }
 
     /// <summary>The subsystem services of one engine, built in dependency order around one control plane.</summary>
-    private sealed record Services(ControlPlane Control, BlockGraph Graph, UserObjects Objects, BlockExports Exports, NbdServerService NbdServer)
+    private sealed record Services(ControlPlane Control, BlockGraph Graph, UserObjects Objects, BlockExports Exports, NbdServerService NbdServer, NetdevService Netdevs)
     {
         public static Services Create()
         {
@@ -101,7 +103,7 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
             var exports = new BlockExports(control, graph, objects);
             exports.Register(new VhostUserBlkExportDriver());
             exports.Register(new VduseBlkExportDriver());
-            return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports));
+            return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports), new NetdevService(control));
         }
     }
 }

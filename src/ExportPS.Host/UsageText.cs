@@ -41,6 +41,13 @@ internal static class UsageText
           --object iothread,id=<id>
                                  create an iothread for exports to run on
 
+          --netdev [type=]stream,id=<id>,addr.type=inet|unix,...[,server=on|off][,reconnect=<seconds>]
+          --netdev [type=]socket,id=<id>,listen=|connect=<host>:<port> | udp=<host>:<port>,localaddr=<host>:<port>
+                   | mcast=<group>:<port>[,localaddr=<addr>] | fd=<n>
+          --netdev [type=]dgram,id=<id>,local.type=inet|unix,...,remote.type=inet|unix,...
+          --netdev [type=]hubport,id=<id>,hubid=<n>[,netdev=<id>]
+                                 add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs)
+
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]
                                  serve QMP on the chardev's unix socket (any number of clients at once)

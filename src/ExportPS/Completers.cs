@@ -70,6 +70,12 @@ internal sealed class IoThreadIdCompleter : EngineNameCompleter
         engine.GetIoThreads().Select(t => (t.Id, $"IoThread {t.Id}, {t.Users} users"));
 }
 
+internal sealed class NetdevIdCompleter : EngineNameCompleter
+{
+    protected override IEnumerable<(string Name, string ToolTip)> Candidates(IExportEngine engine, IDictionary fakeBoundParameters) =>
+        engine.GetNetdevs().Select(n => (n.Id, $"{n.Type} netdev {n.Options}, link {(n.LinkUp ? "up" : "down")}"));
+}
+
 internal sealed class ExportIdCompleter : EngineNameCompleter
 {
     protected override IEnumerable<(string Name, string ToolTip)> Candidates(IExportEngine engine, IDictionary fakeBoundParameters) =>

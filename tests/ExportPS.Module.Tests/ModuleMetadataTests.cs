@@ -33,6 +33,9 @@ public sealed class ModuleMetadataTests(ModuleFiles module) : IClassFixture<Modu
         "New", "Add", "Remove", "Set", "Start", "Stop", "Restart", "Clear", "Enable", "Disable", "Merge", "Rename", "Reset",
         "Resize", "Move", "Copy", "Install", "Uninstall", "Register", "Unregister", "Update", "Mount", "Dismount", "Suspend",
         "Resume", "Import", "Publish", "Unpublish", "Sync", "Restore", "Grant", "Revoke", "Block", "Unblock",
+
+        // Send-NetAnnounce puts frames on the wire.
+        "Send",
     };
 
     /// <summary>Parameters PowerShell adds itself; help pages document them but the cmdlet classes do not declare them.</summary>

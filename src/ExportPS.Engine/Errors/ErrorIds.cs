@@ -51,6 +51,13 @@ public static class ErrorIds
     public const string TlsHandshakeFailed = "TlsHandshakeFailed";
     public const string TlsAuthzDenied = "TlsAuthzDenied";
 
+    public const string NetdevNotFound = "NetdevNotFound";
+    public const string NetdevExists = "NetdevExists";
+    public const string NetdevInUse = "NetdevInUse";
+    public const string InvalidNetdevOptions = "InvalidNetdevOptions";
+    public const string NetdevTypeNotSupported = "NetdevTypeNotSupported";
+    public const string NetdevOpenFailed = "NetdevOpenFailed";
+
     public const string EngineDisposed = "EngineDisposed";
 
     public const string InvalidConfiguration = "InvalidConfiguration";

@@ -25,6 +25,10 @@ public static class NotFoundErrors
     public static EngineException Export(string? id) =>
         Create(ErrorIds.ExportNotFound, $"Export '{id}' is not found", id);
 
+    /// <summary>netdev_del and set_link of a name no netdev has (QEMU's DeviceNotFound text).</summary>
+    public static EngineException Netdev(string? id) =>
+        Create(ErrorIds.NetdevNotFound, $"Device '{id}' not found", id);
+
     private static EngineException Create(string errorId, string message, string? target) =>
         new(errorId, EngineErrorCategory.NotFound, message) { Target = target };
 }

@@ -23,7 +23,8 @@ internal static class NbdServerOptionsReader
         return options;
     }
 
-    private static SocketAddressOptions ReadAddress(OptionReader addr, bool legacy)
+    /// <summary>A SocketAddress (inet or unix; the legacy form nests the branch under data). Also netdev stream and dgram addresses.</summary>
+    internal static SocketAddressOptions ReadAddress(OptionReader addr, bool legacy)
     {
         string type = addr.RequireString("type");
         if (type is "vsock" or "fd")

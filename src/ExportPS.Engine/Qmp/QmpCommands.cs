@@ -44,6 +44,11 @@ internal sealed class QmpCommands
             ["block-export-add"] = BlockExportAdd,
             ["block-export-del"] = BlockExportDel,
             ["query-block-exports"] = QueryBlockExports,
+            ["netdev_add"] = NetdevAdd,
+            ["netdev_del"] = NetdevDel,
+            ["set_link"] = SetLink,
+            ["announce-self"] = AnnounceSelf,
+            [NetdevCodec.QueryCommand] = QueryNetdevs,
         };
     }
 
@@ -266,5 +271,44 @@ internal sealed class QmpCommands
         }
 
         return list;
+    }
+
+    // ---- netdevs -------------------------------------------------------------------------------------------------
+
+    private JsonNode NetdevAdd(OptionReader args)
+    {
+        _engine.AddNetdev(NetdevOptionsReader.Read(args));
+        return Empty();
+    }
+
+    private JsonNode NetdevDel(OptionReader args)
+    {
+        string id = args.RequireString("id");
+        args.RejectUnexpected();
+        _engine.RemoveNetdev(id);
+        return Empty();
+    }
+
+    private JsonNode SetLink(OptionReader args)
+    {
+        string name = args.RequireString("name");
+        bool up = args.Bool("up") ?? throw args.Missing("up");
+        args.RejectUnexpected();
+        _engine.SetLink(name, up);
+        return Empty();
+    }
+
+    /// <summary>announce-self; the addresses to announce are ExportPS's x-mac-addresses (it has no NICs of its own).</summary>
+    private JsonNode AnnounceSelf(OptionReader args)
+    {
+        _engine.Announce(NetdevCodec.ReadAnnounce(args));
+        return Empty();
+    }
+
+    /// <summary>ExportPS extension: every netdev with its hub, peer, link state and counters.</summary>
+    private JsonNode QueryNetdevs(OptionReader args)
+    {
+        args.RejectUnexpected();
+        return new JsonArray(_engine.GetNetdevs().Select(n => (JsonNode)NetdevCodec.WriteInfo(n)).ToArray());
     }
 }

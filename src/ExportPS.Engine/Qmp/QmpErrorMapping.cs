@@ -16,6 +16,8 @@ internal static class QmpErrorMapping
         (Text("^Cannot find device=|^Failed to find node with node-name=|^Node '.*' not found$"), ErrorIds.BlockNodeNotFound, EngineErrorCategory.NotFound),
         (Text("^Dirty bitmap '.*' not found$|^Bitmap '.*' is not found$"), ErrorIds.DirtyBitmapNotFound, EngineErrorCategory.NotFound),
         (Text("^iothread \".*\" not found$|^object '.*' not found$"), ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound),
+        (Text("^Device '.*' not found$"), ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound),
+        (Text("^Duplicate ID '[^']*'( for netdev)?$"), ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists),
         (Text("^Duplicate nodes with node-name="), ErrorIds.BlockNodeExists, EngineErrorCategory.AlreadyExists),
         (Text("^Block export id '.*' is already in use$"), ErrorIds.ExportExists, EngineErrorCategory.AlreadyExists),
         (Text("^NBD server already has export named"), ErrorIds.ExportNameExists, EngineErrorCategory.AlreadyExists),

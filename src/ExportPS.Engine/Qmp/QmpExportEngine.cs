@@ -265,6 +265,36 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     public void RemoveObject(string id) => Run("object-del", new JsonObject { ["id"] = id });
 
+    // ---- netdevs -------------------------------------------------------------------------------------------------
+
+    /// <summary>netdev_add; the reply comes from x-query-netdevs where the server has it (QEMU has no such query).</summary>
+    public NetdevInfo AddNetdev(NetdevOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Run("netdev_add", NetdevCodec.WriteAdd(options));
+        if (_commands.Contains(NetdevCodec.QueryCommand))
+        {
+            return GetNetdevs().Single(n => n.Id == options.Id);
+        }
+
+        return new NetdevInfo { Id = options.Id, Type = options.Type, Options = options.Summary(), LinkUp = true, Connected = true };
+    }
+
+    public void RemoveNetdev(string id) => Run("netdev_del", new JsonObject { ["id"] = id });
+
+    /// <summary>An ExportPS extension (x-query-netdevs); QEMU has no such query and answers QmpCommandNotFound.</summary>
+    public IReadOnlyList<NetdevInfo> GetNetdevs() =>
+        Run(NetdevCodec.QueryCommand).EnumerateArray().Select(NetdevCodec.ReadInfo).ToArray();
+
+    public void SetLink(string name, bool up) => Run("set_link", new JsonObject { ["name"] = name, ["up"] = up });
+
+    /// <summary>announce-self; a QEMU refuses x-mac-addresses (it announces its own NICs' addresses).</summary>
+    public void Announce(NetAnnounceOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Run("announce-self", NetdevCodec.WriteAnnounce(options));
+    }
+
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
     /// <summary>

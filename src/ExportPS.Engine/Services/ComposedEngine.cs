@@ -6,7 +6,7 @@ namespace ExportPS.Engine;
 /// An <see cref="IExportEngine"/> made of one service per subsystem, each call handed to its subsystem. Lets an engine
 /// (or a test fake) replace one subsystem and keep the others.
 /// </summary>
-public class ComposedEngine(IBlockGraph graph, IUserObjects objects, IBlockExports exports, INbdServerService nbdServer) : IExportEngine
+public class ComposedEngine(IBlockGraph graph, IUserObjects objects, IBlockExports exports, INbdServerService nbdServer, INetdevs netdevs) : IExportEngine
 {
     public event EventHandler<BlockExportDeletedEventArgs>? ExportDeleted
     {
@@ -64,4 +64,14 @@ public class ComposedEngine(IBlockGraph graph, IUserObjects objects, IBlockExpor
     public void StopNbdServer(TimeSpan gracePeriod) => nbdServer.StopNbdServer(gracePeriod);
 
     public NbdServerInfo GetNbdServer() => nbdServer.GetNbdServer();
+
+    public NetdevInfo AddNetdev(NetdevOptions options) => netdevs.AddNetdev(options);
+
+    public void RemoveNetdev(string id) => netdevs.RemoveNetdev(id);
+
+    public IReadOnlyList<NetdevInfo> GetNetdevs() => netdevs.GetNetdevs();
+
+    public void SetLink(string name, bool up) => netdevs.SetLink(name, up);
+
+    public void Announce(NetAnnounceOptions options) => netdevs.Announce(options);
 }

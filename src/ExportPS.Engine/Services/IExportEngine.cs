@@ -7,6 +7,6 @@ namespace ExportPS.Engine;
 /// engine over QMP, so callers must not depend on anything else. Calls throw <see cref="Errors.EngineException"/> for
 /// anything refused.
 /// </summary>
-public interface IExportEngine : IBlockGraph, IUserObjects, IBlockExports, INbdServerService
+public interface IExportEngine : IBlockGraph, IUserObjects, IBlockExports, INbdServerService, INetdevs
 {
 }

@@ -7,7 +7,7 @@ namespace ExportPS.Host.CommandLine;
 internal static class ArgumentScanner
 {
     /// <summary>Options that take an argument, in the order the help text lists them.</summary>
-    public static readonly IReadOnlyList<string> OptionsWithArgument = ["blockdev", "chardev", "export", "monitor", "nbd-server", "object"];
+    public static readonly IReadOnlyList<string> OptionsWithArgument = ["blockdev", "chardev", "export", "monitor", "nbd-server", "netdev", "object"];
 
     public static ScannedCommandLine Scan(IReadOnlyList<string> args)
     {

@@ -14,6 +14,7 @@ internal static class HostOptionParser
         "nbd-server" => new StartNbdServerStep(NbdServerOptionsReader.Read(Reader(option.Argument, impliedKey: null), legacyAddress: false)),
         "export" => new AddBlockExportStep(BlockExportOptionsReader.Read(Reader(option.Argument, "type"))),
         "object" => new AddObjectStep(UserObjectOptionsReader.Read(Reader(option.Argument, "qom-type"))),
+        "netdev" => new AddNetdevStep(NetdevOptionsReader.Read(Reader(option.Argument, "type"))),
         _ => throw new CommandLineException($"unrecognized option '--{option.Name}'"),
     };
 

@@ -33,3 +33,9 @@ internal sealed record AddObjectStep(UserObjectOptions Object) : HostStep
 {
     public override void Apply(IExportEngine engine) => Object.AddTo(engine);
 }
+
+/// <summary>--netdev: netdev_add (QEMU's -netdev syntax).</summary>
+internal sealed record AddNetdevStep(NetdevOptions Options) : HostStep
+{
+    public override void Apply(IExportEngine engine) => engine.AddNetdev(Options);
+}

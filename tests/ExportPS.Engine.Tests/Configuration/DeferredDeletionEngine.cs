@@ -110,4 +110,22 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
         Log($"RemoveObject {id}");
         inner.RemoveObject(id);
     }
+
+    public NetdevInfo AddNetdev(NetdevOptions options) => Log($"AddNetdev {options.Id}", () => inner.AddNetdev(options));
+
+    public void RemoveNetdev(string id)
+    {
+        Log($"RemoveNetdev {id}");
+        inner.RemoveNetdev(id);
+    }
+
+    public IReadOnlyList<NetdevInfo> GetNetdevs() => inner.GetNetdevs();
+
+    public void SetLink(string name, bool up)
+    {
+        Log($"SetLink {name} {up}");
+        inner.SetLink(name, up);
+    }
+
+    public void Announce(NetAnnounceOptions options) => inner.Announce(options);
 }

@@ -11,7 +11,7 @@ public sealed class QmpEventTests : IDisposable
 
     public QmpEventTests()
     {
-        _server = QmpServer.Start(new ComposedEngine(_others, _others, new EventOnlyExports(), _others), _dir.File("qmp.sock"));
+        _server = QmpServer.Start(new ComposedEngine(_others, _others, new EventOnlyExports(), _others, _others), _dir.File("qmp.sock"));
     }
 
     public void Dispose()

@@ -1,0 +1,68 @@
+namespace ExportPS.Engine.Net.Backends;
+
+/// <summary>Puts one frame on a wire; runs on the writer's thread only.</summary>
+internal delegate void FrameWrite(ReadOnlySpan<byte> frame);
+
+/// <summary>
+/// The write side of a wire backend: frames delivered to it (from any thread) wait in a bounded
+/// <see cref="NetFrameQueue"/> and one thread of its own writes them. A far end that stops reading blocks only this
+/// thread; the queue fills and further frames are refused, so the hub and every other netdev go on.
+/// </summary>
+internal sealed class QueuedFrameWriter : IDisposable
+{
+    /// <summary>Frames a wire may have waiting before further ones are dropped as queue-full.</summary>
+    public const int DefaultCapacity = 256;
+
+    private readonly NetFrameQueue _queue;
+    private readonly AutoResetEvent _wake = new(false);
+    private readonly FrameWrite _write;
+    private readonly Thread _thread;
+    private volatile bool _stopped;
+
+    public QueuedFrameWriter(string name, FrameWrite write, int capacity = DefaultCapacity)
+    {
+        _queue = new NetFrameQueue(capacity);
+        _write = write;
+        _thread = new Thread(Loop) { IsBackground = true, Name = name };
+    }
+
+    public void Start() => _thread.Start();
+
+    /// <summary>Copies the frame into the queue; false when the queue is full (or the writer stopped).</summary>
+    public bool TryEnqueue(ReadOnlySpan<byte> frame)
+    {
+        if (!_queue.TryEnqueue(frame, out bool wasEmpty))
+            return false;
+        if (wasEmpty)
+            _wake.Set();
+        return true;
+    }
+
+    private void Loop()
+    {
+        while (!_stopped)
+        {
+            while (!_stopped && _queue.TryDequeue(out var frame))
+            {
+                using (frame)
+                    _write(frame.Span);
+            }
+
+            _wake.WaitOne();
+        }
+    }
+
+    /// <summary>
+    /// Stops the thread and returns the queued buffers. The owner closes the wire first, so a write blocked on it fails
+    /// (the write delegate swallows that) and the thread sees the stop.
+    /// </summary>
+    public void Dispose()
+    {
+        _stopped = true;
+        _wake.Set();
+        if (_thread.IsAlive && Thread.CurrentThread != _thread)
+            _thread.Join();
+        _queue.Dispose();
+        _wake.Dispose();
+    }
+}

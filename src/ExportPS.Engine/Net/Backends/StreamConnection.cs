@@ -1,0 +1,124 @@
+using System.Buffers;
+using System.Net.Sockets;
+
+namespace ExportPS.Engine.Net.Backends;
+
+/// <summary>
+/// One connected stream socket of a socket or stream netdev: a reader thread turns length-prefixed frames into
+/// <see cref="Netdev.Send"/> calls, a <see cref="QueuedFrameWriter"/> writes delivered frames. A length of 0 or over
+/// <see cref="NetFrameLimits.MaxFrameLength"/> loses the framing, so it is counted and the connection dropped; bytes
+/// of a frame cut off by the close are counted as malformed. Buffers are allocated once per connection.
+/// </summary>
+internal sealed class StreamConnection : IDisposable
+{
+    private const int MaxEncodedLength = StreamFraming.HeaderLength + NetFrameLimits.MaxFrameLength;
+
+    private readonly Socket _socket;
+    private readonly Netdev _owner;
+    private readonly QueuedFrameWriter _writer;
+    private readonly byte[] _writeBuffer = new byte[MaxEncodedLength];
+    private readonly Thread _reader;
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
+
+    public StreamConnection(Socket socket, Netdev owner)
+    {
+        _socket = socket;
+        _owner = owner;
+        _writer = new QueuedFrameWriter($"netdev {owner.Id} tx", WriteFrame);
+        _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"netdev {owner.Id} rx" };
+    }
+
+    /// <summary>Completes once the connection is closed (by the far end, bad input, or Dispose).</summary>
+    public Task Closed => _closed.Task;
+
+    public void Start()
+    {
+        _writer.Start();
+        _reader.Start();
+    }
+
+    public bool TryEnqueue(ReadOnlySpan<byte> frame) => _writer.TryEnqueue(frame);
+
+    private void WriteFrame(ReadOnlySpan<byte> frame)
+    {
+        int length = StreamFraming.Encode(frame, _writeBuffer);
+        try
+        {
+            for (int sent = 0; sent < length;)
+                sent += _socket.Send(_writeBuffer.AsSpan(sent, length - sent));
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // The far end went away; the reader sees the close and ends the connection.
+        }
+    }
+
+    private void ReadLoop()
+    {
+        // Room for one whole encoded frame after any partial one left over, so a frame never needs two buffers.
+        var buffer = new byte[2 * MaxEncodedLength];
+        int start = 0, end = 0;
+        try
+        {
+            while (true)
+            {
+                int read = _socket.Receive(buffer.AsSpan(end));
+                if (read == 0)
+                {
+                    if (end > start)
+                        _owner.RecordSendDrop(NetDropReason.Malformed);
+                    return;
+                }
+
+                end += read;
+                var pending = new ReadOnlySequence<byte>(buffer, start, end - start);
+                StreamFrameStatus status;
+                while ((status = StreamFraming.TryReadFrame(ref pending, NetFrameLimits.MaxFrameLength, out var frame)) == StreamFrameStatus.Frame)
+                    _owner.Send(frame.FirstSpan);
+
+                if (status != StreamFrameStatus.NeedMoreData)
+                {
+                    _owner.RecordSendDrop(StreamFraming.DropReason(status));
+                    return;
+                }
+
+                start = end - (int)pending.Length;
+                if (start == end)
+                {
+                    start = end = 0;
+                }
+                else if (buffer.Length - end < MaxEncodedLength)
+                {
+                    buffer.AsSpan(start, end - start).CopyTo(buffer);
+                    end -= start;
+                    start = 0;
+                }
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            // Reset by the far end, or closed by Dispose.
+        }
+        finally
+        {
+            Close();
+        }
+    }
+
+    private void Close()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        _socket.Dispose();
+        _writer.Dispose();
+        _closed.TrySetResult();
+    }
+
+    public void Dispose()
+    {
+        Close();
+        if (_reader.IsAlive && Thread.CurrentThread != _reader)
+            _reader.Join();
+    }
+}

@@ -1,0 +1,79 @@
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Model;
+
+namespace ExportPS.Engine.Qapi;
+
+/// <summary>
+/// Netdev (netdev_add, --netdev): the base (type, id) and the branch of the type. QMP's netdev_add takes the branch's
+/// members flat beside type and id, the command line the same keys (addr.type=unix,addr.path=...), so one reader
+/// serves both. Types ExportPS does not run are refused with a NotSupported error that says why.
+/// </summary>
+internal static class NetdevOptionsReader
+{
+    /// <summary>Types of the second netdev part (vhost-user, libslirp, VDE, the bridge helper).</summary>
+    private static readonly string[] NotYetSupported = ["vhost-user", "user", "vde", "bridge", "tap", "l2tpv3"];
+
+    public static NetdevOptions Read(OptionReader reader)
+    {
+        string type = reader.RequireString("type");
+        string id = reader.RequireString("id");
+        NetdevOptions options = type switch
+        {
+            SocketNetdevOptions.TypeName => new SocketNetdevOptions
+            {
+                Id = id,
+                Fd = reader.String("fd"),
+                Listen = reader.String("listen"),
+                Connect = reader.String("connect"),
+                Mcast = reader.String("mcast"),
+                LocalAddr = reader.String("localaddr"),
+                Udp = reader.String("udp"),
+            },
+            StreamNetdevOptions.TypeName => new StreamNetdevOptions
+            {
+                Id = id,
+                Address = ReadAddress(reader, "addr"),
+                Server = reader.Bool("server") ?? false,
+                Reconnect = (int)(reader.UInt32("reconnect") ?? 0),
+            },
+            DgramNetdevOptions.TypeName => new DgramNetdevOptions
+            {
+                Id = id,
+                Local = ReadAddress(reader, "local"),
+                Remote = ReadAddress(reader, "remote"),
+            },
+            HubportNetdevOptions.TypeName => new HubportNetdevOptions
+            {
+                Id = id,
+                HubId = ReadHubId(reader),
+                Netdev = reader.String("netdev"),
+            },
+            "netmap" => throw Netmap(reader),
+            _ when NotYetSupported.Contains(type) => throw NotSupported($"Netdev type '{type}' is not supported by ExportPS yet"),
+            _ => throw reader.NotAccepted("type", type),
+        };
+        reader.RejectUnexpected();
+        return options;
+    }
+
+    private static SocketAddressOptions ReadAddress(OptionReader reader, string key) =>
+        OptionReader.ReadAll(reader.RequireObject(key), addr => NbdServerOptionsReader.ReadAddress(addr, legacy: false));
+
+    private static int ReadHubId(OptionReader reader)
+    {
+        long hubId = reader.Int64("hubid") ?? throw reader.Missing("hubid");
+        return hubId is < int.MinValue or > int.MaxValue ? throw OptionReader.Error("Parameter 'hubid' expects int32_t") : (int)hubId;
+    }
+
+    /// <summary>netmap's options are checked, then refused: it needs the netmap kernel module.</summary>
+    private static EngineException Netmap(OptionReader reader)
+    {
+        reader.RequireString("ifname");
+        reader.String("devname");
+        reader.RejectUnexpected();
+        return NotSupported("Netdev type 'netmap' needs the netmap kernel module (/dev/netmap), which this Linux kernel does not have");
+    }
+
+    private static EngineException NotSupported(string message) =>
+        new(ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported, message);
+}

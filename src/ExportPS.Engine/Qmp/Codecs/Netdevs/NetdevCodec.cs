@@ -1,0 +1,154 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using ExportPS.Engine.Model;
+using ExportPS.Engine.Qapi;
+
+namespace ExportPS.Engine.Qmp.Codecs;
+
+/// <summary>
+/// netdev_add's arguments (the type's members flat beside type and id, as QEMU takes them), and an entry of
+/// x-query-netdevs, ExportPS's query (QEMU 7.2 has no query of netdevs).
+/// </summary>
+internal static class NetdevCodec
+{
+    public const string QueryCommand = "x-query-netdevs";
+
+    public static JsonObject WriteAdd(NetdevOptions options)
+    {
+        var args = new JsonObject { ["type"] = options.Type, ["id"] = options.Id };
+        switch (options)
+        {
+            case SocketNetdevOptions socket:
+                QmpMembers.SetIf(args, "fd", socket.Fd);
+                QmpMembers.SetIf(args, "listen", socket.Listen);
+                QmpMembers.SetIf(args, "connect", socket.Connect);
+                QmpMembers.SetIf(args, "mcast", socket.Mcast);
+                QmpMembers.SetIf(args, "localaddr", socket.LocalAddr);
+                QmpMembers.SetIf(args, "udp", socket.Udp);
+                break;
+            case StreamNetdevOptions stream:
+                args["addr"] = WriteAddress(stream.Address);
+                args["server"] = stream.Server;
+                if (stream.Reconnect > 0)
+                    args["reconnect"] = stream.Reconnect;
+                break;
+            case DgramNetdevOptions dgram:
+                args["local"] = WriteAddress(dgram.Local);
+                args["remote"] = WriteAddress(dgram.Remote);
+                break;
+            case HubportNetdevOptions hubport:
+                args["hubid"] = hubport.HubId;
+                QmpMembers.SetIf(args, "netdev", hubport.Netdev);
+                break;
+        }
+
+        return args;
+    }
+
+    /// <summary>The flat SocketAddress of netdev stream and dgram (the port a string, as in QEMU's schema).</summary>
+    private static JsonObject WriteAddress(SocketAddressOptions address) => address.Kind == SocketAddressKind.Unix
+        ? new JsonObject { ["type"] = "unix", ["path"] = address.Path }
+        : new JsonObject { ["type"] = "inet", ["host"] = address.Host, ["port"] = address.Port.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
+    /// <summary>AnnounceParameters, plus ExportPS's x-mac-addresses.</summary>
+    public static JsonObject WriteAnnounce(NetAnnounceOptions options)
+    {
+        var args = new JsonObject
+        {
+            ["initial"] = options.Initial,
+            ["max"] = options.Max,
+            ["rounds"] = options.Rounds,
+            ["step"] = options.Step,
+            ["interfaces"] = QmpMembers.Strings(options.Interfaces),
+            [MacAddresses] = QmpMembers.Strings(options.MacAddresses),
+        };
+        QmpMembers.SetIf(args, "id", options.Id);
+        return args;
+    }
+
+    public static NetAnnounceOptions ReadAnnounce(OptionReader args)
+    {
+        var options = new NetAnnounceOptions
+        {
+            Initial = args.Int64("initial") ?? throw args.Missing("initial"),
+            Max = args.Int64("max") ?? throw args.Missing("max"),
+            Rounds = args.Int64("rounds") ?? throw args.Missing("rounds"),
+            Step = args.Int64("step") ?? throw args.Missing("step"),
+            Interfaces = args.List("interfaces", "str", name => name, fromObject: null) ?? [],
+            MacAddresses = args.List(MacAddresses, "str", mac => mac, fromObject: null) ?? [],
+            Id = args.String("id"),
+        };
+        args.RejectUnexpected();
+        return options;
+    }
+
+    private const string MacAddresses = "x-mac-addresses";
+
+    public static JsonObject WriteInfo(NetdevInfo info)
+    {
+        var entry = new JsonObject
+        {
+            ["id"] = info.Id,
+            ["type"] = info.Type,
+            ["options"] = info.Options,
+            ["up"] = info.LinkUp,
+            ["connected"] = info.Connected,
+        };
+        QmpMembers.SetIf(entry, "hub", info.Hub);
+        QmpMembers.SetIf(entry, "peer", info.Peer);
+        foreach (var (name, value) in Counters(info))
+            entry[name] = value;
+        return entry;
+    }
+
+    public static NetdevInfo ReadInfo(JsonElement entry)
+    {
+        long Counter(string name) => entry.TryGetProperty(name, out var value) ? value.GetInt64() : 0;
+        return new NetdevInfo
+        {
+            Id = entry.GetProperty("id").GetString()!,
+            Type = entry.GetProperty("type").GetString()!,
+            Options = QmpMembers.String(entry, "options") ?? "",
+            Hub = entry.TryGetProperty("hub", out var hub) ? hub.GetInt32() : null,
+            Peer = QmpMembers.String(entry, "peer"),
+            LinkUp = QmpMembers.Bool(entry, "up"),
+            Connected = QmpMembers.Bool(entry, "connected"),
+            ReceivedFrames = Counter("rx-frames"),
+            ReceivedBytes = Counter("rx-bytes"),
+            ReceivedDropped = Counter("rx-dropped"),
+            ReceivedDroppedLinkDown = Counter("rx-dropped-link-down"),
+            ReceivedDroppedNoPeer = Counter("rx-dropped-no-peer"),
+            ReceivedDroppedOversize = Counter("rx-dropped-oversize"),
+            ReceivedDroppedMalformed = Counter("rx-dropped-malformed"),
+            ReceivedDroppedQueueFull = Counter("rx-dropped-queue-full"),
+            SentFrames = Counter("tx-frames"),
+            SentBytes = Counter("tx-bytes"),
+            SentDropped = Counter("tx-dropped"),
+            SentDroppedLinkDown = Counter("tx-dropped-link-down"),
+            SentDroppedNoPeer = Counter("tx-dropped-no-peer"),
+            SentDroppedOversize = Counter("tx-dropped-oversize"),
+            SentDroppedMalformed = Counter("tx-dropped-malformed"),
+            SentDroppedQueueFull = Counter("tx-dropped-queue-full"),
+        };
+    }
+
+    private static (string Name, long Value)[] Counters(NetdevInfo info) =>
+    [
+        ("rx-frames", info.ReceivedFrames),
+        ("rx-bytes", info.ReceivedBytes),
+        ("rx-dropped", info.ReceivedDropped),
+        ("rx-dropped-link-down", info.ReceivedDroppedLinkDown),
+        ("rx-dropped-no-peer", info.ReceivedDroppedNoPeer),
+        ("rx-dropped-oversize", info.ReceivedDroppedOversize),
+        ("rx-dropped-malformed", info.ReceivedDroppedMalformed),
+        ("rx-dropped-queue-full", info.ReceivedDroppedQueueFull),
+        ("tx-frames", info.SentFrames),
+        ("tx-bytes", info.SentBytes),
+        ("tx-dropped", info.SentDropped),
+        ("tx-dropped-link-down", info.SentDroppedLinkDown),
+        ("tx-dropped-no-peer", info.SentDroppedNoPeer),
+        ("tx-dropped-oversize", info.SentDroppedOversize),
+        ("tx-dropped-malformed", info.SentDroppedMalformed),
+        ("tx-dropped-queue-full", info.SentDroppedQueueFull),
+    ];
+}

@@ -1,0 +1,87 @@
+using ExportPS.Engine.Model;
+using Xunit;
+
+namespace ExportPS.Engine.Tests.Guest;
+
+/// <summary>
+/// Two QEMU guests, each with a stream netdev of its own QEMU connected to a stream netdev of ExportPS, the two
+/// ExportPS netdevs joined by a hub: the guests ping each other over link-local addresses, and set_link on a hub port
+/// cuts and restores the path, the lost frames counted as link-down drops.
+/// </summary>
+public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pair>
+{
+    private readonly Pair _pair;
+
+    public NetdevGuestPairTests(Pair pair) => _pair = pair;
+
+    private static string Ping(string address, int count, int deadlineSeconds) => $"ping -c {count} -W 2 -w {deadlineSeconds} {address}";
+
+    [Fact]
+    public async Task TheGuestsPingEachOtherThroughTheHubAndALinkDownCutsThePathUntilItIsUpAgain()
+    {
+        (await _pair.A.RunAsync(Ping(Pair.AddressB, 3, 30))).Check("A pings B");
+        (await _pair.B.RunAsync(Ping(Pair.AddressA, 3, 30))).Check("B pings A");
+        var before = _pair.Info("p0");
+        Assert.True(before.ReceivedFrames >= 3 && before.SentFrames >= 3, $"the hub port carried the pings: {before}");
+
+        _pair.Engine.SetLink("p0", false);
+        var lost = await _pair.A.RunAsync(Ping(Pair.AddressB, 3, 6));
+        Assert.NotEqual(0, lost.ExitCode);
+        var down = _pair.Info("p0");
+        Assert.False(down.LinkUp);
+        Assert.True(down.ReceivedDroppedLinkDown >= 3, $"A's echo requests were dropped as link-down at the hub port: {down}");
+
+        _pair.Engine.SetLink("p0", true);
+        (await _pair.A.RunAsync(Ping(Pair.AddressB, 3, 30))).Check("A pings B once the link is up again");
+        (await _pair.B.RunAsync(Ping(Pair.AddressA, 3, 30))).Check("B pings A once the link is up again");
+    }
+
+    /// <summary>The engine with its hub, and the two guests booted against it, for all the tests.</summary>
+    public sealed class Pair : IAsyncLifetime
+    {
+        public const string AddressA = "169.254.77.1";
+        public const string AddressB = "169.254.77.2";
+
+        private readonly TempDirectory _directory = new();
+
+        public ExportEngine Engine { get; } = new();
+
+        internal QemuGuest A { get; private set; } = null!;
+
+        internal QemuGuest B { get; private set; } = null!;
+
+        public NetdevInfo Info(string id) => Engine.GetNetdevs().Single(n => n.Id == id);
+
+        public async Task InitializeAsync()
+        {
+            var guests = new Task<QemuGuest>[2];
+            for (int i = 0; i < 2; i++)
+            {
+                string socket = Path.Combine(_directory.Path, $"s{i}.sock");
+                Engine.AddNetdev(new StreamNetdevOptions { Id = $"s{i}", Server = true, Address = SocketAddressOptions.Unix(socket) });
+                Engine.AddNetdev(new HubportNetdevOptions { Id = $"p{i}", HubId = 0, Netdev = $"s{i}" });
+                string guestDirectory = Directory.CreateDirectory(Path.Combine(_directory.Path, $"guest{i}")).FullName;
+                guests[i] = QemuGuest.BootAsync(guestDirectory,
+                [
+                    "-netdev", $"stream,id=n0,server=off,addr.type=unix,addr.path={socket}",
+                    "-device", $"virtio-net-pci,netdev=n0,mac=52:54:00:77:00:0{i + 1}",
+                ], timeout: TimeSpan.FromSeconds(180));
+            }
+
+            A = await guests[0];
+            B = await guests[1];
+            (await A.RunAsync($"ip addr add {AddressA}/16 dev eth0 && ip link set eth0 up")).Check("configuring A's eth0");
+            (await B.RunAsync($"ip addr add {AddressB}/16 dev eth0 && ip link set eth0 up")).Check("configuring B's eth0");
+        }
+
+        public async Task DisposeAsync()
+        {
+            if (A is not null)
+                await A.DisposeAsync();
+            if (B is not null)
+                await B.DisposeAsync();
+            Engine.Dispose();
+            _directory.Dispose();
+        }
+    }
+}

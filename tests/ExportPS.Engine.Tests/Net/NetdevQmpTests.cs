@@ -1,0 +1,57 @@
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp;
+using Xunit;
+
+namespace ExportPS.Engine.Tests.Net;
+
+/// <summary>netdev_add, netdev_del, set_link and x-query-netdevs through an ExportPS QMP server, driven by QmpExportEngine.</summary>
+public sealed class NetdevQmpTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+    private readonly ExportEngine _engine = new();
+    private readonly QmpServer _server;
+    private readonly QmpExportEngine _client;
+
+    public NetdevQmpTests()
+    {
+        _server = QmpServer.Start(_engine, _dir.File("qmp.sock"));
+        _client = QmpExportEngine.Connect(_server.SocketPath, TimeSpan.FromSeconds(10));
+    }
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _server.Dispose();
+        _engine.Dispose();
+        _dir.Dispose();
+    }
+
+    [Fact]
+    public void EveryNetdevCallOverQmpGivesWhatTheEngineGives()
+    {
+        var stream = new StreamNetdevOptions { Id = "s0", Server = true, Address = SocketAddressOptions.Unix(_dir.File("s0.sock")) };
+        var added = _client.AddNetdev(stream);
+        Assert.Equal(_engine.GetNetdevs().Single(), added);
+        _client.AddNetdev(new HubportNetdevOptions { Id = "p0", HubId = 4, Netdev = "s0" });
+        _client.AddNetdev(new DgramNetdevOptions { Id = "d0", Local = SocketAddressOptions.Inet("127.0.0.1", NetTestPorts.FreeUdp()), Remote = SocketAddressOptions.Inet("127.0.0.1", 9) });
+
+        _client.SetLink("p0", false);
+
+        Assert.Equal(_engine.GetNetdevs(), _client.GetNetdevs());
+        var port = _client.GetNetdevs().Single(n => n.Id == "p0");
+        Assert.Equal((4, "s0", false), (port.Hub, port.Peer, port.LinkUp));
+
+        _client.RemoveNetdev("d0");
+        Assert.Equal(["s0", "p0"], _engine.GetNetdevs().Select(n => n.Id));
+    }
+
+    [Fact]
+    public void ErrorsComeBackWithTheEnginesIds()
+    {
+        Assert.Equal(ErrorIds.NetdevNotFound, Assert.Throws<EngineException>(() => _client.SetLink("nope", true)).ErrorId);
+        Assert.Equal(ErrorIds.NetdevNotFound, Assert.Throws<EngineException>(() => _client.RemoveNetdev("nope")).ErrorId);
+        _client.AddNetdev(new HubportNetdevOptions { Id = "p0", HubId = 0 });
+        Assert.Equal(ErrorIds.NetdevExists, Assert.Throws<EngineException>(() => _client.AddNetdev(new HubportNetdevOptions { Id = "p0", HubId = 1 })).ErrorId);
+    }
+}

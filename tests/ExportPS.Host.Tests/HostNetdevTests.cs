@@ -1,0 +1,37 @@
+using ExportPS.Engine.Qmp;
+using Xunit;
+
+namespace ExportPS.Host.Tests;
+
+/// <summary>--netdev options of a host, seen over its QMP monitor.</summary>
+public sealed class HostNetdevTests : IDisposable
+{
+    private readonly TempDirectory _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    [Fact]
+    public async Task The_host_makes_the_netdevs_of_its_command_line_in_order()
+    {
+        string qmp = _dir.File("host.qmp");
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var host = Task.Run(() => HostRunner.Run(
+        [
+            "--netdev", $"stream,id=s0,server=on,addr.type=unix,addr.path={_dir.File("s0.sock")}",
+            "--netdev", "hubport,id=p0,hubid=0,netdev=s0",
+            "--chardev", $"socket,id=m0,path={qmp},server=on,wait=off",
+            "--monitor", "m0",
+        ], new StringWriter(), new StringWriter(), stop.Token));
+
+        Assert.True(SpinWait.SpinUntil(() => File.Exists(qmp) || host.IsCompleted, TimeSpan.FromSeconds(20)), "the monitor socket did not appear");
+        Assert.False(host.IsCompleted, "the host exited early");
+        using (var engine = QmpMonitor.ConnectOnceListening(qmp))
+        {
+            var netdevs = engine.GetNetdevs();
+            Assert.Equal([("s0", "stream", "p0"), ("p0", "hubport", "s0")], netdevs.Select(n => (n.Id, n.Type, n.Peer)));
+        }
+
+        stop.Cancel();
+        Assert.Equal(0, await host.WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+}

@@ -1,0 +1,193 @@
+Describe 'Netdev cmdlets' {
+    BeforeAll {
+        . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
+        Clear-TestEngine
+        $script:dir = (New-Item -ItemType Directory -Path ([IO.Path]::Combine([IO.Path]::GetTempPath(), "eps-nd-$([guid]::NewGuid().ToString('N').Substring(0, 8))"))).FullName
+
+        # A far end of a stream netdev: a unix socket that sends and reads length-prefixed frames.
+        function Connect-Peer([string] $Path) {
+            $socket = [System.Net.Sockets.Socket]::new([System.Net.Sockets.AddressFamily]::Unix, [System.Net.Sockets.SocketType]::Stream, [System.Net.Sockets.ProtocolType]::Unspecified)
+            $socket.Connect([System.Net.Sockets.UnixDomainSocketEndPoint]::new($Path))
+            $socket.ReceiveTimeout = 10000
+            $socket
+        }
+
+        function Send-Frame($Socket, [int] $Length) {
+            $bytes = [byte[]]::new(4 + $Length)
+            [BitConverter]::GetBytes([System.Net.IPAddress]::HostToNetworkOrder($Length)).CopyTo($bytes, 0)
+            $null = $Socket.Send($bytes)
+        }
+
+        function Receive-FrameLength($Socket) {
+            $buffer = [byte[]]::new(70000)
+            $read = 0
+            while ($read -lt 4) { $read += $Socket.Receive($buffer, $read, 4 - $read, 'None') }
+            $length = [System.Net.IPAddress]::NetworkToHostOrder([BitConverter]::ToInt32($buffer, 0))
+            $read = 0
+            while ($read -lt $length) { $read += $Socket.Receive($buffer, $read, $length - $read, 'None') }
+            $length
+        }
+    }
+
+    AfterAll {
+        Clear-TestEngine
+        Remove-Item -LiteralPath $script:dir -Recurse -Force
+    }
+
+    AfterEach {
+        Get-Netdev | Remove-Netdev
+    }
+
+    Context 'Add-Netdev' {
+        It 'adds a netdev of the type its parameter set names, silently or with -PassThru' {
+            Add-Netdev -Id nd-s0 -Address "unix:$script:dir/s0.sock" -Server | Should -BeNullOrEmpty
+            $port = Add-Netdev -Id nd-p0 -HubId 7 -Netdev nd-s0 -PassThru
+            $port | Should -BeOfType ([ExportPS.Engine.Model.NetdevInfo])
+            $port.Type, $port.Hub, $port.Peer, $port.LinkUp | Should -Be @('hubport', 7, 'nd-s0', $true)
+            (Get-Netdev -Id nd-s0).Type | Should -Be 'stream'
+            (Get-Netdev -Id nd-s0).Options | Should -Be "addr=unix:$script:dir/s0.sock,server=on"
+            "$script:dir/s0.sock" | Should -Exist
+        }
+
+        It 'binds each socket mode to its own parameter set' {
+            $command = Get-Command Add-Netdev
+            $command.ParameterSets.Name | Sort-Object | Should -Be @('Dgram', 'HubPort', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream')
+            { Add-Netdev -Id nd-x -Listen 127.0.0.1:1 -Connect 127.0.0.1:2 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
+            $localAddr = $command.Parameters['LocalAddr'].ParameterSets
+            $localAddr['SocketUdp'].IsMandatory, $localAddr['SocketMcast'].IsMandatory | Should -Be @($true, $false)
+        }
+
+        It 'changes nothing with -WhatIf' {
+            Add-Netdev -Id nd-w -HubId 0 -WhatIf
+            Get-Netdev | Should -BeNullOrEmpty
+        }
+
+        It 'refuses <Case> with <ErrorId>' -ForEach @(
+            @{ Case = 'a duplicate id'; Id = 'nd-a'; ErrorId = 'NetdevExists'; Category = 'ResourceExists' }
+            @{ Case = 'an id starting with a digit'; Id = '0nd'; ErrorId = 'InvalidName'; Category = 'InvalidArgument' }
+        ) {
+            Add-Netdev -Id nd-a -HubId 0
+            Add-Netdev -Id $Id -HubId 1 -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId $ErrorId -Category $Category
+            (Get-Netdev).Id | Should -Be @('nd-a')
+        }
+
+        It 'refuses a hub port whose netdev does not exist as ObjectNotFound' {
+            Add-Netdev -Id nd-p -HubId 0 -Netdev nd-missing -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
+        }
+
+        It 'refuses an address that is neither unix:PATH nor HOST:PORT' {
+            Add-Netdev -Id nd-bad -Address nowhere -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId InvalidArgument -Category InvalidArgument
+            Get-Netdev | Should -BeNullOrEmpty
+        }
+
+        It 'completes netdev ids' {
+            Add-Netdev -Id nd-c1 -HubId 0
+            Add-Netdev -Id nd-c2 -HubId 1
+            (Complete 'Get-Netdev -Id nd-c').CompletionText | Should -Be @('nd-c1', 'nd-c2')
+            (Complete 'Set-NetLink -Name nd-c2').CompletionText | Should -Be @('nd-c2')
+            (Complete 'Remove-Netdev nd-c1').CompletionText | Should -Be @('nd-c1')
+        }
+    }
+
+    Context 'Get-Netdev' {
+        It 'selects by wildcard and reports a missing id as ObjectNotFound' {
+            Add-Netdev -Id nd-g1 -HubId 0
+            Add-Netdev -Id nd-g2 -HubId 0
+            Add-Netdev -Id nd-h1 -HubId 1
+            (Get-Netdev -Id nd-g*).Id | Should -Be @('nd-g1', 'nd-g2')
+            Get-Netdev -Id nd-nope -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
+            Get-Netdev -Id nd-nope* | Should -BeNullOrEmpty
+        }
+
+        It 'shows a narrow table: id, type, link, peer or hub, frames in and out, drops' {
+            Add-Netdev -Id nd-t0 -HubId 3
+            $table = Get-Netdev | Format-Table | Out-String
+            $table | Should -Match 'Id\s+Type\s+Link\s+Peer/Hub\s+FramesIn\s+FramesOut\s+Drops'
+            $table | Should -Match 'nd-t0\s+hubport\s+up\s+hub 3\s+0\s+0\s+0'
+            ($table -split "`n" | Measure-Object -Property Length -Maximum).Maximum | Should -BeLessOrEqual 90
+        }
+    }
+
+    Context 'Remove-Netdev' {
+        It 'removes netdevs piped from Get-Netdev, and none with -WhatIf' {
+            Add-Netdev -Id nd-r1 -HubId 0
+            Add-Netdev -Id nd-r2 -HubId 0
+            Get-Netdev | Remove-Netdev -WhatIf
+            (Get-Netdev).Count | Should -Be 2
+            Get-Netdev -Id nd-r1 | Remove-Netdev
+            (Get-Netdev).Id | Should -Be @('nd-r2')
+        }
+
+        It 'reports a missing id as ObjectNotFound' {
+            Remove-Netdev -Id nd-nope -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
+        }
+    }
+
+    Context 'Set-NetLink' {
+        It 'drops and counts frames while a link is down, by hub port id or netdev id from the pipeline' {
+            foreach ($i in 0, 1) {
+                Add-Netdev -Id "nd-s$i" -Address "unix:$script:dir/l$i.sock" -Server
+                Add-Netdev -Id "nd-p$i" -HubId 0 -Netdev "nd-s$i"
+            }
+            $a = Connect-Peer "$script:dir/l0.sock"
+            $b = Connect-Peer "$script:dir/l1.sock"
+            try {
+                Wait-Until { (Get-Netdev -Id nd-s0, nd-s1 | Where-Object Connected).Count -eq 2 } -Because 'both peers are connected'
+                Send-Frame $a 60
+                Receive-FrameLength $b | Should -Be 60
+
+                Set-NetLink -Name nd-p0 -Up:$false
+                (Get-Netdev -Id nd-p0).LinkUp | Should -BeFalse
+                Send-Frame $a 61
+                Wait-Until { (Get-Netdev -Id nd-p0).ReceivedDroppedLinkDown -eq 1 } -Because 'the frame is counted as a link-down drop'
+
+                $up = Get-Netdev -Id nd-p0 | Set-NetLink -Up $true -PassThru
+                $up.Id, $up.LinkUp | Should -Be @('nd-p0', $true)
+                Send-Frame $a 62
+                Receive-FrameLength $b | Should -Be 62
+
+                Get-Netdev -Id nd-s1 | Set-NetLink -Up:$false
+                Send-Frame $a 63
+                Wait-Until { (Get-Netdev -Id nd-s1).ReceivedDroppedLinkDown -eq 1 } -Because 'the netdev counts the frame as a link-down drop'
+                (Get-Netdev | Format-Table | Out-String) | Should -Match 'nd-s1\s+stream\s+down\s+nd-p1'
+            }
+            finally {
+                $a.Dispose()
+                $b.Dispose()
+            }
+        }
+
+        It 'changes nothing with -WhatIf and reports a missing name as ObjectNotFound' {
+            Add-Netdev -Id nd-k -HubId 0
+            Set-NetLink -Name nd-k -Up $false -WhatIf
+            (Get-Netdev -Id nd-k).LinkUp | Should -BeTrue
+            Set-NetLink -Name nd-nope -Up $false -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
+        }
+    }
+
+    Context 'Send-NetAnnounce' {
+        It 'announces out of netdevs piped from Get-Netdev, and not with -WhatIf' {
+            Add-Netdev -Id nd-a0 -Address "unix:$script:dir/a0.sock" -Server
+            Add-Netdev -Id nd-ap -HubId 9 -Netdev nd-a0
+            Get-Netdev -Id nd-a0 | Send-NetAnnounce -MacAddress 52:54:00:77:00:09 -Rounds 2 -Initial 10 -WhatIf
+            Start-Sleep -Milliseconds 300
+            (Get-Netdev -Id nd-a0).ReceivedDroppedNoPeer | Should -Be 0
+            Get-Netdev -Id nd-a0 | Send-NetAnnounce -MacAddress 52:54:00:77:00:09 -Rounds 2 -Initial 10
+            Wait-Until { (Get-Netdev -Id nd-a0).ReceivedDroppedNoPeer -eq 2 } -Because 'both rounds reached the netdev, which has no far end yet'
+        }
+
+        It 'reports a missing netdev as ObjectNotFound and a bad address as InvalidArgument' {
+            Send-NetAnnounce -Netdev nd-nope -MacAddress 52:54:00:77:00:09 -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevNotFound -Category ObjectNotFound
+            Add-Netdev -Id nd-b -HubId 0
+            Send-NetAnnounce -Netdev nd-b -MacAddress bogus -ErrorAction SilentlyContinue -ErrorVariable err2
+            Assert-EngineError $err2 -ErrorId InvalidArgument -Category InvalidArgument
+        }
+    }
+}
