@@ -161,7 +161,7 @@ public sealed class VhostUserBackendTests : IDisposable
     public void UnofferedFeatures_AreRefused()
     {
         Assert.True(Send(VhostUserRequest.SetFeatures, new U64Payload(1UL << 40)).Failed);
-        Assert.True(Send(VhostUserRequest.SetProtocolFeatures, new U64Payload((ulong)VhostUserProtocolFeatures.InflightShmem)).Failed);
+        Assert.True(Send(VhostUserRequest.SetProtocolFeatures, new U64Payload((ulong)VhostUserProtocolFeatures.LogShmfd)).Failed);
         Assert.True(Send(VhostUserRequest.SetVringAddr, new VringAddressPayload(0, VringAddressPayload.LogFlag, 0, 0, 0, 0)).Failed);
         Assert.True(Send(VhostUserRequest.SetVringKick, new VringFdPayload(0, true)).Failed);
         Assert.True(Send(VhostUserRequest.SetConfig, new ConfigPayload(32, 0, [1])).Failed);
