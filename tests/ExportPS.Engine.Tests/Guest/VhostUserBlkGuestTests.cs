@@ -156,6 +156,39 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
         Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(TestNodes.Read(Node("again"), 65536, 65536))), output);
     }
 
+    /// <summary>
+    /// The export goes away in the middle of the guest's dd and comes back: QEMU reconnects (handing back the inflight area
+    /// it got from the first connection) and the dd completes with all its data. A memory node completes each request at
+    /// once, so this covers the reconnect under I/O; the resubmission of requests held across it is the test front-end's
+    /// (VhostUserInflightTests).
+    /// </summary>
+    [Fact]
+    public async Task HardRemovalUnderGuestIo_ThroughAReconnectingChardev_TheGuestsWritesComplete()
+    {
+        string device = _machine.Device("vub-again");
+        await RunAsync(
+            "dd if=/dev/urandom of=/tmp/resume bs=65536 count=128 2>/dev/null && rm -f /tmp/resume.rc && " +
+            $"(dd if=/tmp/resume of=/dev/{device} bs=65536 oflag=direct 2>/dev/null; echo $? >/tmp/resume.rc) >/dev/null 2>&1 &",
+            "starting the writes");
+        var deadline = DateTime.UtcNow + Step;
+        while (Details("vub-again").QueueRequests.Sum() < 16)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the guest's writes never arrived");
+            await Task.Delay(5);
+        }
+
+        Engine.RemoveBlockExport("vub-again", BlockExportRemoveMode.Hard);
+        Assert.True(Engine.WaitForExportDeleted("vub-again", TimeSpan.FromSeconds(10), CancellationToken.None));
+        _machine.AddExport("vub-again", "again", _machine.Socket("again"));
+
+        string output = await RunAsync(
+            "i=0; while [ ! -s /tmp/resume.rc ] && [ $i -lt 500 ]; do sleep 0.1; i=$((i+1)); done; cat /tmp/resume.rc; sha256sum /tmp/resume",
+            "waiting for the writes");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("0", lines[0].Trim());
+        Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(TestNodes.Read(Node("again"), 0, 128 * 65536))), lines[1]);
+    }
+
     /// <summary>One engine exporting four disks, and one guest with two vCPUs booted against them, for all the tests.</summary>
     public sealed class Machine : IAsyncLifetime
     {
