@@ -31,6 +31,17 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
 
     private async Task<string> RunAsync(string script, string what) => (await _machine.Guest.RunAsync(script, Step)).Check(what);
 
+    /// <summary>Waits until export <paramref name="id"/> has served <paramref name="count"/> requests.</summary>
+    private async Task WaitForRequestsAsync(string id, int count, string what)
+    {
+        var deadline = DateTime.UtcNow + Step;
+        while (Details(id).QueueRequests.Sum() < count)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{what} never arrived");
+            await Task.Delay(5);
+        }
+    }
+
     [Fact]
     public async Task GuestSeesTheDisks()
     {
@@ -114,12 +125,7 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
         await RunAsync(
             $"(while dd if=/dev/urandom of=/dev/{victim} bs=65536 count=16 oflag=direct 2>/dev/null; do :; done; echo failed >/tmp/victim) >/dev/null 2>&1 &",
             "starting I/O on the disk to remove");
-        var deadline = DateTime.UtcNow + Step;
-        while (Details("vub-victim").QueueRequests.Sum() < 64)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the guest's writes to the disk to remove never arrived");
-            await Task.Delay(20);
-        }
+        await WaitForRequestsAsync("vub-victim", 64, "the guest's writes to the disk to remove");
 
         Engine.RemoveBlockExport("vub-victim", BlockExportRemoveMode.Hard);
         Assert.True(Engine.WaitForExportDeleted("vub-victim", TimeSpan.FromSeconds(10), CancellationToken.None));
@@ -170,12 +176,7 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
             "dd if=/dev/urandom of=/tmp/resume bs=65536 count=128 2>/dev/null && rm -f /tmp/resume.rc && " +
             $"(dd if=/tmp/resume of=/dev/{device} bs=65536 oflag=direct 2>/dev/null; echo $? >/tmp/resume.rc) >/dev/null 2>&1 &",
             "starting the writes");
-        var deadline = DateTime.UtcNow + Step;
-        while (Details("vub-again").QueueRequests.Sum() < 16)
-        {
-            Assert.True(DateTime.UtcNow < deadline, "the guest's writes never arrived");
-            await Task.Delay(5);
-        }
+        await WaitForRequestsAsync("vub-again", 16, "the guest's writes");
 
         Engine.RemoveBlockExport("vub-again", BlockExportRemoveMode.Hard);
         Assert.True(Engine.WaitForExportDeleted("vub-again", TimeSpan.FromSeconds(10), CancellationToken.None));

@@ -51,15 +51,8 @@ public sealed class VhostUserInflightTests : IDisposable
         return (session, Task.Run(session.RunAsync));
     }
 
-    private static void WaitUntil(Func<bool> condition, string what)
-    {
-        var deadline = DateTime.UtcNow + Timeout;
-        while (!condition())
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"timed out waiting until {what}");
-            Thread.Sleep(1);
-        }
-    }
+    private static void WaitUntil(Func<bool> condition, string what) =>
+        Assert.True(SpinWait.SpinUntil(condition, Timeout), $"timed out waiting until {what}");
 
     [Fact]
     public async Task GetInflightFd_ReturnsAZeroedAreaForTheQueues()
