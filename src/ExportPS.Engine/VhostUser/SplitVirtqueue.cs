@@ -102,6 +102,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     /// </summary>
     public bool TryStart(GuestMemory memory, out string? error)
     {
+        bool resubmit;
         lock (_gate)
         {
             if (!TryMapRings(memory, out error))
@@ -110,11 +111,20 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
             }
 
             _usedIndex = ReadUsedIndex();
+            RecoverInflight();
             _signalledUsedValid = false;
             BrokenReason = null;
             Started = true;
-            return true;
+            resubmit = _resubmit.Count > 0;
         }
+
+        // Requests to take again come with no kick from the driver: the ring kicks itself.
+        if (resubmit)
+        {
+            Kick?.Signal();
+        }
+
+        return true;
     }
 
     /// <summary>
@@ -241,6 +251,12 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
                 return false;
             }
 
+            if (_resubmit.TryDequeue(out ushort resubmitted))
+            {
+                Take(chain, resubmitted);
+                return true;
+            }
+
             // Acquire: the entries and descriptors the driver wrote before publishing the index are visible after it.
             ushort available = Volatile.Read(ref AvailableIndex);
             ushort pending = (ushort)(available - LastAvailIndex);
@@ -268,13 +284,19 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
                 Volatile.Write(ref AvailEvent, LastAvailIndex);
             }
 
-            _memory!.TryAcquire();
-            chain.Memory = _memory;
-            _inFlight++;
-            chain.Reset(head);
-            ReadChain(chain, head);
+            MarkInflight(head);
+            Take(chain, head);
             return true;
         }
+    }
+
+    private void Take(DescriptorChain chain, ushort head)
+    {
+        _memory!.TryAcquire();
+        chain.Memory = _memory;
+        _inFlight++;
+        chain.Reset(head);
+        ReadChain(chain, head);
     }
 
     /// <summary>
@@ -297,7 +319,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
 
             // The store above must be visible before the index is read again, or a kick could be lost between them.
             Interlocked.MemoryBarrier();
-            return Volatile.Read(ref AvailableIndex) != LastAvailIndex;
+            return _resubmit.Count > 0 || Volatile.Read(ref AvailableIndex) != LastAvailIndex;
         }
     }
 
@@ -313,8 +335,9 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
         EventFd? call;
         lock (_gate)
         {
-            if (_used is not null)
+            if (_used is not null && !_abandoned)
             {
+                BeginInflightCompletion(chain.Head);
                 byte* element = _used + 4 + (8 * (_usedIndex & (Size - 1)));
                 *(uint*)element = chain.Head;
                 *(uint*)(element + 4) = written;
@@ -322,6 +345,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
 
                 // Release: the element (and the data written into the buffers) is visible before the new index.
                 Volatile.Write(ref UsedIndex, _usedIndex);
+                EndInflightCompletion(chain.Head);
                 notify = NeedsNotification();
             }
 
@@ -376,6 +400,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     {
         lock (_gate)
         {
+            AbandonInflight();
             Started = false;
             if (_inFlight == 0)
             {

@@ -14,10 +14,12 @@ public sealed class VhostUserBackend : IDisposable
     /// <summary>The protocol features implemented here.</summary>
     public const VhostUserProtocolFeatures OfferedProtocolFeatures =
         VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.Config
-        | VhostUserProtocolFeatures.ResetDevice | VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.Status;
+        | VhostUserProtocolFeatures.ResetDevice | VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.Status
+        | VhostUserProtocolFeatures.InflightShmem;
 
     private readonly IVhostUserDevice _device;
     private SplitVirtqueue[] _queues;
+    private InflightArea? _inflight;
 
     public VhostUserBackend(IVhostUserDevice device)
     {
@@ -94,6 +96,10 @@ public sealed class VhostUserBackend : IDisposable
                 return (null, AddRegion(message, region.Region));
             case MemoryRegionPayload region:
                 return (null, RemoveRegion(region.Region));
+            case InflightPayload inflight when request == VhostUserRequest.GetInflightFd:
+                return GetInflightFd(inflight);
+            case InflightPayload inflight:
+                return (null, SetInflightFd(message, inflight));
             case ConfigPayload config when request == VhostUserRequest.GetConfig:
                 var window = _device.ReadConfig(config.Offset, config.Data.Length);
                 return window is null
@@ -358,14 +364,61 @@ public sealed class VhostUserBackend : IDisposable
         old.Release();
     }
 
+    /// <summary>GET_INFLIGHT_FD: a new, zeroed area for the queues the front-end describes, tracked from now on; its fd goes with the reply.</summary>
+    private (VhostUserReply? Reply, string? Error) GetInflightFd(InflightPayload request)
+    {
+        var area = InflightArea.TryCreate(request.NumQueues, request.QueueSize, out var fd, out string? error);
+        if (area is null)
+        {
+            return (new VhostUserReply(VhostUserRequest.GetInflightFd, new InflightPayload(0, 0, 0, 0)), error);
+        }
+
+        ReplaceInflight(area);
+        var payload = new InflightPayload(InflightArea.QueuePartLength(area.QueueSize) * area.NumQueues, 0, area.NumQueues, area.QueueSize);
+        return (new VhostUserReply(VhostUserRequest.GetInflightFd, payload) { Fd = fd }, null);
+    }
+
+    /// <summary>SET_INFLIGHT_FD: the area the front-end kept (from this or an earlier connection) tracks the queues.</summary>
+    private string? SetInflightFd(VhostUserMessage message, InflightPayload payload)
+    {
+        using var fd = message.TakeFd(0);
+        var area = InflightArea.TryMap(fd, payload, out string? error);
+        if (area is null)
+        {
+            return error;
+        }
+
+        ReplaceInflight(area);
+        return null;
+    }
+
+    /// <summary>Queues move to the new area under their locks, so nothing touches the old one when it is unmapped.</summary>
+    private void ReplaceInflight(InflightArea? area)
+    {
+        var old = _inflight;
+        _inflight = area;
+        AttachInflight();
+        old?.Dispose();
+    }
+
+    private unsafe void AttachInflight()
+    {
+        for (int i = 0; i < _queues.Length; i++)
+        {
+            var part = _inflight is null ? null : _inflight.Queue(i);
+            _queues[i].SetInflight(part, part is null ? 0 : _inflight!.QueueSize);
+        }
+    }
+
     /// <summary>
     /// RESET_DEVICE (and the older RESET_OWNER): the rings stopped and unconfigured, the status cleared; the negotiated
     /// features and the memory table stay, as with libvhost-user. Requests in flight still complete into their rings.
     /// </summary>
-    private void Reset()
+    private unsafe void Reset()
     {
         foreach (var queue in _queues)
         {
+            queue.SetInflight(null, 0);
             queue.Dispose();
         }
 
@@ -375,6 +428,8 @@ public sealed class VhostUserBackend : IDisposable
             queue.EventIdx = (Features & VirtioFeatures.RingEventIdx) != 0;
             queue.IndirectDescriptors = (Features & VirtioFeatures.RingIndirectDesc) != 0;
         }
+
+        AttachInflight();
 
         DeviceStatus = 0;
     }
@@ -386,6 +441,7 @@ public sealed class VhostUserBackend : IDisposable
             queue.Dispose();
         }
 
+        _inflight?.Dispose();
         Memory.Release();
     }
 }

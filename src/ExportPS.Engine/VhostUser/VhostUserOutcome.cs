@@ -1,8 +1,13 @@
+using Microsoft.Win32.SafeHandles;
+
 namespace ExportPS.Engine.VhostUser;
 
 /// <summary>A reply to send to the front-end.</summary>
 public sealed record VhostUserReply(VhostUserRequest Request, VhostUserPayload Payload)
 {
+    /// <summary>A file descriptor that goes with the reply (GET_INFLIGHT_FD); whoever sends the reply closes it.</summary>
+    public SafeFileHandle? Fd { get; init; }
+
     /// <summary>Encodes the reply (version 1, reply flag) for the transport.</summary>
     public byte[] Encode()
     {

@@ -54,7 +54,7 @@ internal sealed class VhostUserSession : IDisposable
                 var outcome = await Backend.HandleAsync(message).ConfigureAwait(false);
                 if (outcome.Reply is { } reply)
                 {
-                    await _transport.SendAsync(reply.Encode(), _aborted.Token).ConfigureAwait(false);
+                    await SendAsync(reply).ConfigureAwait(false);
                 }
 
                 _poller.Refresh();
@@ -81,6 +81,18 @@ internal sealed class VhostUserSession : IDisposable
                 fd.Dispose();
             }
         }
+    }
+
+    private async ValueTask SendAsync(VhostUserReply reply)
+    {
+        using var fd = reply.Fd;
+        if (fd is null)
+        {
+            await _transport.SendAsync(reply.Encode(), _aborted.Token).ConfigureAwait(false);
+            return;
+        }
+
+        await _transport.SendAsync(reply.Encode(), [(int)fd.DangerousGetHandle()], _aborted.Token).ConfigureAwait(false);
     }
 
     /// <summary>

@@ -18,13 +18,14 @@ public sealed class ConfigurationConvergenceTests : IDisposable
     [Fact]
     public void PrunedSetMakesTheEngineExactlyTheConfiguration()
     {
-        int withRaw = 0;
+        int withRaw = 0, withVhostUserBlk = 0;
         for (int seed = 0; seed < Cases; seed++)
         {
             var random = new Random(seed);
             var from = RandomConfiguration(random) with { Prune = true };
             var to = RandomConfiguration(random) with { Prune = true };
             withRaw += from.BlockNodes.Concat(to.BlockNodes).Any(n => n.Driver == BlockDriverKind.Raw) ? 1 : 0;
+            withVhostUserBlk += from.Exports.Concat(to.Exports).Any(e => e.Type == BlockExportType.VhostUserBlk) ? 1 : 0;
             using var engine = new ExportEngine();
             Apply(engine, from, seed);
             Apply(engine, to, seed);
@@ -37,6 +38,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
         }
 
         Assert.True(withRaw >= Cases / 4, $"only {withRaw} of {Cases} cases have a raw node");
+        Assert.True(withVhostUserBlk >= Cases / 4, $"only {withVhostUserBlk} of {Cases} cases have a vhost-user-blk export");
     }
 
     [Fact]
@@ -150,7 +152,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
         var server = Chance(0.7)
             ? new NbdServerConfiguration { Address = SocketAddressOptions.Unix(_directory.File("nbd.sock")), MaxConnections = Chance(0.5) ? 0u : 4u }
             : null;
-        var exports = server is null ? [] : nodes.Where(_ => Chance(0.5)).Select(n => new BlockExportConfiguration
+        var nbdExports = server is null ? [] : nodes.Where(_ => Chance(0.5)).Select(n => new BlockExportConfiguration
         {
             Id = "e-" + n.NodeName,
             NodeName = n.NodeName,
@@ -159,7 +161,22 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             Name = Chance(0.3) ? "name-" + n.NodeName : null,
             Bitmaps = bitmaps.Any(b => b.NodeName == n.NodeName) && Chance(0.5) ? ["b0"] : [],
             AllocationDepth = Chance(0.3),
-        }).ToList();
+        });
+
+        // A vhost-user-blk export needs no server; each node's export has its own socket in the test's directory.
+        var vhostUserBlkExports = nodes.Where(_ => Chance(0.3)).Select(n => new BlockExportConfiguration
+        {
+            Id = "v-" + n.NodeName,
+            Type = BlockExportType.VhostUserBlk,
+            NodeName = n.NodeName,
+            Writable = !n.ReadOnly && Chance(0.5),
+            Writethrough = Chance(0.3),
+            IoThread = ioThreads.Count > 0 && Chance(0.5) ? Pick(ioThreads).Id : null,
+            SocketPath = _directory.File($"vub-{n.NodeName}.sock"),
+            NumQueues = random.Next(1, 5),
+            LogicalBlockSize = Pick([512L, 4096L]),
+        });
+        var exports = nbdExports.Concat(vhostUserBlkExports).ToList();
 
         return new ExportConfiguration
         {

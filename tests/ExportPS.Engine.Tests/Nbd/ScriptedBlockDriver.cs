@@ -5,13 +5,16 @@ namespace ExportPS.Engine.Tests.Nbd;
 /// <summary>
 /// A memory-like driver for tests that fails on cue: reads at or past <see cref="FailReadsFrom"/> fail with EIO, writes
 /// past <see cref="FullFrom"/> with ENOSPC, fast zeroes always refuse, and reads at <see cref="SlowOffset"/> wait for
-/// <see cref="ReleaseSlowRead"/>.
+/// <see cref="ReleaseSlowRead"/>; with <see cref="HoldDurable"/> FUA writes and flushes wait for
+/// <see cref="ReleaseDurable"/>.
 /// </summary>
 internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 {
     private readonly byte[] _data = new byte[size];
     private TaskCompletionSource _slow = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _durable = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _slowReadWaiting;
+    private int _durableWaiting;
 
     public long FailReadsFrom { get; set; } = long.MaxValue;
 
@@ -35,6 +38,14 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 
     public void ReleaseSlowRead() => _slow.TrySetResult();
 
+    /// <summary>FUA writes and flushes wait for <see cref="ReleaseDurable"/> before they reach the data.</summary>
+    public bool HoldDurable { get; set; }
+
+    /// <summary>How many FUA writes and flushes are held.</summary>
+    public int DurableWaiting => Volatile.Read(ref _durableWaiting);
+
+    public void ReleaseDurable() => _durable.TrySetResult();
+
     public async ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (offset == SlowOffset)
@@ -53,8 +64,13 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
         _data.AsMemory((int)offset, destination.Length).CopyTo(destination);
     }
 
-    public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken)
+    public async ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken)
     {
+        if (forceUnitAccess)
+        {
+            await WaitIfHeldAsync(cancellationToken);
+        }
+
         if (offset + source.Length > FullFrom)
         {
             throw new BlockIoException(BlockError.NoSpace, "scripted full disk");
@@ -62,13 +78,22 @@ internal sealed class ScriptedBlockDriver(long size) : IBlockDriver
 
         source.CopyTo(_data.AsMemory((int)offset));
         Durability.Enqueue(forceUnitAccess ? "write+fua" : "write");
-        return ValueTask.CompletedTask;
     }
 
-    public ValueTask FlushAsync(CancellationToken cancellationToken)
+    public async ValueTask FlushAsync(CancellationToken cancellationToken)
     {
+        await WaitIfHeldAsync(cancellationToken);
         Durability.Enqueue("flush");
-        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask WaitIfHeldAsync(CancellationToken cancellationToken)
+    {
+        if (HoldDurable)
+        {
+            Interlocked.Increment(ref _durableWaiting);
+            await _durable.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken);
+            Interlocked.Decrement(ref _durableWaiting);
+        }
     }
 
     public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken)

@@ -83,14 +83,120 @@ public sealed class VhostUserBackendTests : IDisposable
         return (vring, _backend.Queues[(int)index].Call!);
     }
 
-    private ulong PostFlush(TestVring vring)
+    private ulong PostFlush(TestVring vring) => PostFlush(vring, out _);
+
+    private ulong PostFlush(TestVring vring, out ushort head)
     {
         ulong header = _guest.Allocate(16);
         BitConverter.TryWriteBytes(_guest.At(header, 4), TypeFlush);
         ulong status = _guest.Allocate(1);
         _guest.At(status, 1)[0] = 0xff;
-        vring.Post(new(header, 16, false), new(status, 1, true));
+        head = vring.Post(new(header, 16, false), new(status, 1, true));
         return status;
+    }
+
+    /// <summary>GET_INFLIGHT_FD for the two queues of 16 entries; the test reads and writes the area through the fd.</summary>
+    private SafeFileHandle GetInflightFd()
+    {
+        var reply = Succeeds(VhostUserRequest.GetInflightFd, new InflightPayload(0, 0, 2, 16)).Reply!;
+        Assert.Equal(new InflightPayload(2 * InflightArea.QueuePartLength(16), 0, 2, 16), reply.Payload);
+        return reply.Fd!;
+    }
+
+    private static ushort ReadU16(SafeFileHandle area, long offset)
+    {
+        var bytes = new byte[2];
+        RandomAccess.Read(area, bytes, offset);
+        return BitConverter.ToUInt16(bytes);
+    }
+
+    private static void WriteU16(SafeFileHandle area, long offset, ushort value) => RandomAccess.Write(area, BitConverter.GetBytes(value), offset);
+
+    /// <summary>Queue 0's descriptor state of <paramref name="head"/>: its mark and counter.</summary>
+    private static (byte Inflight, ulong Counter) ReadState(SafeFileHandle area, ushort head)
+    {
+        var bytes = new byte[InflightArea.DescriptorStateLength];
+        RandomAccess.Read(area, bytes, InflightArea.HeaderLength + (InflightArea.DescriptorStateLength * head));
+        return (bytes[0], BitConverter.ToUInt64(bytes, 8));
+    }
+
+    private static void WriteState(SafeFileHandle area, ushort head, byte inflight, ulong counter)
+    {
+        var bytes = new byte[InflightArea.DescriptorStateLength];
+        bytes[0] = inflight;
+        BitConverter.TryWriteBytes(bytes.AsSpan(8), counter);
+        RandomAccess.Write(area, bytes, InflightArea.HeaderLength + (InflightArea.DescriptorStateLength * head));
+    }
+
+    [Fact]
+    public void InflightArea_TracksACompletedRequest()
+    {
+        Negotiate();
+        using var area = GetInflightFd();
+        Assert.Equal((ushort)16, ReadU16(area, 10));
+        Assert.Equal((ushort)16, ReadU16(area, (long)InflightArea.QueuePartLength(16) + 10));
+        var (vring, _) = StartRing();
+        Assert.Equal((ushort)1, ReadU16(area, 8));
+
+        ulong status = PostFlush(vring, out ushort head);
+        _device.ProcessQueue(_backend.Queues[0]);
+        Assert.Equal(StatusOk, _guest.At(status, 1)[0]);
+        Assert.Equal((ushort)1, ReadU16(area, 14));
+        Assert.Equal(head, ReadU16(area, 12));
+        Assert.Equal(((byte)0, 0UL), ReadState(area, head));
+    }
+
+    /// <summary>
+    /// The area as a back-end left it: four requests taken, the first completed, the second published but cut before
+    /// its mark was cleared, the last two still marked (the fourth taken first).
+    /// </summary>
+    [Fact]
+    public void InflightArea_OnRingStart_RepairsACutCompletionAndResubmitsOldestFirst()
+    {
+        Negotiate();
+        using var area = GetInflightFd();
+        var vring = new TestVring(_guest, 16);
+        var heads = new ushort[4];
+        var statuses = new ulong[4];
+        for (int i = 0; i < 4; i++)
+        {
+            statuses[i] = PostFlush(vring, out heads[i]);
+        }
+
+        for (int i = 0; i < 2; i++)
+        {
+            BitConverter.TryWriteBytes(_guest.At(vring.UsedRing + 4 + (ulong)(8 * i), 4), (uint)heads[i]);
+        }
+
+        BitConverter.TryWriteBytes(_guest.At(vring.UsedRing + 2, 2), (ushort)2);
+        WriteU16(area, 8, 1);
+        WriteU16(area, 12, heads[1]);
+        WriteU16(area, 14, 1);
+        WriteState(area, heads[1], 1, 1);
+        WriteState(area, heads[2], 1, 3);
+        WriteState(area, heads[3], 1, 2);
+
+        Succeeds(VhostUserRequest.SetVringNum, new VringStatePayload(0, 16));
+        Succeeds(VhostUserRequest.SetVringAddr, vring.Addresses());
+        Succeeds(VhostUserRequest.SetVringBase, new VringStatePayload(0, 2));
+        Succeeds(VhostUserRequest.SetVringCall, new VringFdPayload(0, false), EventFd.Create().Handle);
+        Succeeds(VhostUserRequest.SetVringKick, new VringFdPayload(0, false), EventFd.Create().Handle);
+        Succeeds(VhostUserRequest.SetVringEnable, new VringStatePayload(0, 1));
+        var queue = _backend.Queues[0];
+        Assert.Equal(2, queue.Resubmitting);
+        Assert.Equal((ushort)4, queue.LastAvailIndex);
+        Assert.Equal(0, ReadState(area, heads[1]).Inflight);
+        Assert.Equal((ushort)2, ReadU16(area, 14));
+        Assert.Equal(1UL, queue.Kick!.Consume());
+
+        _device.ProcessQueue(queue);
+        Assert.Equal(4, vring.UsedIndex);
+        Assert.Equal(heads[3], vring.Used(2).Id);
+        Assert.Equal(heads[2], vring.Used(3).Id);
+        Assert.Equal(StatusOk, _guest.At(statuses[2], 1)[0]);
+        Assert.Equal(StatusOk, _guest.At(statuses[3], 1)[0]);
+        Assert.All(heads, h => Assert.Equal(0, ReadState(area, h).Inflight));
+        Assert.Equal((ushort)4, ReadU16(area, 14));
     }
 
     [Fact]
@@ -161,7 +267,7 @@ public sealed class VhostUserBackendTests : IDisposable
     public void UnofferedFeatures_AreRefused()
     {
         Assert.True(Send(VhostUserRequest.SetFeatures, new U64Payload(1UL << 40)).Failed);
-        Assert.True(Send(VhostUserRequest.SetProtocolFeatures, new U64Payload((ulong)VhostUserProtocolFeatures.InflightShmem)).Failed);
+        Assert.True(Send(VhostUserRequest.SetProtocolFeatures, new U64Payload((ulong)VhostUserProtocolFeatures.LogShmfd)).Failed);
         Assert.True(Send(VhostUserRequest.SetVringAddr, new VringAddressPayload(0, VringAddressPayload.LogFlag, 0, 0, 0, 0)).Failed);
         Assert.True(Send(VhostUserRequest.SetVringKick, new VringFdPayload(0, true)).Failed);
         Assert.True(Send(VhostUserRequest.SetConfig, new ConfigPayload(32, 0, [1])).Failed);

@@ -29,7 +29,7 @@ public sealed class VirtioBlkDeviceTests
     private static (VirtioBlkBench Bench, ScriptedBlockDriver Driver) ScriptedBench(bool writethrough = false)
     {
         var driver = new ScriptedBlockDriver(DiskSize);
-        var node = new BlockNode(new BlockNodeOptions { NodeName = "scripted", Driver = BlockDriverKind.Memory, Size = DiskSize }, driver, null);
+        var node = new BlockNode(new BlockNodeOptions { NodeName = "scripted", Driver = BlockDriverKind.Memory, Size = DiskSize, Discard = BlockDiscardMode.Unmap }, driver, null);
         return (new VirtioBlkBench(node, new VirtioBlkOptions { Writable = true, Writethrough = writethrough }), driver);
     }
 
@@ -241,7 +241,7 @@ public sealed class VirtioBlkDeviceTests
     }
 
     [Fact]
-    public void Writethrough_FlushesBeforeTheWriteCompletes()
+    public void Writethrough_WritesEachPieceWithFua()
     {
         var (bench, driver) = ScriptedBench(writethrough: true);
         using (bench)
@@ -249,7 +249,52 @@ public sealed class VirtioBlkDeviceTests
             var write = bench.Write(0, TestNodes.Pattern(4096, 9), segments: 2);
             bench.ProcessUntilUsed(1);
             Assert.Equal(StatusOk, bench.Status(write));
-            Assert.Equal(["write", "write", "flush"], driver.Durability);
+            Assert.Equal(["write+fua", "write+fua"], driver.Durability);
+        }
+    }
+
+    [Fact]
+    public void Writethrough_DiscardAndWriteZeroesAreFlushed()
+    {
+        var (bench, driver) = ScriptedBench(writethrough: true);
+        using (bench)
+        {
+            var discard = bench.Segments(TypeDiscard, (0, 8, 0));
+            bench.ProcessUntilUsed(1);
+            var zeroes = bench.Segments(TypeWriteZeroes, (8, 8, 0));
+            bench.ProcessUntilUsed(2);
+            Assert.Equal(StatusOk, bench.Status(discard));
+            Assert.Equal(StatusOk, bench.Status(zeroes));
+            Assert.Equal(["discard", "flush", "zero", "flush"], driver.Durability);
+        }
+    }
+
+    /// <summary>The guest sees a writethrough request complete only once the node made it durable.</summary>
+    [Theory]
+    [InlineData(TypeOut)]
+    [InlineData(TypeDiscard)]
+    [InlineData(TypeWriteZeroes)]
+    public void Writethrough_StatusWaitsForTheDurableStep(uint type)
+    {
+        var (bench, driver) = ScriptedBench(writethrough: true);
+        using (bench)
+        {
+            driver.HoldDurable = true;
+            var request = type == TypeOut ? bench.Write(0, TestNodes.Pattern(4096, 3)) : bench.Segments(type, (0, 8, 0));
+            bench.Device.ProcessQueue(bench.Queue);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (driver.DurableWaiting == 0)
+            {
+                Assert.True(DateTime.UtcNow < deadline, "the durable step never reached the driver");
+                Thread.Sleep(1);
+            }
+
+            Assert.Equal(0xff, bench.Status(request));
+            Assert.Equal(0, bench.Vring.UsedIndex);
+
+            driver.ReleaseDurable();
+            bench.ProcessUntilUsed(1);
+            Assert.Equal(StatusOk, bench.Status(request));
         }
     }
 

@@ -24,16 +24,20 @@ internal sealed class TestFrontEnd : IDisposable
 
     private readonly UnixSocketTransport _transport;
     private readonly List<(TestVring Vring, EventFd Kick, EventFd Call)> _rings = [];
+    private readonly bool _ownsGuest;
     private bool _replyAck;
 
-    public TestFrontEnd(string socketPath)
+    /// <summary>Connects; with <paramref name="guest"/> it drives an earlier front-end's guest (a reconnect), which stays that one's.</summary>
+    public TestFrontEnd(string socketPath, TestGuest? guest = null)
     {
         var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
         socket.Connect(new UnixDomainSocketEndPoint(socketPath));
         _transport = new UnixSocketTransport(socket, 8);
+        _ownsGuest = guest is null;
+        Guest = guest ?? new TestGuest(8 << 20);
     }
 
-    public TestGuest Guest { get; } = new(8 << 20);
+    public TestGuest Guest { get; }
 
     /// <summary>The features the back-end offered and the ones this front-end accepted.</summary>
     public ulong Offered { get; private set; }
@@ -63,7 +67,7 @@ internal sealed class TestFrontEnd : IDisposable
     }
 
     private static bool IsGetter(VhostUserRequest request) => request is VhostUserRequest.GetFeatures or VhostUserRequest.GetProtocolFeatures
-        or VhostUserRequest.GetQueueNum or VhostUserRequest.GetConfig or VhostUserRequest.GetVringBase;
+        or VhostUserRequest.GetQueueNum or VhostUserRequest.GetConfig or VhostUserRequest.GetVringBase or VhostUserRequest.GetInflightFd;
 
     /// <summary>Reads the reply to <paramref name="request"/>.</summary>
     public VhostUserPayload Receive(VhostUserRequest request)
@@ -77,6 +81,32 @@ internal sealed class TestFrontEnd : IDisposable
         ReceiveExactly(payload);
         using var message = VhostUserCodec.Parse(parsed, payload, []);
         return message.Payload;
+    }
+
+    /// <summary>GET_INFLIGHT_FD: the area's description and the fd that came with the reply.</summary>
+    public (InflightPayload Area, SafeFileHandle Fd) GetInflightFd(ushort numQueues, ushort queueSize)
+    {
+        Send(VhostUserRequest.GetInflightFd, new InflightPayload(0, 0, numQueues, queueSize));
+        var fds = new List<SafeFileHandle>();
+        var header = new byte[VhostUserHeader.Length];
+        ReceiveExactly(header, fds);
+        var parsed = VhostUserCodec.ParseHeader(header);
+        Assert.Equal(VhostUserRequest.GetInflightFd, parsed.Request);
+        var payload = new byte[parsed.Size];
+        ReceiveExactly(payload, fds);
+        Assert.Single(fds);
+        using var message = VhostUserCodec.Parse(parsed, payload, fds);
+        return (Assert.IsType<InflightPayload>(message.Payload), message.TakeFd(0));
+    }
+
+    private void ReceiveExactly(byte[] buffer, List<SafeFileHandle> fds)
+    {
+        for (int at = 0; at < buffer.Length;)
+        {
+            int received = _transport.ReceiveAsync(buffer.AsMemory(at), fds, CancellationToken.None).AsTask().WaitAsync(Timeout).GetAwaiter().GetResult();
+            Assert.True(received > 0, "the back-end closed the connection");
+            at += received;
+        }
     }
 
     private void ReceiveExactly(byte[] buffer) =>
@@ -109,12 +139,12 @@ internal sealed class TestFrontEnd : IDisposable
     }
 
     /// <summary>The handshake up to the memory table, as QEMU's vhost-user-blk does it.</summary>
-    public void Negotiate()
+    public void Negotiate(VhostUserProtocolFeatures alsoWanted = VhostUserProtocolFeatures.None)
     {
         Offered = Get(VhostUserRequest.GetFeatures);
         Accepted = Offered & WantedFeatures;
         ulong protocol = Get(VhostUserRequest.GetProtocolFeatures);
-        var wanted = VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.Config;
+        var wanted = VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.Config | alsoWanted;
         Assert.Equal((ulong)wanted, protocol & (ulong)wanted);
         Send(VhostUserRequest.SetProtocolFeatures, new U64Payload((ulong)wanted));
         _replyAck = true;
@@ -124,13 +154,16 @@ internal sealed class TestFrontEnd : IDisposable
     }
 
     /// <summary>Configures, starts and enables vring <paramref name="index"/>.</summary>
-    public void StartRing(uint index, int size = 32)
+    public void StartRing(uint index, int size = 32) => StartRing(index, new TestVring(Guest, size), 0);
+
+    /// <summary>Starts vring <paramref name="index"/> on <paramref name="vring"/> (one an earlier connection used) at <paramref name="vringBase"/>.</summary>
+    public void StartRing(uint index, TestVring vring, ushort vringBase)
     {
-        var vring = new TestVring(Guest, size);
+        int size = vring.Size;
         var kick = EventFd.Create();
         var call = EventFd.Create();
         Send(VhostUserRequest.SetVringNum, new VringStatePayload(index, (uint)size));
-        Send(VhostUserRequest.SetVringBase, new VringStatePayload(index, 0));
+        Send(VhostUserRequest.SetVringBase, new VringStatePayload(index, vringBase));
         Send(VhostUserRequest.SetVringAddr, vring.Addresses() with { Index = index });
         Send(VhostUserRequest.SetVringCall, new VringFdPayload(index, false), call.Handle);
         Send(VhostUserRequest.SetVringKick, new VringFdPayload(index, false), kick.Handle);
@@ -204,6 +237,9 @@ internal sealed class TestFrontEnd : IDisposable
             call.Dispose();
         }
 
-        Guest.Dispose();
+        if (_ownsGuest)
+        {
+            Guest.Dispose();
+        }
     }
 }

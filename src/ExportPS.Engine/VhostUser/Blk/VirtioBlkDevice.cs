@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 using ExportPS.Engine.Block;
+using ExportPS.Engine.Exports;
 using Microsoft.Extensions.ObjectPool;
 using static ExportPS.Engine.VhostUser.Blk.VirtioBlkProtocol;
 
@@ -20,12 +21,14 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
         new DefaultObjectPool<VirtioBlkRequest>(new DefaultPooledObjectPolicy<VirtioBlkRequest>(), 1024);
 
     private readonly BlockNode _node;
+    private readonly ExportIoPolicy _policy;
     private readonly byte[] _id;
 
     public VirtioBlkDevice(BlockNode node, VirtioBlkOptions options)
     {
         _node = node;
         Options = options;
+        _policy = new ExportIoPolicy(options.Writethrough);
         _id = new byte[IdLength];
         var serial = Encoding.UTF8.GetBytes(options.Serial);
         serial.AsSpan(0, Math.Min(serial.Length, IdLength)).CopyTo(_id);
@@ -151,11 +154,11 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
                     GuestPieces.Slice(chain.Readable, HeaderLength, dataOut, request.Data);
                     foreach (var piece in request.Data)
                     {
-                        await _node.WriteAsync(writeOffset, piece).ConfigureAwait(false);
+                        await _policy.WriteAsync(_node, writeOffset, piece, fua: false).ConfigureAwait(false);
                         writeOffset += piece.Length;
                     }
 
-                    return await WrittenAsync().ConfigureAwait(false);
+                    return Ok;
                 case TypeFlush:
                     await _node.FlushAsync().ConfigureAwait(false);
                     return Ok;
@@ -219,24 +222,13 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
 
             if (discard)
             {
-                await _node.DiscardAsync(offset, length).ConfigureAwait(false);
+                await _policy.DiscardAsync(_node, offset, length, fua: false).ConfigureAwait(false);
             }
             else
             {
                 var zeroFlags = (flags & SegmentFlagUnmap) != 0 ? WriteZeroesFlags.MayUnmap : WriteZeroesFlags.None;
-                await _node.WriteZeroesAsync(offset, length, zeroFlags).ConfigureAwait(false);
+                await _policy.WriteZeroesAsync(_node, offset, length, zeroFlags, fua: false).ConfigureAwait(false);
             }
-        }
-
-        return await WrittenAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>A change completed: with writethrough it is made durable first.</summary>
-    private async ValueTask<Outcome> WrittenAsync()
-    {
-        if (Options.Writethrough)
-        {
-            await _node.FlushAsync().ConfigureAwait(false);
         }
 
         return Ok;

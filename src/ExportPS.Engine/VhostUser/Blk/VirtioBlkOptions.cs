@@ -10,7 +10,7 @@ public sealed record VirtioBlkOptions
 
     public bool Writable { get; init; }
 
-    /// <summary>Each write, discard and write-zeroes is flushed before it completes.</summary>
+    /// <summary>Each write, discard and write-zeroes is durable before it completes (see ExportIoPolicy).</summary>
     public bool Writethrough { get; init; }
 
     /// <summary>What GET_ID returns (the export id); at most 20 bytes are sent.</summary>
