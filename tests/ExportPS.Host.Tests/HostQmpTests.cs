@@ -100,7 +100,7 @@ public sealed class HostQmpTests : IDisposable
             Assert.False(process?.HasExited ?? false, "exportps-host exited early");
             if (File.Exists(socketPath))
             {
-                return QmpExportEngine.Connect(socketPath, TimeSpan.FromSeconds(10));
+                return QmpMonitor.ConnectOnceListening(socketPath);
             }
 
             Assert.True(DateTime.UtcNow < deadline, "the host's monitor socket did not appear within 20 s");

@@ -58,7 +58,7 @@ public sealed class HostLauncherTests(ModuleFiles module) : IClassFixture<Module
         var process = Start(socket, log, "--blockdev", "driver=memory,node-name=d0,size=1M");
         WaitForSocket(socket, process, log);
 
-        using (var engine = QmpExportEngine.Connect(socket, TimeSpan.FromSeconds(10)))
+        using (var engine = QmpMonitor.ConnectOnceListening(socket))
         {
             Assert.Equal(["d0"], engine.GetBlockNodes().Select(n => n.NodeName));
         }
