@@ -65,6 +65,14 @@ public sealed class VhostUserBlkExportTests : IDisposable
         }
     }
 
+    /// <summary>The front-end's first request, a flush, is served.</summary>
+    private static void AssertServesAFlush(TestFrontEnd frontEnd)
+    {
+        var flush = frontEnd.Post(0, TypeFlush, 0);
+        frontEnd.KickAndWait(0, 1);
+        Assert.Equal(StatusOk, frontEnd.Status(flush));
+    }
+
     private TestFrontEnd Connect(int queues = 1, string? socket = null)
     {
         var frontEnd = new TestFrontEnd(socket ?? SocketPath());
@@ -224,9 +232,7 @@ public sealed class VhostUserBlkExportTests : IDisposable
         WaitUntil(() => _engine.GetBlockExports().Single().Clients == 0, "the first front-end is gone");
         Assert.False(Details().FrontEndConnected);
         using var second = Connect();
-        var flush = second.Post(0, TypeFlush, 0);
-        second.KickAndWait(0, 1);
-        Assert.Equal(StatusOk, second.Status(flush));
+        AssertServesAFlush(second);
     }
 
     [Fact]
@@ -242,9 +248,7 @@ public sealed class VhostUserBlkExportTests : IDisposable
 
         WaitUntil(() => _engine.GetBlockExports().Single().Clients == 0, "the broken front-end is dropped");
         using var frontEnd = Connect();
-        var flush = frontEnd.Post(0, TypeFlush, 0);
-        frontEnd.KickAndWait(0, 1);
-        Assert.Equal(StatusOk, frontEnd.Status(flush));
+        AssertServesAFlush(frontEnd);
     }
 
     [Fact]
@@ -267,9 +271,7 @@ public sealed class VhostUserBlkExportTests : IDisposable
         // The id and the socket path can be used again.
         AddExport();
         using var again = Connect();
-        var flush = again.Post(0, TypeFlush, 0);
-        again.KickAndWait(0, 1);
-        Assert.Equal(StatusOk, again.Status(flush));
+        AssertServesAFlush(again);
     }
 
     [Fact]
@@ -355,9 +357,7 @@ public sealed class VhostUserBlkExportTests : IDisposable
         Assert.Equal($"fd:{fd}", info.Details!.ToString());
 
         using var frontEnd = Connect(socket: path);
-        var flush = frontEnd.Post(0, TypeFlush, 0);
-        frontEnd.KickAndWait(0, 1);
-        Assert.Equal(StatusOk, frontEnd.Status(flush));
+        AssertServesAFlush(frontEnd);
     }
 
     [Fact]
