@@ -63,6 +63,8 @@ public sealed class NetdevStreamTests : IDisposable
         b.SendFrame(toA);
         Assert.Equal(toA, a.ReceiveFrame());
 
+        // A frame is counted once the backend took it, and its writer may put it on the wire before that count lands.
+        SpinWait.SpinUntil(() => Info("s0").ReceivedFrames == 1 && Info("p1").ReceivedFrames == 1, TimeSpan.FromSeconds(5));
         var s0 = Info("s0");
         Assert.Equal(("stream", "p0", 1L, 60L, 1L, 1514L), (s0.Type, s0.Peer, s0.SentFrames, s0.SentBytes, s0.ReceivedFrames, s0.ReceivedBytes));
         var p1 = Info("p1");
