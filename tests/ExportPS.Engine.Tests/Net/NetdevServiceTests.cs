@@ -86,8 +86,6 @@ public sealed class NetdevServiceTests : IDisposable
     [InlineData("user")]
     [InlineData("vde")]
     [InlineData("bridge")]
-    [InlineData("tap")]
-    [InlineData("l2tpv3")]
     public void TypesExportPSDoesNotRunYetAreRefusedAsNotSupported(string type)
     {
         var e = Assert.Throws<EngineException>(() => Read($$"""{"type":"{{type}}","id":"n"}"""));
