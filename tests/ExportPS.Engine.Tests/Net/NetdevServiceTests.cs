@@ -112,6 +112,6 @@ public sealed class NetdevServiceTests : IDisposable
         Assert.Equal("Parameter 'bogus' is unexpected", Assert.Throws<EngineException>(() => Read("""{"type":"hubport","id":"p","hubid":2,"bogus":1}""")).Message);
     }
 
-    private static NetdevOptions Read(string json) =>
+    internal static NetdevOptions Read(string json) =>
         NetdevOptionsReader.Read(new OptionReader(OptionTree.FromJson(System.Text.Json.JsonDocument.Parse(json).RootElement)));
 }

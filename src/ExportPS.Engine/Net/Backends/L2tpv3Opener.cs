@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using ExportPS.Engine.Interop;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Net.Backends;
@@ -19,9 +20,7 @@ internal static class L2tpv3Opener
         bool udp = options.Udp == true;
         var local = new IPEndPoint(Resolve(options.Src, family, "src"), udp ? options.SrcPort!.Value : 0);
         var remote = new IPEndPoint(Resolve(options.Dst, family, "dst"), udp ? options.DstPort!.Value : 0);
-        var socket = udp
-            ? new Socket(family, SocketType.Dgram, ProtocolType.Udp)
-            : new Socket(family, SocketType.Raw, (ProtocolType)IPProtocolL2tp);
+        var socket = udp ? new Socket(family, SocketType.Dgram, ProtocolType.Udp) : RawSocket(family);
         try
         {
             socket.Bind(local);
@@ -38,9 +37,17 @@ internal static class L2tpv3Opener
     /// <summary>An address literal or name of the tunnel's family.</summary>
     private static IPAddress Resolve(string host, AddressFamily family, string option)
     {
-        string familyName = family == AddressFamily.InterNetworkV6 ? "IPv6" : "IPv4 (ipv6=on for IPv6)";
+        string familyName = family == AddressFamily.InterNetworkV6 ? "an IPv6 address" : "an IPv4 address (ipv6=on for IPv6)";
         var addresses = IPAddress.TryParse(host, out var literal) ? [literal] : Dns.GetHostAddresses(host);
         return addresses.FirstOrDefault(address => address.AddressFamily == family)
-               ?? throw new FormatException($"could not resolve {option} '{host}' as an {familyName} address");
+               ?? throw new FormatException($"could not resolve {option} '{host}' as {familyName}");
+    }
+
+    /// <summary>A raw socket of protocol 115, made by socket(2): .NET's Socket refuses protocol numbers it has no name for.</summary>
+    private static Socket RawSocket(AddressFamily family)
+    {
+        int fd = Native.CreateSocket(family == AddressFamily.InterNetworkV6 ? Native.AF_INET6 : Native.AF_INET, Native.SOCK_RAW | Native.SOCK_CLOEXEC, IPProtocolL2tp);
+        Native.Check(fd, "socket(SOCK_RAW, IPPROTO_L2TP)");
+        return new Socket(new SafeSocketHandle(fd, ownsHandle: true));
     }
 }
