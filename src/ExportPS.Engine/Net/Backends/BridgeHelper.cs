@@ -35,15 +35,7 @@ internal static class BridgeHelper
             using var timeout = new CancellationTokenSource(Timeout);
             var buffer = new byte[1];
             int received = transport.ReceiveAsync(buffer, fds, timeout.Token).AsTask().GetAwaiter().GetResult();
-            if (!process.WaitForExit(Timeout))
-            {
-                process.Kill();
-                process.WaitForExit();
-                throw new IOException($"bridge helper {helper} did not finish within {Timeout.TotalSeconds} s");
-            }
-
-            if (process.ExitCode != 0)
-                throw new IOException($"bridge helper {helper} failed with status {process.ExitCode}");
+            HelperProcess.WaitForSuccess(process, $"bridge helper {helper}", Timeout);
             if (received == 0 || fds.Count != 1)
                 throw new IOException($"bridge helper {helper} sent no tap descriptor");
             var tap = fds[0];
@@ -76,14 +68,6 @@ internal static class BridgeHelper
             start = new ProcessStartInfo(helper) { ArgumentList = { "--use-vnet", fdArgument, "--br=" + bridge } };
         }
 
-        start.UseShellExecute = false;
-        try
-        {
-            return Process.Start(start) ?? throw new IOException($"bridge helper {helper} could not be started");
-        }
-        catch (System.ComponentModel.Win32Exception e)
-        {
-            throw new IOException($"bridge helper {helper} could not be started: {e.Message}", e);
-        }
+        return HelperProcess.Start(start, $"bridge helper {helper}");
     }
 }

@@ -34,7 +34,7 @@ internal sealed unsafe class TapDevice : IDisposable
     public static TapDevice Create(string? name, bool vnetHeader, bool multiQueue)
     {
         var handle = Native.OwnedHandle(Native.Open(Native.TunDevicePath, Native.O_RDWR | Native.O_CLOEXEC, 0), $"open {Native.TunDevicePath}");
-        try
+        return ClosedOnFailure(handle, () =>
         {
             var request = new Native.InterfaceRequest
             {
@@ -52,34 +52,35 @@ internal sealed unsafe class TapDevice : IDisposable
             }
 
             return new TapDevice(handle, ReadName(ref request), headerLength);
-        }
-        catch
-        {
-            handle.Dispose();
-            throw;
-        }
+        });
     }
 
     /// <summary>Takes over an open tap descriptor (fd=, fds=, the bridge helper's) and finds out how it was set up.</summary>
-    public static TapDevice Adopt(SafeFileHandle handle)
+    public static TapDevice Adopt(SafeFileHandle handle) => ClosedOnFailure(handle, () =>
+    {
+        var request = default(Native.InterfaceRequest);
+        if (Native.IoCtl(handle, Native.TUNGETIFF, &request) < 0)
+            throw new IOException($"descriptor {handle.DangerousGetHandle()} is not a tap device");
+        if ((request.Flags & Native.IFF_TAP) == 0)
+            throw new IOException($"descriptor {handle.DangerousGetHandle()} is a tun (IP) device, not a tap (Ethernet) device");
+        if ((request.Flags & Native.IFF_NO_PI) == 0)
+            throw new IOException($"tap {ReadName(ref request)} was opened without IFF_NO_PI (frames would carry packet information)");
+        int headerLength = 0;
+        if ((request.Flags & Native.IFF_VNET_HDR) != 0)
+        {
+            Native.Check(Native.IoCtl(handle, Native.TUNGETVNETHDRSZ, &headerLength), "TUNGETVNETHDRSZ");
+            SwitchOffOffloads(handle);
+        }
+
+        return new TapDevice(handle, ReadName(ref request), headerLength);
+    });
+
+    /// <summary>Sets a device up on <paramref name="handle"/>, closing the handle when that fails.</summary>
+    private static TapDevice ClosedOnFailure(SafeFileHandle handle, Func<TapDevice> setUp)
     {
         try
         {
-            var request = default(Native.InterfaceRequest);
-            if (Native.IoCtl(handle, Native.TUNGETIFF, &request) < 0)
-                throw new IOException($"descriptor {handle.DangerousGetHandle()} is not a tap device");
-            if ((request.Flags & Native.IFF_TAP) == 0)
-                throw new IOException($"descriptor {handle.DangerousGetHandle()} is a tun (IP) device, not a tap (Ethernet) device");
-            if ((request.Flags & Native.IFF_NO_PI) == 0)
-                throw new IOException($"tap {ReadName(ref request)} was opened without IFF_NO_PI (frames would carry packet information)");
-            int headerLength = 0;
-            if ((request.Flags & Native.IFF_VNET_HDR) != 0)
-            {
-                Native.Check(Native.IoCtl(handle, Native.TUNGETVNETHDRSZ, &headerLength), "TUNGETVNETHDRSZ");
-                SwitchOffOffloads(handle);
-            }
-
-            return new TapDevice(handle, ReadName(ref request), headerLength);
+            return setUp();
         }
         catch
         {
