@@ -251,10 +251,14 @@ Describe 'Add-Netdev tap and l2tpv3' {
         $port = Get-FreeUdpPort
         $far = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
         try {
-            $l2tp = Add-Netdev -Id nd-l -Src 127.0.0.1 -Dst 127.0.0.1 -UdpEncapsulation -SrcPort $port -DstPort $far.Client.LocalEndPoint.Port `
-                -TxSession 5 -RxSession 6 -TxCookie 1 -RxCookie 2 -Cookie64 -Counter -PinCounter -Offset 4 -PassThru
+            $farPort = $far.Client.LocalEndPoint.Port
+            $options = @{
+                Src = '127.0.0.1'; Dst = '127.0.0.1'; UdpEncapsulation = $true; SrcPort = $port; DstPort = $farPort
+                TxSession = 5; RxSession = 6; TxCookie = 1; RxCookie = 2; Cookie64 = $true; Counter = $true; PinCounter = $true; Offset = 4
+            }
+            $l2tp = Add-Netdev -Id nd-l @options -PassThru
             $l2tp.Type | Should -Be 'l2tpv3'
-            $l2tp.Options | Should -Be "src=127.0.0.1,dst=127.0.0.1,srcport=$port,dstport=$($far.Client.LocalEndPoint.Port),udp=on,cookie64=on,counter=on,pincounter=on,txcookie=1,rxcookie=2,txsession=5,rxsession=6,offset=4"
+            $l2tp.Options | Should -Be "src=127.0.0.1,dst=127.0.0.1,srcport=$port,dstport=$farPort,udp=on,cookie64=on,counter=on,pincounter=on,txcookie=1,rxcookie=2,txsession=5,rxsession=6,offset=4"
             [byte[]] $packet = @(0, 3, 0, 0, 0, 0, 0, 5) + [byte[]]::new(8 + 4 + 4 + 60)
             $null = $far.Send($packet, $packet.Length, [System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $port))
             Wait-Until { (Get-Netdev -Id nd-l).SentDroppedMalformed -eq 1 } -Because 'session 5 is not the receive session 6'

@@ -109,8 +109,8 @@ public sealed class AddNetdevCommand : EngineCommand
 
     /// <summary>tap queues=: how many queues to open on the interface (multiqueue when over 1).</summary>
     [Parameter(ParameterSetName = TapSet)]
-    [ValidateRange(1, TapNetdevOptions.MaxQueues)]
-    public uint? Queues { get; set; }
+    [ValidateRange(1u, (uint)TapNetdevOptions.MaxQueues)]
+    public uint Queues { get; set; }
 
     /// <summary>tap vnet_hdr=on: the tap carries a virtio-net header, which ExportPS strips and adds.</summary>
     [Parameter(ParameterSetName = TapSet)]
@@ -140,8 +140,8 @@ public sealed class AddNetdevCommand : EngineCommand
     /// <summary>tap sndbuf=: the tap's send buffer limit in bytes.</summary>
     [Parameter(ParameterSetName = TapSet)]
     [Alias("SndBuf")]
-    [ValidateRange(1, long.MaxValue)]
-    public long? SendBuffer { get; set; }
+    [ValidateRange(1L, long.MaxValue)]
+    public long SendBuffer { get; set; }
 
     /// <summary>l2tpv3 src=: the local address of the tunnel.</summary>
     [Parameter(Mandatory = true, ParameterSetName = L2tpv3Set)]
@@ -159,7 +159,7 @@ public sealed class AddNetdevCommand : EngineCommand
 
     /// <summary>l2tpv3 rxsession=: the session id received packets must have (default: -TxSession).</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
-    public uint? RxSession { get; set; }
+    public uint RxSession { get; set; }
 
     /// <summary>l2tpv3 udp=on: UDP encapsulation between -SrcPort and -DstPort instead of raw IP protocol 115.</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
@@ -168,12 +168,12 @@ public sealed class AddNetdevCommand : EngineCommand
     /// <summary>l2tpv3 srcport=: the local UDP port.</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
     [ValidateRange(0, 65535)]
-    public int? SrcPort { get; set; }
+    public int SrcPort { get; set; }
 
     /// <summary>l2tpv3 dstport=: the far end's UDP port.</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
     [ValidateRange(0, 65535)]
-    public int? DstPort { get; set; }
+    public int DstPort { get; set; }
 
     /// <summary>l2tpv3 ipv6=on: the addresses are IPv6.</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
@@ -181,11 +181,11 @@ public sealed class AddNetdevCommand : EngineCommand
 
     /// <summary>l2tpv3 txcookie=: the cookie written on sent packets (with -RxCookie).</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
-    public ulong? TxCookie { get; set; }
+    public ulong TxCookie { get; set; }
 
     /// <summary>l2tpv3 rxcookie=: the cookie received packets must have (with -TxCookie).</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
-    public ulong? RxCookie { get; set; }
+    public ulong RxCookie { get; set; }
 
     /// <summary>l2tpv3 cookie64=on: the cookies are 64 bits (otherwise 32).</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
@@ -201,8 +201,8 @@ public sealed class AddNetdevCommand : EngineCommand
 
     /// <summary>l2tpv3 offset=: bytes of padding between the header and the frame.</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
-    [ValidateRange(0, (int)L2tpv3NetdevOptions.MaxOffset)]
-    public uint? Offset { get; set; }
+    [ValidateRange(0u, L2tpv3NetdevOptions.MaxOffset)]
+    public uint Offset { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -246,14 +246,18 @@ public sealed class AddNetdevCommand : EngineCommand
         IfName = IfName,
         Fd = Fd,
         Fds = Fds is null ? null : string.Join(':', Fds),
-        Queues = Queues,
+        Queues = IfBound(Queues),
         VnetHdr = VnetHdr.IsPresent ? true : null,
         Script = ScriptPath(Script),
         DownScript = ScriptPath(DownScript),
         Helper = Helper,
         Br = Bridge,
-        SndBuf = SendBuffer,
+        SndBuf = IfBound(SendBuffer),
     };
+
+    /// <summary>An optional value: given, or unset (null) so the engine applies QEMU's default.</summary>
+    private T? IfBound<T>(T value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string parameter = "") where T : struct =>
+        MyInvocation.BoundParameters.ContainsKey(parameter) ? value : null;
 
     /// <summary>A script as a PowerShell path; QEMU's "no" (none) stays as it is.</summary>
     private string? ScriptPath(string? script) =>
@@ -265,17 +269,17 @@ public sealed class AddNetdevCommand : EngineCommand
         Src = Src,
         Dst = Dst,
         TxSession = TxSession,
-        RxSession = RxSession,
+        RxSession = IfBound(RxSession),
         Udp = UdpEncapsulation.IsPresent ? true : null,
-        SrcPort = SrcPort,
-        DstPort = DstPort,
+        SrcPort = IfBound(SrcPort),
+        DstPort = IfBound(DstPort),
         Ipv6 = Ipv6.IsPresent ? true : null,
-        TxCookie = TxCookie,
-        RxCookie = RxCookie,
+        TxCookie = IfBound(TxCookie),
+        RxCookie = IfBound(RxCookie),
         Cookie64 = Cookie64.IsPresent ? true : null,
         Counter = Counter.IsPresent ? true : null,
         PinCounter = PinCounter.IsPresent ? true : null,
-        Offset = Offset,
+        Offset = IfBound(Offset),
     };
 
     /// <summary>"unix:PATH" (a PowerShell path) or "HOST:PORT", as QEMU's legacy address syntax.</summary>
