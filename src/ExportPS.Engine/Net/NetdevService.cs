@@ -34,7 +34,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
             if (options is SocketNetdevOptions { } socket && socket.CombinationError() is { } error)
                 throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
 
+            var peer = options.Peer is { } peerId ? FreePeer(peerId, id) : null;
             var netdev = options is HubportNetdevOptions hubport ? AddHubPort(hubport) : NetdevOpener.Open(options);
+            if (peer is not null)
+                Netdev.Connect(netdev, peer);
             _netdevs.Add(id, (netdev, options, _added++));
             (netdev.Backend as INetWorkerBackend)?.Start();
             return Describe(netdev, options);
@@ -44,19 +47,24 @@ internal sealed class NetdevService : INetdevs, IDisposable
     /// <summary>A port of the hub (made by its first port); netdev= must name a netdev that has no peer yet.</summary>
     private Netdev AddHubPort(HubportNetdevOptions options)
     {
-        Netdev? peer = null;
-        if (options.Netdev is { } peerId)
-        {
-            peer = _netdevs.TryGetValue(peerId, out var found)
-                ? found.Netdev
-                : throw new EngineException(ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound, $"netdev '{peerId}' not found") { Target = peerId };
-            if (peer.Peer is not null)
-                throw new EngineException(ErrorIds.NetdevInUse, EngineErrorCategory.InUse, $"netdev '{peerId}' is already in use by '{peer.Peer.Id}'") { Target = peerId };
-            if (peer.Backend is NetHubPort)
-                throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"hub port '{options.Id}' cannot be peered with hub port '{peerId}'") { Target = peerId };
-        }
-
+        var peer = options.Netdev is { } peerId ? FreePeer(peerId, options.Id) : null;
         return _hubs.GetOrAdd(options.HubId).AddPort(options.Id, peer);
+    }
+
+    /// <summary>
+    /// The netdev <paramref name="peerId"/> that netdev <paramref name="id"/> is to be peered with (hubport's netdev=,
+    /// or x-peer): it must exist, have no peer yet and not be a hub port (a hub port is peered through its netdev=).
+    /// </summary>
+    private Netdev FreePeer(string peerId, string id)
+    {
+        var peer = _netdevs.TryGetValue(peerId, out var found)
+            ? found.Netdev
+            : throw new EngineException(ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound, $"netdev '{peerId}' not found") { Target = peerId };
+        if (peer.Peer is not null)
+            throw new EngineException(ErrorIds.NetdevInUse, EngineErrorCategory.InUse, $"netdev '{peerId}' is already in use by '{peer.Peer.Id}'") { Target = peerId };
+        if (peer.Backend is NetHubPort)
+            throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"netdev '{id}' cannot be peered with hub port '{peerId}'") { Target = peerId };
+        return peer;
     }
 
     public void RemoveNetdev(string id)

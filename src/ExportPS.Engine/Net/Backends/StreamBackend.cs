@@ -50,6 +50,9 @@ internal sealed class StreamBackend : INetWorkerBackend
         return connection is not null && connection.TryEnqueue(frame);
     }
 
+    /// <summary>No room while the connection's writer is full; without a connection frames are dropped as no-peer.</summary>
+    public bool CanReceive => Volatile.Read(ref _connection)?.HasRoom ?? true;
+
     /// <summary>The length-prefixed stream has no way to carry link state (QEMU's stream netdev sends none either).</summary>
     public void LinkStatusChanged(bool up)
     {
