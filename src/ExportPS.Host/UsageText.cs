@@ -46,7 +46,8 @@ internal static class UsageText
                    | mcast=<group>:<port>[,localaddr=<addr>] | fd=<n>
           --netdev [type=]dgram,id=<id>,local.type=inet|unix,...,remote.type=inet|unix,...
           --netdev [type=]hubport,id=<id>,hubid=<n>[,netdev=<id>]
-                                 add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs)
+                                 add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs);
+                                 x-peer=<id> (not on hubport) peers it directly with an existing netdev instead
 
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]

@@ -89,6 +89,18 @@ public sealed class AddNetdevCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string Fd { get; set; } = null!;
 
+    /// <summary>x-peer (an ExportPS extension): an existing netdev, without a peer, to peer this one with directly.</summary>
+    [Parameter(ParameterSetName = StreamSet)]
+    [Parameter(ParameterSetName = DgramSet)]
+    [Parameter(ParameterSetName = SocketListenSet)]
+    [Parameter(ParameterSetName = SocketConnectSet)]
+    [Parameter(ParameterSetName = SocketUdpSet)]
+    [Parameter(ParameterSetName = SocketMcastSet)]
+    [Parameter(ParameterSetName = SocketFdSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetdevIdCompleter))]
+    public string? Peer { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -99,12 +111,13 @@ public sealed class AddNetdevCommand : EngineCommand
         {
             options = ParameterSetName switch
             {
-                StreamSet => new StreamNetdevOptions { Id = Id, Address = ParseAddress(Address), Server = Server, Reconnect = Reconnect },
-                DgramSet => new DgramNetdevOptions { Id = Id, Local = ParseAddress(Local), Remote = ParseAddress(Remote) },
+                StreamSet => new StreamNetdevOptions { Id = Id, Peer = Peer, Address = ParseAddress(Address), Server = Server, Reconnect = Reconnect },
+                DgramSet => new DgramNetdevOptions { Id = Id, Peer = Peer, Local = ParseAddress(Local), Remote = ParseAddress(Remote) },
                 HubPortSet => new HubportNetdevOptions { Id = Id, HubId = HubId, Netdev = Netdev },
                 _ => new SocketNetdevOptions
                 {
                     Id = Id,
+                    Peer = Peer,
                     Listen = ParameterSetName == SocketListenSet ? Listen : null,
                     Connect = ParameterSetName == SocketConnectSet ? Connect : null,
                     Udp = ParameterSetName == SocketUdpSet ? Udp : null,

@@ -42,8 +42,12 @@ public sealed class NetdevQmpTests : IDisposable
         var port = _client.GetNetdevs().Single(n => n.Id == "p0");
         Assert.Equal((4, "s0", false), (port.Hub, port.Peer, port.LinkUp));
 
+        _client.AddNetdev(stream with { Id = "s1", Peer = "d0", Address = SocketAddressOptions.Unix(_dir.File("s1.sock")) });
+        Assert.Equal("s1", _client.GetNetdevs().Single(n => n.Id == "d0").Peer);
+
         _client.RemoveNetdev("d0");
-        Assert.Equal(["s0", "p0"], _engine.GetNetdevs().Select(n => n.Id));
+        Assert.Equal(["s0", "p0", "s1"], _engine.GetNetdevs().Select(n => n.Id));
+        Assert.Null(_client.GetNetdevs().Single(n => n.Id == "s1").Peer);
     }
 
     [Fact]

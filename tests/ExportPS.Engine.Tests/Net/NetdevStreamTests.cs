@@ -197,6 +197,29 @@ public sealed class NetdevStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task AStreamSourceIsHeldBackWhileItsOnlyDestinationCannotTakeMoreAndNoFrameIsLost()
+    {
+        var (source, sink) = HubOfTwo();
+        using var _ = source;
+        using var __ = sink;
+
+        // Far more than the socket buffers and the queue between them hold, sent while the sink does not read.
+        const int count = 4000;
+        var sending = Task.Run(() =>
+        {
+            for (int i = 0; i < count; i++)
+                source.SendFrame(TestFrames.Make(1500, (byte)i));
+        });
+        await Task.Delay(500);
+        Assert.False(sending.IsCompleted, "the source was held back while the sink did not read");
+
+        for (int i = 0; i < count; i++)
+            Assert.Equal(TestFrames.Make(1500, (byte)i), sink.ReceiveFrame());
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((count, 0L), (Info("s1").ReceivedFrames, Info("s1").ReceivedDropped));
+    }
+
+    [Fact]
     public void AStreamClientConnectsAgainAfterItsReconnectDelay()
     {
         string path = SocketPath("far.sock");
@@ -238,6 +261,20 @@ public sealed class NetdevStreamTests : IDisposable
         using var gone = peers[1];
         using var stays = peers[2];
 
+        // The port that stays is read, as a live peer's would be: a source is held back only while no port can take its
+        // frames, so with that one reading the flood goes on and the other ports' full queues drop as queue-full.
+        var draining = Task.Run(() =>
+        {
+            try
+            {
+                while (true)
+                    stays.ReceiveFrame();
+            }
+            catch (Exception e) when (e is SocketException or EndOfStreamException or ObjectDisposedException)
+            {
+                // Closed at the end of the test.
+            }
+        });
         using var flooding = new CancellationTokenSource();
         var flood = Task.Run(() =>
         {
@@ -253,5 +290,7 @@ public sealed class NetdevStreamTests : IDisposable
         Assert.Equal(["s0", "p0", "s2", "p2"], Engine.GetNetdevs().Select(n => n.Id));
         WaitUntil(n => n.SentFrames == Info("p0").ReceivedFrames, "p2", "every frame that entered the hub left by p2");
         Assert.True(gone.WaitForClose());
+        stays.Socket.Dispose();
+        await draining.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }
