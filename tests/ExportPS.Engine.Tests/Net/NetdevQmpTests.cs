@@ -67,6 +67,9 @@ public sealed class NetdevQmpTests : IDisposable
         // As QEMU 7.2's connect=: a connection still in progress does not fail the add; it completes (or not) later.
         var added = await adding.WaitAsync(TimeSpan.FromSeconds(10));
         Assert.Equal(("c", false), (added.Id, added.Connected));
+        far.Answer();
+        Assert.True(SpinWait.SpinUntil(() => other.GetNetdevs().Single(n => n.Id == "c").Connected, TimeSpan.FromSeconds(15)),
+            "the connection completes once the far end answers");
         _client.RemoveNetdev("c");
         Assert.Equal(["p0"], other.GetNetdevs().Select(n => n.Id));
     }
