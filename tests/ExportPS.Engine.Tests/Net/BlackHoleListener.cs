@@ -19,19 +19,32 @@ internal sealed class BlackHoleListener : IDisposable
         _listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         _listener.Listen(0);
         Port = ((IPEndPoint)_listener.LocalEndPoint!).Port;
-        for (int i = 0; i < 4; i++)
+
+        // Fills the backlog, then proves it full: under load the kernel may still answer a request or two that came in
+        // together, so only a probe whose connect stays in progress shows that requests are dropped from now on.
+        StartConnect();
+        for (int probes = 0; StartConnect().Poll(TimeSpan.FromMilliseconds(200), SelectMode.SelectWrite); probes++)
         {
-            var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
-            _sockets.Add(filler);
-            try
-            {
-                filler.Connect(_listener.LocalEndPoint!);
-            }
-            catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
-            {
-                // In progress: it holds a place in the backlog, or waits for one as the netdev's will.
-            }
+            if (probes == 20)
+                throw new InvalidOperationException("the listener's backlog did not fill");
         }
+    }
+
+    /// <summary>A connection request that the listener keeps (closed with it), in progress or made.</summary>
+    private Socket StartConnect()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+        _sockets.Add(socket);
+        try
+        {
+            socket.Connect(_listener.LocalEndPoint!);
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.WouldBlock)
+        {
+            // In progress.
+        }
+
+        return socket;
     }
 
     public int Port { get; }
