@@ -96,12 +96,12 @@ internal static class NetdevOpener
     private static Netdev Client(string id, string type, EndPoint endPoint, int reconnectSeconds)
     {
         var socket = NewStreamSocket(endPoint);
-        var connecting = socket.ConnectAsync(endPoint);
-        Task.WhenAny(connecting, Task.Delay(FirstConnectionWait)).GetAwaiter().GetResult();
-        if (!connecting.IsCompleted)
-            return Connected(id, type, first: null, reconnectSeconds, endPoint, pending: (socket, connecting));
         try
         {
+            var connecting = socket.ConnectAsync(endPoint);
+            Task.WhenAny(connecting, Task.Delay(FirstConnectionWait)).GetAwaiter().GetResult();
+            if (!connecting.IsCompleted)
+                return Connected(id, type, first: null, reconnectSeconds, endPoint, pending: (socket, connecting));
             connecting.GetAwaiter().GetResult();
             Configure(socket);
             return Connected(id, type, socket, reconnectSeconds, endPoint);
