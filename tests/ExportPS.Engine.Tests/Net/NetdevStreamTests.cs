@@ -220,6 +220,29 @@ public sealed class NetdevStreamTests : IDisposable
     }
 
     [Fact]
+    public async Task ALinkSetDownReleasesAHeldBackSourceAndItsFramesAreCountedAsLinkDown()
+    {
+        var (source, sink) = HubOfTwo();
+        using var _ = source;
+        using var __ = sink;
+
+        const int count = 4000;
+        var sending = Task.Run(() =>
+        {
+            for (int i = 0; i < count; i++)
+                source.SendFrame(TestFrames.Make(1500, (byte)i));
+        });
+        await Task.Delay(500);
+        Assert.False(sending.IsCompleted, "the source was held back while the sink did not read");
+
+        Engine.SetLink("p1", false);
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        WaitUntil(n => Info("s1").ReceivedFrames + n.SentDroppedLinkDown == count, "p1",
+            "every frame was either queued for the sink before the link went down or dropped as link-down");
+        Assert.True(Info("p1").SentDroppedLinkDown > 0);
+    }
+
+    [Fact]
     public void AStreamClientConnectsAgainAfterItsReconnectDelay()
     {
         string path = SocketPath("far.sock");

@@ -31,7 +31,7 @@ internal sealed class DatagramBackend : INetWorkerBackend
         _socket = socket;
         _remote = remote?.Serialize();
         _boundPath = boundPath;
-        _writer = new QueuedFrameWriter($"netdev {owner.Id} tx", WriteFrame, flush: () => { });
+        _writer = new QueuedFrameWriter($"netdev {owner.Id} tx", WriteFrame);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"netdev {owner.Id} rx" };
     }
 

@@ -18,11 +18,15 @@ internal sealed class QueuedFrameWriter : IDisposable
     private readonly NetFrameQueue _queue;
     private readonly AutoResetEvent _wake = new(false);
     private readonly FrameWrite _write;
-    private readonly Action _flush;
+    private readonly Action? _flush;
     private readonly Thread _thread;
     private volatile bool _stopped;
 
-    public QueuedFrameWriter(string name, FrameWrite write, Action flush, int capacity = DefaultCapacity)
+    /// <param name="name">The writer thread's name.</param>
+    /// <param name="write">Puts one frame on the wire (or into the wire's batch).</param>
+    /// <param name="flush">Sends the batch, once the queue is empty; none for a wire that writes each frame at once.</param>
+    /// <param name="capacity">The frames the queue holds.</param>
+    public QueuedFrameWriter(string name, FrameWrite write, Action? flush = null, int capacity = DefaultCapacity)
     {
         _queue = new NetFrameQueue(capacity);
         _write = write;
@@ -58,7 +62,7 @@ internal sealed class QueuedFrameWriter : IDisposable
                     NetRoomSignal.Pulse();
             }
 
-            _flush();
+            _flush?.Invoke();
             NetRoomSignal.Pulse();
             _wake.WaitOne();
         }
