@@ -80,6 +80,8 @@ internal sealed class NetdevService : INetdevs, IDisposable
             throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}'") { Target = id };
         if (options is SocketNetdevOptions { } socket && socket.CombinationError() is { } error)
             throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
+        if (options is HubportNetdevOptions && options.Peer is not null)
+            throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"hub port '{id}' is peered through netdev=, not x-peer") { Target = id };
         if (options.Peer is { } peerId)
             FreePeer(peerId, id);
     }

@@ -70,6 +70,10 @@ public sealed class NetdevPeeringTests : IDisposable
     {
         var e = Assert.Throws<EngineException>(() => Read("""{"type":"hubport","id":"p","hubid":0,"x-peer":"s"}"""));
         Assert.Equal("Parameter 'x-peer' is unexpected", e.Message);
+        Engine.AddNetdev(UnixServer("s"));
+        var port = new HubportNetdevOptions { Id = "p", HubId = 0, Peer = "s" };
+        Assert.Equal(ErrorIds.InvalidNetdevOptions, Assert.Throws<EngineException>(() => Engine.AddNetdev(port)).ErrorId);
+        Assert.Null(_test.Info("s").Peer);
         Assert.Equal("s", Read("""{"type":"socket","id":"n","listen":"127.0.0.1:1","x-peer":"s"}""").Peer);
     }
 
