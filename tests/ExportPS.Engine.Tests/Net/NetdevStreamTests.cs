@@ -196,6 +196,22 @@ public sealed class NetdevStreamTests : IDisposable
         Assert.Equal(count, Info("fast").ReceivedFrames);
     }
 
+    /// <summary>Frames of a held-back flood: far more than the socket buffers and the queue between them hold.</summary>
+    private const int HeldBackCount = 4000;
+
+    /// <summary>Starts sending <see cref="HeldBackCount"/> frames while the sink does not read; checks they are held back.</summary>
+    private static async Task<Task> HeldBackFloodAsync(StreamTestPeer source)
+    {
+        var sending = Task.Run(() =>
+        {
+            for (int i = 0; i < HeldBackCount; i++)
+                source.SendFrame(TestFrames.Make(1500, (byte)i));
+        });
+        await Task.Delay(500);
+        Assert.False(sending.IsCompleted, "the source was held back while the sink did not read");
+        return sending;
+    }
+
     [Fact]
     public async Task AStreamSourceIsHeldBackWhileItsOnlyDestinationCannotTakeMoreAndNoFrameIsLost()
     {
@@ -203,20 +219,11 @@ public sealed class NetdevStreamTests : IDisposable
         using var _ = source;
         using var __ = sink;
 
-        // Far more than the socket buffers and the queue between them hold, sent while the sink does not read.
-        const int count = 4000;
-        var sending = Task.Run(() =>
-        {
-            for (int i = 0; i < count; i++)
-                source.SendFrame(TestFrames.Make(1500, (byte)i));
-        });
-        await Task.Delay(500);
-        Assert.False(sending.IsCompleted, "the source was held back while the sink did not read");
-
-        for (int i = 0; i < count; i++)
+        var sending = await HeldBackFloodAsync(source);
+        for (int i = 0; i < HeldBackCount; i++)
             Assert.Equal(TestFrames.Make(1500, (byte)i), sink.ReceiveFrame());
         await sending.WaitAsync(TimeSpan.FromSeconds(10));
-        Assert.Equal((count, 0L), (Info("s1").ReceivedFrames, Info("s1").ReceivedDropped));
+        Assert.Equal((HeldBackCount, 0L), (Info("s1").ReceivedFrames, Info("s1").ReceivedDropped));
     }
 
     [Fact]
@@ -226,18 +233,10 @@ public sealed class NetdevStreamTests : IDisposable
         using var _ = source;
         using var __ = sink;
 
-        const int count = 4000;
-        var sending = Task.Run(() =>
-        {
-            for (int i = 0; i < count; i++)
-                source.SendFrame(TestFrames.Make(1500, (byte)i));
-        });
-        await Task.Delay(500);
-        Assert.False(sending.IsCompleted, "the source was held back while the sink did not read");
-
+        var sending = await HeldBackFloodAsync(source);
         Engine.SetLink("p1", false);
         await sending.WaitAsync(TimeSpan.FromSeconds(10));
-        WaitUntil(n => Info("s1").ReceivedFrames + n.SentDroppedLinkDown == count, "p1",
+        WaitUntil(n => Info("s1").ReceivedFrames + n.SentDroppedLinkDown == HeldBackCount, "p1",
             "every frame was either queued for the sink before the link went down or dropped as link-down");
         Assert.True(Info("p1").SentDroppedLinkDown > 0);
     }
