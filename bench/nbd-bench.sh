@@ -31,22 +31,12 @@ done
 work=$(mktemp -d /dev/shm/exportps-bench.XXXXXX)
 image=$work/disk.img
 results=$work/results.tsv
-server_pid=""
-
-stop_server() {
-    if [[ -n $server_pid ]]; then
-        kill -TERM "$server_pid" 2>/dev/null || true
-        for _ in $(seq 50); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
-        kill -KILL "$server_pid" 2>/dev/null || true
-        wait "$server_pid" 2>/dev/null || true
-        server_pid=""
-    fi
-}
+# shellcheck source=bench/server-process.sh
+source bench/server-process.sh
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2

@@ -83,6 +83,18 @@ Describe 'Netdev cmdlets' {
             Get-Netdev | Should -BeNullOrEmpty
         }
 
+        It 'peers a netdev directly with -Peer, which must be free, and which a hub port does not take' {
+            Add-Netdev -Id nd-a -Address "unix:$script:dir/pa.sock" -Server
+            $b = Add-Netdev -Id nd-b -Address "unix:$script:dir/pb.sock" -Server -Peer nd-a -PassThru
+            $b.Peer | Should -Be 'nd-a'
+            $b.Hub | Should -BeNullOrEmpty
+            (Get-Netdev -Id nd-a).Peer | Should -Be 'nd-b'
+            Add-Netdev -Id nd-c -Address "unix:$script:dir/pc.sock" -Server -Peer nd-a -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId NetdevInUse -Category ResourceBusy
+            (Get-Command Add-Netdev).Parameters['Peer'].ParameterSets.Keys | Should -Not -Contain 'HubPort'
+            (Complete 'Add-Netdev -Id nd-d -Listen 127.0.0.1:1 -Peer nd-').CompletionText | Should -Be @('nd-a', 'nd-b')
+        }
+
         It 'completes netdev ids' {
             Add-Netdev -Id nd-c1 -HubId 0
             Add-Netdev -Id nd-c2 -HubId 1

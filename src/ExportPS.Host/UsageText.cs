@@ -50,7 +50,8 @@ internal static class UsageText
                    | fd=<n> | fds=<n>:<n>... | helper=<helper>[,br=<bridge>]   [,sndbuf=<bytes>]
           --netdev [type=]l2tpv3,id=<id>,src=<addr>,dst=<addr>,txsession=<n>[,rxsession=<n>][,udp=on,srcport=<port>,dstport=<port>]
                    [,ipv6=on][,txcookie=<n>,rxcookie=<n>[,cookie64=on]][,counter=on][,pincounter=on][,offset=<bytes>]
-                                 add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs)
+                                 add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs);
+                                 x-peer=<id> (not on hubport) peers it directly with an existing netdev instead
 
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]

@@ -8,6 +8,12 @@ public abstract record NetdevOptions
 {
     public required string Id { get; init; }
 
+    /// <summary>
+    /// x-peer, an ExportPS extension: the id of an existing netdev to peer this one with directly, without a hub (QEMU
+    /// peers a netdev only with a NIC, or a hub port through netdev=). Not valid for a hub port.
+    /// </summary>
+    public string? Peer { get; init; }
+
     /// <summary>The QAPI type name (NetClientDriver).</summary>
     public abstract string Type { get; }
 

@@ -16,6 +16,12 @@ public interface INetBackend
     /// </summary>
     bool TryReceive(ReadOnlySpan<byte> frame, out NetDropReason reason);
 
+    /// <summary>
+    /// Whether a frame delivered now would be taken rather than dropped as queue-full (QEMU's can_receive). A stream
+    /// reader that feeds this backend waits while it is false; a backend without a queue always can.
+    /// </summary>
+    bool CanReceive => true;
+
     /// <summary>The netdev's link went up or down (set_link); a backend that can tell its far end does so.</summary>
     void LinkStatusChanged(bool up);
 }

@@ -26,14 +26,8 @@ public sealed class NetFrameQueue : IDisposable
 
     public int Capacity => _ring.Length;
 
-    public int Count
-    {
-        get
-        {
-            lock (_gate)
-                return _count;
-        }
-    }
+    /// <summary>The frames waiting; read without the lock, so it may be a moment old.</summary>
+    public int Count => Volatile.Read(ref _count);
 
     /// <summary>
     /// Copies the frame in, unless the queue is full or disposed. <paramref name="wasEmpty"/> tells the producer that

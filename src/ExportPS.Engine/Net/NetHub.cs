@@ -46,6 +46,25 @@ public sealed class NetHub
         return true;
     }
 
+    /// <summary>
+    /// Whether a frame entering by <paramref name="source"/> would be passed on: as QEMU's hub, when any other port can
+    /// pass it, or when there is no other port (the frame then goes nowhere, and waiting would not change that).
+    /// </summary>
+    internal bool CanForward(Netdev source)
+    {
+        bool others = false;
+        foreach (var port in Volatile.Read(ref _ports))
+        {
+            if (ReferenceEquals(port, source))
+                continue;
+            if (port.CanSend)
+                return true;
+            others = true;
+        }
+
+        return !others;
+    }
+
     /// <summary>Sends a frame that entered by <paramref name="source"/> out of every other port.</summary>
     internal void Forward(Netdev source, ReadOnlySpan<byte> frame)
     {

@@ -16,6 +16,8 @@ internal sealed class NetHubPort(NetHub hub, Netdev owner) : INetBackend
         return true;
     }
 
+    public bool CanReceive => Hub.CanForward(owner);
+
     public void LinkStatusChanged(bool up)
     {
     }

@@ -59,6 +59,29 @@ public sealed class Netdev
         peer.Deliver(frame);
     }
 
+    /// <summary>
+    /// Whether <see cref="Send"/> would pass a frame on rather than drop it as queue-full: true also when it would drop
+    /// it for another reason (link down, no peer), so a reader that waits for this never waits on a path that is cut.
+    /// </summary>
+    public bool CanSend
+    {
+        get
+        {
+            var peer = Volatile.Read(ref _peer);
+            return !_linkUp || peer is null || !peer._linkUp || peer.Backend.CanReceive;
+        }
+    }
+
+    /// <summary>
+    /// Backpressure, as QEMU's stream netdevs apply it: blocks a reader of this netdev's far end until its peer has room
+    /// (or <paramref name="stopped"/> holds), so a relay between two streams slows its sender instead of dropping.
+    /// </summary>
+    public void WaitUntilCanSend(Func<bool> stopped)
+    {
+        if (!CanSend)
+            NetRoomSignal.WaitUntil(() => CanSend, stopped);
+    }
+
     /// <summary>Counts a frame the backend read from its far end but could not turn into a frame to send.</summary>
     public void RecordSendDrop(NetDropReason reason) => Sent.RecordDrop(reason);
 
@@ -132,6 +155,7 @@ public sealed class Netdev
             return;
         _linkUp = up;
         Backend.LinkStatusChanged(up);
+        NetRoomSignal.Pulse();
     }
 
     /// <summary>Peers two netdevs directly, as QEMU's netdev= does; each must be free.</summary>
@@ -161,6 +185,8 @@ public sealed class Netdev
             Volatile.Write(ref peer._peer, null);
             Volatile.Write(ref _peer, null);
         }
+
+        NetRoomSignal.Pulse();
     }
 
     public NetdevCountersInfo GetCounters() =>

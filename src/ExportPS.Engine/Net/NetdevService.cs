@@ -21,44 +21,100 @@ internal sealed class NetdevService : INetdevs, IDisposable
 
     private readonly Dictionary<string, (Netdev Netdev, NetdevOptions Options, long Order)> _netdevs = new(StringComparer.Ordinal);
     private readonly NetHubTable _hubs = new();
+    private readonly HashSet<string> _opening = new(StringComparer.Ordinal); // ids whose sockets are being opened
     private long _added;
 
+    /// <summary>
+    /// Checks the options under the engine's lock, then opens a wire netdev's sockets without it (a client's connect
+    /// may take a while, and other control calls go on meanwhile; its id stays reserved), then peers and starts it.
+    /// </summary>
     public NetdevInfo AddNetdev(NetdevOptions options)
     {
         lock (_control.Lock)
         {
-            _control.ThrowIfDisposed();
-            string id = QemuName.Require(options.Id, "id");
-            if (_netdevs.ContainsKey(id))
-                throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}'") { Target = id };
-            if (options.CombinationError() is { } error)
-                throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
-            if (options is TapNetdevOptions { } tap && tap.VhostRefusal() is { } refusal)
-                throw new EngineException(ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported, refusal) { Target = id };
-
-            var netdev = options is HubportNetdevOptions hubport ? AddHubPort(hubport) : NetdevOpener.Open(options);
-            _netdevs.Add(id, (netdev, options, _added++));
-            (netdev.Backend as INetWorkerBackend)?.Start();
-            return Describe(netdev, options);
+            CheckNew(options);
+            if (options is HubportNetdevOptions hubport)
+                return Register(AddHubPort(hubport), options);
+            _opening.Add(options.Id);
         }
+
+        Netdev netdev;
+        try
+        {
+            netdev = NetdevOpener.Open(options);
+        }
+        catch
+        {
+            lock (_control.Lock)
+                _opening.Remove(options.Id);
+            throw;
+        }
+
+        lock (_control.Lock)
+        {
+            _opening.Remove(options.Id);
+            try
+            {
+                // Checked again: the engine may have shut down, or the peer gone or been taken, while the sockets opened.
+                _control.ThrowIfDisposed();
+                if (options.Peer is { } peerId)
+                    Netdev.Connect(netdev, FreePeer(peerId, options.Id));
+            }
+            catch
+            {
+                (netdev.Backend as IDisposable)?.Dispose();
+                throw;
+            }
+
+            (netdev.Backend as INetWorkerBackend)?.Start();
+            return Register(netdev, options);
+        }
+    }
+
+    /// <summary>The checks of a new netdev that need no socket: a free valid id, options that fit, a free peer.</summary>
+    private void CheckNew(NetdevOptions options)
+    {
+        _control.ThrowIfDisposed();
+        string id = QemuName.Require(options.Id, "id");
+        if (_netdevs.ContainsKey(id) || _opening.Contains(id))
+            throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}'") { Target = id };
+        if (options.CombinationError() is { } error)
+            throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
+        if (options is TapNetdevOptions { } tap && tap.VhostRefusal() is { } refusal)
+            throw new EngineException(ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported, refusal) { Target = id };
+        if (options is HubportNetdevOptions && options.Peer is not null)
+            throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"hub port '{id}' is peered through netdev=, not x-peer") { Target = id };
+        if (options.Peer is { } peerId)
+            FreePeer(peerId, id);
+    }
+
+    private NetdevInfo Register(Netdev netdev, NetdevOptions options)
+    {
+        _netdevs.Add(netdev.Id, (netdev, options, _added++));
+        return Describe(netdev, options);
     }
 
     /// <summary>A port of the hub (made by its first port); netdev= must name a netdev that has no peer yet.</summary>
     private Netdev AddHubPort(HubportNetdevOptions options)
     {
-        Netdev? peer = null;
-        if (options.Netdev is { } peerId)
-        {
-            peer = _netdevs.TryGetValue(peerId, out var found)
-                ? found.Netdev
-                : throw new EngineException(ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound, $"netdev '{peerId}' not found") { Target = peerId };
-            if (peer.Peer is not null)
-                throw new EngineException(ErrorIds.NetdevInUse, EngineErrorCategory.InUse, $"netdev '{peerId}' is already in use by '{peer.Peer.Id}'") { Target = peerId };
-            if (peer.Backend is NetHubPort)
-                throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"hub port '{options.Id}' cannot be peered with hub port '{peerId}'") { Target = peerId };
-        }
-
+        var peer = options.Netdev is { } peerId ? FreePeer(peerId, options.Id) : null;
         return _hubs.GetOrAdd(options.HubId).AddPort(options.Id, peer);
+    }
+
+    /// <summary>
+    /// The netdev <paramref name="peerId"/> that netdev <paramref name="id"/> is to be peered with (hubport's netdev=,
+    /// or x-peer): it must exist, have no peer yet and not be a hub port (a hub port is peered through its netdev=).
+    /// </summary>
+    private Netdev FreePeer(string peerId, string id)
+    {
+        var peer = _netdevs.TryGetValue(peerId, out var found)
+            ? found.Netdev
+            : throw new EngineException(ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound, $"netdev '{peerId}' not found") { Target = peerId };
+        if (peer.Peer is not null)
+            throw new EngineException(ErrorIds.NetdevInUse, EngineErrorCategory.InUse, $"netdev '{peerId}' is already in use by '{peer.Peer.Id}'") { Target = peerId };
+        if (peer.Backend is NetHubPort)
+            throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"netdev '{id}' cannot be peered with hub port '{peerId}'") { Target = peerId };
+        return peer;
     }
 
     public void RemoveNetdev(string id)

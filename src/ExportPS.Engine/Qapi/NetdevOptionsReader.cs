@@ -54,9 +54,14 @@ internal static class NetdevOptionsReader
             _ when NotYetSupported.Contains(type) => throw NotSupported($"Netdev type '{type}' is not supported by ExportPS yet"),
             _ => throw reader.NotAccepted("type", type),
         };
+        if (options is not HubportNetdevOptions)
+            options = options with { Peer = reader.String(PeerKey) };
         reader.RejectUnexpected();
         return options;
     }
+
+    /// <summary>The member that peers a new netdev directly with another (see <see cref="NetdevOptions.Peer"/>).</summary>
+    public const string PeerKey = "x-peer";
 
     private static TapNetdevOptions ReadTap(OptionReader reader, string id) => new()
     {

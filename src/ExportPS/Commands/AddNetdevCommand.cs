@@ -204,6 +204,20 @@ public sealed class AddNetdevCommand : EngineCommand
     [ValidateRange(0u, L2tpv3NetdevOptions.MaxOffset)]
     public uint Offset { get; set; }
 
+    /// <summary>x-peer (an ExportPS extension): an existing netdev, without a peer, to peer this one with directly.</summary>
+    [Parameter(ParameterSetName = StreamSet)]
+    [Parameter(ParameterSetName = DgramSet)]
+    [Parameter(ParameterSetName = SocketListenSet)]
+    [Parameter(ParameterSetName = SocketConnectSet)]
+    [Parameter(ParameterSetName = SocketUdpSet)]
+    [Parameter(ParameterSetName = SocketMcastSet)]
+    [Parameter(ParameterSetName = SocketFdSet)]
+    [Parameter(ParameterSetName = TapSet)]
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(NetdevIdCompleter))]
+    public string? Peer { get; set; }
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -214,14 +228,15 @@ public sealed class AddNetdevCommand : EngineCommand
         {
             options = ParameterSetName switch
             {
-                StreamSet => new StreamNetdevOptions { Id = Id, Address = ParseAddress(Address), Server = Server, Reconnect = Reconnect },
-                DgramSet => new DgramNetdevOptions { Id = Id, Local = ParseAddress(Local), Remote = ParseAddress(Remote) },
+                StreamSet => new StreamNetdevOptions { Id = Id, Peer = Peer, Address = ParseAddress(Address), Server = Server, Reconnect = Reconnect },
+                DgramSet => new DgramNetdevOptions { Id = Id, Peer = Peer, Local = ParseAddress(Local), Remote = ParseAddress(Remote) },
                 HubPortSet => new HubportNetdevOptions { Id = Id, HubId = HubId, Netdev = Netdev },
                 TapSet => TapOptions(),
                 L2tpv3Set => L2tpv3Options(),
                 _ => new SocketNetdevOptions
                 {
                     Id = Id,
+                    Peer = Peer,
                     Listen = ParameterSetName == SocketListenSet ? Listen : null,
                     Connect = ParameterSetName == SocketConnectSet ? Connect : null,
                     Udp = ParameterSetName == SocketUdpSet ? Udp : null,
@@ -243,6 +258,7 @@ public sealed class AddNetdevCommand : EngineCommand
     private TapNetdevOptions TapOptions() => new()
     {
         Id = Id,
+        Peer = Peer,
         IfName = IfName,
         Fd = Fd,
         Fds = Fds is null ? null : string.Join(':', Fds),
@@ -266,6 +282,7 @@ public sealed class AddNetdevCommand : EngineCommand
     private L2tpv3NetdevOptions L2tpv3Options() => new()
     {
         Id = Id,
+        Peer = Peer,
         Src = Src,
         Dst = Dst,
         TxSession = TxSession,

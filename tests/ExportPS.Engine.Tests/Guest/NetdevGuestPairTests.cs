@@ -14,7 +14,7 @@ public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pa
 
     public NetdevGuestPairTests(Pair pair) => _pair = pair;
 
-    private static string Ping(string address, int count, int deadlineSeconds) => $"ping -c {count} -W 2 -w {deadlineSeconds} {address}";
+    internal static string Ping(string address, int count, int deadlineSeconds) => $"ping -c {count} -W 2 -w {deadlineSeconds} {address}";
 
     [Fact]
     public async Task TheGuestsPingEachOtherThroughTheHubAndALinkDownCutsThePathUntilItIsUpAgain()

@@ -55,6 +55,33 @@ public sealed class NetdevDatagramTests : IDisposable
     }
 
     [Fact]
+    public void TwoMcastNetdevsInOneGroupOnLoopbackExchangeFrames()
+    {
+        // A group and port of this test's own, so tests running at the same time on this machine do not hear each other.
+        string group = $"230.{Random.Shared.Next(256)}.{Random.Shared.Next(256)}.{Random.Shared.Next(1, 255)}:{NetTestPorts.FreeUdp()}";
+        var far = new StreamTestPeer[2];
+        for (int i = 0; i < 2; i++)
+        {
+            Engine.AddNetdev(new SocketNetdevOptions { Id = $"m{i}", Mcast = group, LocalAddr = "127.0.0.1" });
+            string socket = _test.File($"s{i}.sock");
+            Engine.AddNetdev(new StreamNetdevOptions { Id = $"s{i}", Peer = $"m{i}", Server = true, Address = SocketAddressOptions.Unix(socket) });
+            far[i] = StreamTestPeer.ConnectUnix(socket);
+            _test.WaitUntil(n => n.Connected, $"s{i}", $"s{i} has its peer");
+        }
+
+        using var a = far[0];
+        using var b = far[1];
+        var toB = TestFrames.Make(60, 21);
+        var toA = TestFrames.Make(1514, 22);
+        a.SendFrame(toB);
+        Assert.Equal(toB, b.ReceiveFrame());
+        b.SendFrame(toA);
+        // A member hears its own datagrams too (the group's loopback is on, as in QEMU), so a's own frame comes back first.
+        Assert.Equal([toB, toA], [a.ReceiveFrame(), a.ReceiveFrame()]);
+        _test.WaitUntil(n => n.ReceivedFrames == 1 && n.SentFrames == 2, "m1", "m1 counts b's frame out and both frames in");
+    }
+
+    [Fact]
     public void DgramUnixRelaysFramesAndCountsAnOversizeOrEmptyDatagram()
     {
         string Path(string name) => _test.File(name);

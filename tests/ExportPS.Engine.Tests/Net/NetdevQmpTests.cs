@@ -42,8 +42,48 @@ public sealed class NetdevQmpTests : IDisposable
         var port = _client.GetNetdevs().Single(n => n.Id == "p0");
         Assert.Equal((4, "s0", false), (port.Hub, port.Peer, port.LinkUp));
 
+        _client.AddNetdev(stream with { Id = "s1", Peer = "d0", Address = SocketAddressOptions.Unix(_dir.File("s1.sock")) });
+        Assert.Equal("s1", _client.GetNetdevs().Single(n => n.Id == "d0").Peer);
+
         _client.RemoveNetdev("d0");
-        Assert.Equal(["s0", "p0"], _engine.GetNetdevs().Select(n => n.Id));
+        Assert.Equal(["s0", "p0", "s1"], _engine.GetNetdevs().Select(n => n.Id));
+        Assert.Null(_client.GetNetdevs().Single(n => n.Id == "s1").Peer);
+    }
+
+    [Fact]
+    public async Task AConnectToAHostThatDoesNotAnswerHoldsUpNoOtherClientAndTheNetdevIsAddedWhileItConnects()
+    {
+        using var far = new BlackHoleListener();
+        using var other = QmpExportEngine.Connect(_server.SocketPath, TimeSpan.FromSeconds(10));
+        var adding = Task.Run(() => _client.AddNetdev(new SocketNetdevOptions { Id = "c", Connect = $"127.0.0.1:{far.Port}" }));
+        await Task.Delay(300);
+
+        // While the add waits for its connection (up to a second), the other client's calls are answered at once; "c"
+        // is taken meanwhile (a second add of it is refused before it touches a socket).
+        static TimeSpan Timed(Action call)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            call();
+            return clock.Elapsed;
+        }
+
+        var calls = new[]
+        {
+            Timed(() => other.AddNetdev(new HubportNetdevOptions { Id = "p0", HubId = 0 })),
+            Timed(() => Assert.Equal(ErrorIds.NetdevExists,
+                Assert.Throws<EngineException>(() => other.AddNetdev(new SocketNetdevOptions { Id = "c", Connect = "127.0.0.1:1" })).ErrorId)),
+            Timed(() => Assert.Contains("p0", other.GetNetdevs().Select(n => n.Id))),
+        };
+        Assert.All(calls, took => Assert.True(took < TimeSpan.FromMilliseconds(500), $"a call took {took} while the add connected"));
+
+        // As QEMU 7.2's connect=: a connection still in progress does not fail the add; it completes (or not) later.
+        var added = await adding.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(("c", false), (added.Id, added.Connected));
+        far.Answer();
+        Assert.True(SpinWait.SpinUntil(() => other.GetNetdevs().Single(n => n.Id == "c").Connected, TimeSpan.FromSeconds(15)),
+            "the connection completes once the far end answers");
+        _client.RemoveNetdev("c");
+        Assert.Equal(["p0"], other.GetNetdevs().Select(n => n.Id));
     }
 
     [Fact]

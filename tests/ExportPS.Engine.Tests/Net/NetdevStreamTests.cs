@@ -196,6 +196,51 @@ public sealed class NetdevStreamTests : IDisposable
         Assert.Equal(count, Info("fast").ReceivedFrames);
     }
 
+    /// <summary>Frames of a held-back flood: far more than the socket buffers and the queue between them hold.</summary>
+    private const int HeldBackCount = 4000;
+
+    /// <summary>Starts sending <see cref="HeldBackCount"/> frames while the sink does not read; checks they are held back.</summary>
+    private static async Task<Task> HeldBackFloodAsync(StreamTestPeer source)
+    {
+        var sending = Task.Run(() =>
+        {
+            for (int i = 0; i < HeldBackCount; i++)
+                source.SendFrame(TestFrames.Make(1500, (byte)i));
+        });
+        await Task.Delay(500);
+        Assert.False(sending.IsCompleted, "the source was held back while the sink did not read");
+        return sending;
+    }
+
+    [Fact]
+    public async Task AStreamSourceIsHeldBackWhileItsOnlyDestinationCannotTakeMoreAndNoFrameIsLost()
+    {
+        var (source, sink) = HubOfTwo();
+        using var _ = source;
+        using var __ = sink;
+
+        var sending = await HeldBackFloodAsync(source);
+        for (int i = 0; i < HeldBackCount; i++)
+            Assert.Equal(TestFrames.Make(1500, (byte)i), sink.ReceiveFrame());
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal((HeldBackCount, 0L), (Info("s1").ReceivedFrames, Info("s1").ReceivedDropped));
+    }
+
+    [Fact]
+    public async Task ALinkSetDownReleasesAHeldBackSourceAndItsFramesAreCountedAsLinkDown()
+    {
+        var (source, sink) = HubOfTwo();
+        using var _ = source;
+        using var __ = sink;
+
+        var sending = await HeldBackFloodAsync(source);
+        Engine.SetLink("p1", false);
+        await sending.WaitAsync(TimeSpan.FromSeconds(10));
+        WaitUntil(n => Info("s1").ReceivedFrames + n.SentDroppedLinkDown == HeldBackCount, "p1",
+            "every frame was either queued for the sink before the link went down or dropped as link-down");
+        Assert.True(Info("p1").SentDroppedLinkDown > 0);
+    }
+
     [Fact]
     public void AStreamClientConnectsAgainAfterItsReconnectDelay()
     {
@@ -238,6 +283,20 @@ public sealed class NetdevStreamTests : IDisposable
         using var gone = peers[1];
         using var stays = peers[2];
 
+        // The port that stays is read, as a live peer's would be: a source is held back only while no port can take its
+        // frames, so with that one reading the flood goes on and the other ports' full queues drop as queue-full.
+        var draining = Task.Run(() =>
+        {
+            try
+            {
+                while (true)
+                    stays.ReceiveFrame();
+            }
+            catch (Exception e) when (e is SocketException or EndOfStreamException or ObjectDisposedException)
+            {
+                // Closed at the end of the test.
+            }
+        });
         using var flooding = new CancellationTokenSource();
         var flood = Task.Run(() =>
         {
@@ -253,5 +312,7 @@ public sealed class NetdevStreamTests : IDisposable
         Assert.Equal(["s0", "p0", "s2", "p2"], Engine.GetNetdevs().Select(n => n.Id));
         WaitUntil(n => n.SentFrames == Info("p0").ReceivedFrames, "p2", "every frame that entered the hub left by p2");
         Assert.True(gone.WaitForClose());
+        stays.Socket.Dispose();
+        await draining.WaitAsync(TimeSpan.FromSeconds(10));
     }
 }

@@ -51,6 +51,12 @@ internal sealed class DatagramBackend : INetWorkerBackend
         return _writer.TryEnqueue(frame);
     }
 
+    /// <summary>
+    /// A stream reader that feeds this backend waits while its queue is full. This backend's own reader never waits:
+    /// a datagram it did not take would be lost in the kernel, uncounted, so it passes it on and a full queue counts it.
+    /// </summary>
+    public bool CanReceive => _writer.HasRoom;
+
     /// <summary>Datagrams carry no link state (QEMU's dgram and socket netdevs send none either).</summary>
     public void LinkStatusChanged(bool up)
     {

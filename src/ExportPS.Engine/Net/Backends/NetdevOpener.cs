@@ -8,10 +8,15 @@ namespace ExportPS.Engine.Net.Backends;
 
 /// <summary>
 /// Opens the sockets (or tap devices) of a socket, stream, dgram, l2tpv3 or tap netdev and makes the netdev with its backend (not yet started).
-/// Sockets are bound or connected here, so a refused address fails the netdev_add, as in QEMU.
+/// Sockets are bound here, so an address in use fails the netdev_add, as in QEMU. A client waits a moment for its first
+/// connection: a refusal within it fails the add; a connection still in progress then completes in the background, as
+/// QEMU 7.2's socket connect= and stream client do (they return at once and connect later).
 /// </summary>
 internal static class NetdevOpener
 {
+    /// <summary>How long netdev_add waits for a client's first connection before leaving it to the backend.</summary>
+    private static readonly TimeSpan FirstConnectionWait = TimeSpan.FromSeconds(1);
+
     public static Netdev Open(NetdevOptions options)
     {
         try
@@ -43,7 +48,7 @@ internal static class NetdevOpener
         }
 
         if (options.Connect is { } connect)
-            return Connected(options.Id, type, ConnectTo(NetHostPort.Parse(connect, IPAddress.Loopback)), reconnectSeconds: 0, endPoint: null);
+            return Client(options.Id, type, NetHostPort.Parse(connect, IPAddress.Loopback), reconnectSeconds: 0);
 
         if (options.Udp is { } udp)
         {
@@ -64,18 +69,7 @@ internal static class NetdevOpener
         if (options.Server)
             return Listening(options.Id, type, SocketListener.Bind(options.Address));
 
-        var endPoint = options.Address.ToEndPoint();
-        Socket? first;
-        try
-        {
-            first = ConnectTo(endPoint);
-        }
-        catch (SocketException) when (options.Reconnect > 0)
-        {
-            first = null;
-        }
-
-        return Connected(options.Id, type, first, options.Reconnect, endPoint);
+        return Client(options.Id, type, options.Address.ToEndPoint(), options.Reconnect);
     }
 
     private static Netdev OpenDgram(DgramNetdevOptions options)
@@ -97,10 +91,58 @@ internal static class NetdevOpener
     private static Netdev Listening(string id, string type, SocketListener listener) =>
         new(id, owner => new StreamBackend(type, owner, null, async token => await listener.AcceptAsync(token).ConfigureAwait(false), listener));
 
-    /// <summary>A client: the first connection, then (with a reconnect delay) new ones after each loss.</summary>
-    private static Netdev Connected(string id, string type, Socket? first, int reconnectSeconds, EndPoint? endPoint) =>
+    /// <summary>
+    /// A client. Its first connection is waited for a moment: refused then, the add fails (unless the client
+    /// reconnects); still in progress, the backend takes it once it completes (and closes it if removed first).
+    /// </summary>
+    private static Netdev Client(string id, string type, EndPoint endPoint, int reconnectSeconds)
+    {
+        var socket = NewStreamSocket(endPoint);
+        try
+        {
+            var connecting = socket.ConnectAsync(endPoint);
+            Task.WhenAny(connecting, Task.Delay(FirstConnectionWait)).GetAwaiter().GetResult();
+            if (!connecting.IsCompleted)
+                return Connected(id, type, first: null, reconnectSeconds, endPoint, pending: (socket, connecting));
+            connecting.GetAwaiter().GetResult();
+            Configure(socket);
+            return Connected(id, type, socket, reconnectSeconds, endPoint);
+        }
+        catch (SocketException) when (reconnectSeconds > 0)
+        {
+            socket.Dispose();
+            return Connected(id, type, first: null, reconnectSeconds, endPoint);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// A stream client's backend: the first connection (made, or <paramref name="pending"/>), then with a reconnect
+    /// delay new ones after each loss.
+    /// </summary>
+    private static Netdev Connected(string id, string type, Socket? first, int reconnectSeconds, EndPoint? endPoint,
+        (Socket Socket, Task Connecting)? pending = null) =>
         new(id, owner => new StreamBackend(type, owner, first, async token =>
         {
+            if (pending is var (socket, connecting))
+            {
+                pending = null;
+                try
+                {
+                    await connecting.WaitAsync(token).ConfigureAwait(false);
+                    Configure(socket);
+                    return socket;
+                }
+                catch (SocketException)
+                {
+                    socket.Dispose();
+                }
+            }
+
             if (reconnectSeconds <= 0 || endPoint is null)
                 return null;
             while (true)
@@ -108,14 +150,14 @@ internal static class NetdevOpener
                 await Task.Delay(TimeSpan.FromSeconds(reconnectSeconds), token).ConfigureAwait(false);
                 try
                 {
-                    return ConnectTo(endPoint);
+                    return await ConnectAsync(endPoint, token).ConfigureAwait(false);
                 }
                 catch (SocketException)
                 {
                     // Not there yet: try again after the delay.
                 }
             }
-        }));
+        }, listener: pending?.Socket));
 
     private static Netdev Datagram(string id, string type, Socket socket, EndPoint local, EndPoint remote, string? boundPath = null)
     {
@@ -167,15 +209,24 @@ internal static class NetdevOpener
     private static bool IPAddressIsMulticast(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetwork && (address.GetAddressBytes()[0] & 0xF0) == 0xE0;
 
-    private static Socket ConnectTo(EndPoint endPoint)
+    private static Socket NewStreamSocket(EndPoint endPoint) => endPoint is UnixDomainSocketEndPoint
+        ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+        : new Socket(endPoint.AddressFamily is AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+
+    /// <summary>Frames go out as soon as they are written, not held back to fill a segment.</summary>
+    private static void Configure(Socket socket)
     {
-        var socket = new Socket(endPoint is UnixDomainSocketEndPoint ? AddressFamily.Unix : endPoint.AddressFamily is AddressFamily.Unspecified ? AddressFamily.InterNetwork : endPoint.AddressFamily,
-            SocketType.Stream, endPoint is UnixDomainSocketEndPoint ? ProtocolType.Unspecified : ProtocolType.Tcp);
+        if (socket.AddressFamily != AddressFamily.Unix)
+            socket.NoDelay = true;
+    }
+
+    private static async Task<Socket> ConnectAsync(EndPoint endPoint, CancellationToken cancellationToken)
+    {
+        var socket = NewStreamSocket(endPoint);
         try
         {
-            socket.Connect(endPoint);
-            if (socket.AddressFamily != AddressFamily.Unix)
-                socket.NoDelay = true;
+            await socket.ConnectAsync(endPoint, cancellationToken).ConfigureAwait(false);
+            Configure(socket);
             return socket;
         }
         catch

@@ -1,30 +1,41 @@
 namespace ExportPS.Engine.Net.Backends;
 
-/// <summary>Puts one frame on a wire; runs on the writer's thread only.</summary>
+/// <summary>Puts one frame on a wire, or into the wire's batch; runs on the writer's thread only.</summary>
 internal delegate void FrameWrite(ReadOnlySpan<byte> frame);
 
 /// <summary>
 /// The write side of a wire backend: frames delivered to it (from any thread) wait in a bounded
-/// <see cref="NetFrameQueue"/> and one thread of its own writes them. A far end that stops reading blocks only this
-/// thread; the queue fills and further frames are refused, so the hub and every other netdev go on.
+/// <see cref="NetFrameQueue"/> and one thread of its own writes them, then flushes once the queue is empty (a stream
+/// writes the whole batch in one call). A far end that stops reading blocks only this thread; the queue fills, stream
+/// readers that feed it wait (<see cref="Netdev.WaitUntilCanSend"/>) and other frames are refused as queue-full, so the
+/// hub and every other netdev go on. Once the queue drains to half it pulses the waiting readers.
 /// </summary>
 internal sealed class QueuedFrameWriter : IDisposable
 {
-    /// <summary>Frames a wire may have waiting before further ones are dropped as queue-full.</summary>
+    /// <summary>Frames a wire may have waiting before further ones are held back or dropped as queue-full.</summary>
     public const int DefaultCapacity = 256;
 
     private readonly NetFrameQueue _queue;
     private readonly AutoResetEvent _wake = new(false);
     private readonly FrameWrite _write;
+    private readonly Action? _flush;
     private readonly Thread _thread;
     private volatile bool _stopped;
 
-    public QueuedFrameWriter(string name, FrameWrite write, int capacity = DefaultCapacity)
+    /// <param name="name">The writer thread's name.</param>
+    /// <param name="write">Puts one frame on the wire (or into the wire's batch).</param>
+    /// <param name="flush">Sends the batch, once the queue is empty; none for a wire that writes each frame at once.</param>
+    /// <param name="capacity">The frames the queue holds.</param>
+    public QueuedFrameWriter(string name, FrameWrite write, Action? flush = null, int capacity = DefaultCapacity)
     {
         _queue = new NetFrameQueue(capacity);
         _write = write;
+        _flush = flush;
         _thread = new Thread(Loop) { IsBackground = true, Name = name };
     }
+
+    /// <summary>Whether a frame enqueued now would be taken.</summary>
+    public bool HasRoom => _queue.Count < _queue.Capacity;
 
     public void Start() => _thread.Start();
 
@@ -40,14 +51,19 @@ internal sealed class QueuedFrameWriter : IDisposable
 
     private void Loop()
     {
+        int half = _queue.Capacity / 2;
         while (!_stopped)
         {
             while (!_stopped && _queue.TryDequeue(out var frame))
             {
                 using (frame)
                     _write(frame.Span);
+                if (_queue.Count == half)
+                    NetRoomSignal.Pulse();
             }
 
+            _flush?.Invoke();
+            NetRoomSignal.Pulse();
             _wake.WaitOne();
         }
     }
@@ -64,5 +80,6 @@ internal sealed class QueuedFrameWriter : IDisposable
             _thread.Join();
         _queue.Dispose();
         _wake.Dispose();
+        NetRoomSignal.Pulse();
     }
 }

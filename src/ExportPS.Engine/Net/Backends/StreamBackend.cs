@@ -27,7 +27,10 @@ internal sealed class StreamBackend : INetWorkerBackend
     /// <param name="owner">The netdev frames from the far end go to.</param>
     /// <param name="first">An already connected peer (a client's first connection, or an fd), if any.</param>
     /// <param name="next">Where the connections after <paramref name="first"/> come from.</param>
-    /// <param name="listener">The listening socket of a server, closed with the backend.</param>
+    /// <param name="listener">
+    /// The listening socket of a server, or the socket of a client's first connection still in progress: closed with
+    /// the backend.
+    /// </param>
     public StreamBackend(string type, Netdev owner, Socket? first, NextConnection next, IDisposable? listener = null)
     {
         Type = type;
@@ -49,6 +52,9 @@ internal sealed class StreamBackend : INetWorkerBackend
         reason = connection is null ? NetDropReason.NoPeer : NetDropReason.QueueFull;
         return connection is not null && connection.TryEnqueue(frame);
     }
+
+    /// <summary>No room while the connection's writer is full; without a connection frames are dropped as no-peer.</summary>
+    public bool CanReceive => Volatile.Read(ref _connection)?.HasRoom ?? true;
 
     /// <summary>The length-prefixed stream has no way to carry link state (QEMU's stream netdev sends none either).</summary>
     public void LinkStatusChanged(bool up)

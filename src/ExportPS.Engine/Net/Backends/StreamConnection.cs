@@ -7,7 +7,9 @@ namespace ExportPS.Engine.Net.Backends;
 /// One connected stream socket of a socket or stream netdev: a reader thread turns length-prefixed frames into
 /// <see cref="Netdev.Send"/> calls, a <see cref="QueuedFrameWriter"/> writes delivered frames. A length of 0 or over
 /// <see cref="NetFrameLimits.MaxFrameLength"/> loses the framing, so it is counted and the connection dropped; bytes
-/// of a frame cut off by the close are counted as malformed. Buffers are allocated once per connection.
+/// of a frame cut off by the close are counted as malformed. Buffers are allocated once per connection. The reader
+/// waits while its netdev's peer has no room (<see cref="Netdev.WaitUntilCanSend"/>), so the far end is slowed by TCP
+/// instead of losing frames; the writer gathers the frames waiting into one send.
 /// </summary>
 internal sealed class StreamConnection : IDisposable
 {
@@ -16,7 +18,10 @@ internal sealed class StreamConnection : IDisposable
     private readonly Socket _socket;
     private readonly Netdev _owner;
     private readonly QueuedFrameWriter _writer;
-    private readonly byte[] _writeBuffer = new byte[MaxEncodedLength];
+    /// <summary>Frames encoded for the next send; room for at least one frame of the largest size.</summary>
+    private readonly byte[] _writeBuffer = new byte[2 * MaxEncodedLength];
+    private int _writeLength;
+    private readonly Func<bool> _isClosed;
     private readonly Thread _reader;
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private int _disposed;
@@ -25,7 +30,8 @@ internal sealed class StreamConnection : IDisposable
     {
         _socket = socket;
         _owner = owner;
-        _writer = new QueuedFrameWriter($"netdev {owner.Id} tx", WriteFrame);
+        _writer = new QueuedFrameWriter($"netdev {owner.Id} tx", WriteFrame, Flush);
+        _isClosed = () => Volatile.Read(ref _disposed) != 0;
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"netdev {owner.Id} rx" };
     }
 
@@ -40,9 +46,19 @@ internal sealed class StreamConnection : IDisposable
 
     public bool TryEnqueue(ReadOnlySpan<byte> frame) => _writer.TryEnqueue(frame);
 
+    public bool HasRoom => _writer.HasRoom;
+
     private void WriteFrame(ReadOnlySpan<byte> frame)
     {
-        int length = StreamFraming.Encode(frame, _writeBuffer);
+        if (_writeBuffer.Length - _writeLength < StreamFraming.HeaderLength + frame.Length)
+            Flush();
+        _writeLength += StreamFraming.Encode(frame, _writeBuffer.AsSpan(_writeLength));
+    }
+
+    private void Flush()
+    {
+        int length = _writeLength;
+        _writeLength = 0;
         try
         {
             for (int sent = 0; sent < length;)
@@ -75,7 +91,10 @@ internal sealed class StreamConnection : IDisposable
                 var pending = new ReadOnlySequence<byte>(buffer, start, end - start);
                 StreamFrameStatus status;
                 while ((status = StreamFraming.TryReadFrame(ref pending, NetFrameLimits.MaxFrameLength, out var frame)) == StreamFrameStatus.Frame)
+                {
+                    _owner.WaitUntilCanSend(_isClosed);
                     _owner.Send(frame.FirstSpan);
+                }
 
                 if (status != StreamFrameStatus.NeedMoreData)
                 {

@@ -16,6 +16,7 @@ internal static class NetdevCodec
     public static JsonObject WriteAdd(NetdevOptions options)
     {
         var args = new JsonObject { ["type"] = options.Type, ["id"] = options.Id };
+        QmpMembers.SetIf(args, NetdevOptionsReader.PeerKey, options.Peer);
         switch (options)
         {
             case SocketNetdevOptions socket:
