@@ -295,6 +295,45 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         Run("announce-self", NetdevCodec.WriteAnnounce(options));
     }
 
+    /// <summary>object-add filter-dump; the reply comes from x-query-net-captures where the server has it.</summary>
+    public NetCaptureInfo AddNetCapture(NetCaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Run("object-add", NetCaptureCodec.WriteAdd(options));
+        if (_commands.Contains(NetCaptureCodec.QueryCommand))
+        {
+            return GetNetCaptures().Single(c => c.Id == options.Id);
+        }
+
+        // QEMU has no query of its filters: describe the capture as it was asked for.
+        return new NetCaptureInfo
+        {
+            Id = options.Id,
+            Netdev = options.Netdev,
+            Path = options.Path,
+            MaxLength = options.MaxLength,
+            Queue = options.Queue,
+            Enabled = options.Enabled,
+        };
+    }
+
+    public void RemoveNetCapture(string id)
+    {
+        try
+        {
+            Run("object-del", new JsonObject { ["id"] = id });
+        }
+        catch (EngineException e) when (e.ErrorId is ErrorIds.ObjectNotFound or ErrorIds.IoThreadNotFound)
+        {
+            // object-del knows objects of every kind (QEMU's text reads as an iothread's); asked for a capture, the answer is the capture's error.
+            throw new EngineException(ErrorIds.NetCaptureNotFound, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
+        }
+    }
+
+    /// <summary>An ExportPS extension (x-query-net-captures); QEMU has no such query and answers QmpCommandNotFound.</summary>
+    public IReadOnlyList<NetCaptureInfo> GetNetCaptures() =>
+        Run(NetCaptureCodec.QueryCommand).EnumerateArray().Select(NetCaptureCodec.ReadInfo).ToArray();
+
     // ---- plumbing ------------------------------------------------------------------------------------------------
 
     /// <summary>
