@@ -99,8 +99,9 @@ internal sealed class NetdevService : INetdevs, IDisposable
             if (!position.StartsWith("id=", StringComparison.Ordinal))
                 throw InvalidCapture("Parameter 'position' expects 'head', 'tail' or 'id=<id>'", position);
             string other = position[3..];
-            if (!CapturesOf(netdev).Any(capture => capture.Id == other))
-                throw InvalidCapture($"filter '{other}' not found", other);
+            var neighbour = _objects.Find<NetCapture>(other) ?? throw InvalidCapture($"filter '{other}' not found", other);
+            if (neighbour.Netdev != netdev)
+                throw InvalidCapture($"filter '{other}' belongs to a different netdev", other);
         }
 
         return new NetCapture(options, netdev, NetCaptureFile.Create(options.Path));
@@ -119,12 +120,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
             return [.. _objects.All<NetCapture>().Select(capture => capture.Describe())];
     }
 
-    private IEnumerable<NetCapture> CapturesOf(Netdev netdev) => _objects.All<NetCapture>().Where(capture => capture.Netdev == netdev);
-
     /// <summary>A removed netdev takes its captures with it, as QEMU deletes a netdev's filters.</summary>
     private void RemoveCaptures(Netdev netdev)
     {
-        foreach (var capture in CapturesOf(netdev).ToArray())
+        foreach (var capture in _objects.All<NetCapture>().Where(capture => capture.Netdev == netdev).ToArray())
             _objects.Remove(capture);
     }
 

@@ -111,7 +111,8 @@ public sealed class NetCaptureServiceTests : IDisposable
         { "the id of an iothread", o => o with { Id = "io0" }, ErrorIds.ObjectExists, EngineErrorCategory.AlreadyExists, "attempt to add duplicate property 'io0' to object (type 'container')" },
         { "an unknown netdev", o => o with { Netdev = "nope" }, ErrorIds.InvalidNetCaptureOptions, EngineErrorCategory.InvalidArgument, "Parameter 'netdev' expects a network backend id" },
         { "a bad position", o => o with { Position = "middle" }, ErrorIds.InvalidNetCaptureOptions, EngineErrorCategory.InvalidArgument, "Parameter 'position' expects 'head', 'tail' or 'id=<id>'" },
-        { "a position of another netdev's capture", o => o with { Position = "id=other" }, ErrorIds.InvalidNetCaptureOptions, EngineErrorCategory.InvalidArgument, "filter 'other' not found" },
+        { "a position of another netdev's capture", o => o with { Position = "id=other" }, ErrorIds.InvalidNetCaptureOptions, EngineErrorCategory.InvalidArgument, "filter 'other' belongs to a different netdev" },
+        { "a position of no capture", o => o with { Position = "id=io0" }, ErrorIds.InvalidNetCaptureOptions, EngineErrorCategory.InvalidArgument, "filter 'io0' not found" },
         { "a file in no directory", o => o with { Path = "/nonexistent-dir/c.pcap" }, ErrorIds.NetCaptureOpenFailed, EngineErrorCategory.NotFound, "net dump: can't open /nonexistent-dir/c.pcap: No such file or directory" },
     };
 
