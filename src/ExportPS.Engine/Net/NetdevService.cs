@@ -2,6 +2,7 @@ using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Net.Backends;
 using ExportPS.Engine.Objects;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Net;
 
@@ -201,6 +202,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
             Id = netdev.Id,
             Type = netdev.Type,
             Options = options.Summary(),
+            Arguments = NetdevCodec.WriteAdd(options).ToJsonString(),
             Hub = NetHubTable.HubOf(netdev)?.Id,
             Peer = counters.Peer,
             LinkUp = counters.LinkUp,

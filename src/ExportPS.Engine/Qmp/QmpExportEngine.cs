@@ -277,7 +277,11 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             return GetNetdevs().Single(n => n.Id == options.Id);
         }
 
-        return new NetdevInfo { Id = options.Id, Type = options.Type, Options = options.Summary(), LinkUp = true, Connected = true };
+        return new NetdevInfo
+        {
+            Id = options.Id, Type = options.Type, Options = options.Summary(), Arguments = NetdevCodec.WriteAdd(options).ToJsonString(),
+            LinkUp = true, Connected = true,
+        };
     }
 
     public void RemoveNetdev(string id) => Run("netdev_del", new JsonObject { ["id"] = id });
