@@ -12,10 +12,12 @@ internal sealed class NetCapture : IUserCreatable, IDisposable
     private readonly NetCaptureTap _tap;
     private int _disposed;
 
-    public NetCapture(NetCaptureOptions options, Netdev netdev, Stream file)
+    /// <param name="order">Where the capture comes in the query: the registry keeps no order.</param>
+    public NetCapture(NetCaptureOptions options, Netdev netdev, Stream file, long order)
     {
         Options = options;
         Netdev = netdev;
+        Order = order;
         _tap = new NetCaptureTap(options.Id, new PcapWriter(file, options.MaxLength), options.Queue);
         if (options.Enabled)
             netdev.AddCapture(_tap);
@@ -26,6 +28,8 @@ internal sealed class NetCapture : IUserCreatable, IDisposable
     public NetCaptureOptions Options { get; }
 
     public Netdev Netdev { get; }
+
+    public long Order { get; }
 
     /// <summary>Nothing holds a capture: object-del may always remove it.</summary>
     public bool InUse => false;

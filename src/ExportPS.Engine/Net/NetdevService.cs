@@ -105,7 +105,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
                 throw InvalidCapture($"filter '{other}' belongs to a different netdev", other);
         }
 
-        return new NetCapture(options, netdev, NetCaptureFile.Create(options.Path));
+        return new NetCapture(options, netdev, NetCaptureFile.Create(options.Path), _added++);
     }
 
     /// <summary>object-del of a capture: it is detached and its file closed.</summary>
@@ -115,10 +115,11 @@ internal sealed class NetdevService : INetdevs, IDisposable
             _objects.Remove(_objects.Find<NetCapture>(id) ?? throw NotFoundErrors.NetCapture(id));
     }
 
+    /// <summary>Every capture, in the order they were added.</summary>
     public IReadOnlyList<NetCaptureInfo> GetNetCaptures()
     {
         lock (_control.Lock)
-            return [.. _objects.All<NetCapture>().Select(capture => capture.Describe())];
+            return [.. _objects.All<NetCapture>().OrderBy(capture => capture.Order).Select(capture => capture.Describe())];
     }
 
     /// <summary>A removed netdev takes its captures with it, as QEMU deletes a netdev's filters.</summary>

@@ -124,18 +124,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         };
     }
 
-    public void RemoveIoThread(string id)
-    {
-        try
-        {
-            Run("object-del", new JsonObject { ["id"] = id });
-        }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.ObjectNotFound)
-        {
-            // object-del knows objects of every kind; asked for an iothread, the answer is the iothread's error.
-            throw new EngineException(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
-        }
-    }
+    public void RemoveIoThread(string id) => RemoveObjectOfKind(id, ErrorIds.IoThreadNotFound);
 
     public IReadOnlyList<IoThreadInfo> GetIoThreads() =>
         Run("query-iothreads").EnumerateArray().Select(IoThreadCodec.ReadInfo).ToArray();
@@ -265,6 +254,22 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     public void RemoveObject(string id) => Run("object-del", new JsonObject { ["id"] = id });
 
+    /// <summary>
+    /// object-del of an object of one kind: object-del knows objects of every kind (QEMU's not-found text maps to the
+    /// iothread's id), so its not-found answer becomes the error <paramref name="notFoundErrorId"/> of the kind asked for.
+    /// </summary>
+    private void RemoveObjectOfKind(string id, string notFoundErrorId)
+    {
+        try
+        {
+            RemoveObject(id);
+        }
+        catch (EngineException e) when (e.ErrorId is ErrorIds.ObjectNotFound or ErrorIds.IoThreadNotFound)
+        {
+            throw new EngineException(notFoundErrorId, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
+        }
+    }
+
     // ---- netdevs -------------------------------------------------------------------------------------------------
 
     /// <summary>netdev_add; the reply comes from x-query-netdevs where the server has it (QEMU has no such query).</summary>
@@ -321,18 +326,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         };
     }
 
-    public void RemoveNetCapture(string id)
-    {
-        try
-        {
-            Run("object-del", new JsonObject { ["id"] = id });
-        }
-        catch (EngineException e) when (e.ErrorId is ErrorIds.ObjectNotFound or ErrorIds.IoThreadNotFound)
-        {
-            // object-del knows objects of every kind (QEMU's text reads as an iothread's); asked for a capture, the answer is the capture's error.
-            throw new EngineException(ErrorIds.NetCaptureNotFound, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
-        }
-    }
+    public void RemoveNetCapture(string id) => RemoveObjectOfKind(id, ErrorIds.NetCaptureNotFound);
 
     /// <summary>An ExportPS extension (x-query-net-captures); QEMU has no such query and answers QmpCommandNotFound.</summary>
     public IReadOnlyList<NetCaptureInfo> GetNetCaptures() =>

@@ -76,12 +76,14 @@ public sealed class NetCaptureServiceTests : IDisposable
         Engine.RemoveNetdev("p0");
 
         Assert.Equal(["c2"], Engine.GetNetCaptures().Select(c => c.Id));
+        Engine.AddNetCapture(Capture("c3", "p1"));
+        Assert.Equal(["c2", "c3"], Engine.GetNetCaptures().Select(c => c.Id));
         Assert.Equal(ErrorIds.ObjectNotFound, Assert.Throws<EngineException>(() => Engine.RemoveObject("c0")).ErrorId);
         Assert.Equal(PcapWriter.GlobalHeaderLength, new FileInfo(_test.File("c0.pcap")).Length);
 
         // object-del takes a capture like any object.
         Engine.RemoveObject("c2");
-        Assert.Empty(Engine.GetNetCaptures());
+        Assert.Equal(["c3"], Engine.GetNetCaptures().Select(c => c.Id));
     }
 
     [Fact]
