@@ -119,6 +119,24 @@ public sealed class ConfigurationNetdevTests : IDisposable
         Assert.Empty(_engine.GetNetdevs());
     }
 
+    [Fact]
+    public void ATypeTheConfigurationCodeDoesNotNameIsAnItemAllTheSame()
+    {
+        var l2tpv3 = H(("Netdevs", L(H(
+            ("Id", "l0"), ("Type", "l2tpv3"), ("Src", "127.0.0.1"), ("Dst", "127.0.0.1"), ("Udp", true),
+            ("SrcPort", Net.NetTestPorts.FreeUdp()), ("DstPort", Net.NetTestPorts.FreeUdp()), ("TxSession", 17), ("RxSession", 34),
+            ("TxCookie", 0xC0C0A), ("RxCookie", 0xF00D), ("Counter", true)))));
+
+        ExportConfigurationService.Set(_engine, l2tpv3);
+
+        Assert.Equal("l2tpv3", _engine.GetNetdevs().Single().Type);
+        Assert.True(ExportConfigurationService.Plan(_engine, l2tpv3).InDesiredState);
+        Assert.True(ExportConfigurationService.Plan(_engine, ExportConfigurationService.Get(_engine)).InDesiredState);
+        ((Hashtable)((object?[])l2tpv3["Netdevs"]!)[0]!)["TxSession"] = 18;
+        var drift = Assert.Single(ExportConfigurationService.Plan(_engine, l2tpv3).Drift);
+        Assert.Equal(("txsession", "18", "17", true), (drift.Property, drift.Desired, drift.Actual, drift.RequiresReplace));
+    }
+
     [Theory]
     [InlineData("hubport", "Parameter 'hubid' is missing")]
     [InlineData("bogus", "Parameter 'type' does not accept value 'bogus'")]
