@@ -138,4 +138,45 @@ Describe 'Configuration cmdlets' {
             $drift[0].Action | Should -Be ([ExportPS.Engine.Configuration.DriftAction]::Add)
         }
     }
+
+    Context 'netdevs' {
+        BeforeAll {
+            $script:hub = @{
+                Netdevs = @(
+                    @{ Id = 'cf-s0'; Type = 'stream'; Server = $true; Addr = @{ Type = 'unix'; Path = (Join-Path $script:dir 'cf-s0.sock') } }
+                    @{ Id = 'cf-p0'; Type = 'hubport'; HubId = 4; Netdev = 'cf-s0'; LinkUp = $false }
+                    @{ Id = 'cf-p1'; Type = 'hubport'; HubId = 4 }
+                )
+            }
+        }
+
+        AfterAll {
+            Get-Netdev | Remove-Netdev -Confirm:$false
+        }
+
+        It 'adds a hub of netdevs with their link states, after -WhatIf changed nothing' {
+            Set-ExportConfiguration -Configuration $script:hub -WhatIf
+            Get-Netdev | Should -BeNullOrEmpty
+            Set-ExportConfiguration -Configuration $script:hub -Confirm:$false
+            $port = Get-Netdev -Id cf-p0
+            $port.Peer, $port.Hub, $port.LinkUp | Should -Be @('cf-s0', 4, $false)
+            Test-ExportConfiguration -Configuration $script:hub | Should -BeTrue
+            $netdevs = (Get-ExportConfiguration).Netdevs
+            ($netdevs | Where-Object Id -EQ 'cf-p0').LinkUp | Should -BeFalse
+            Test-ExportConfiguration -Configuration @{ Netdevs = $netdevs } | Should -BeTrue
+        }
+
+        It 'sets a changed link in place and replaces a netdev whose options changed' {
+            $script:hub.Netdevs[1].LinkUp = $true
+            $script:hub.Netdevs[2].HubId = 5
+            $drift = @(Test-ExportConfiguration -Configuration $script:hub -Detailed)
+            ($drift | Where-Object Property -EQ 'LinkUp').RequiresReplace | Should -BeFalse
+            ($drift | Where-Object Property -EQ 'hubid').RequiresReplace | Should -BeTrue
+            $steps = @(Set-ExportConfiguration -Configuration $script:hub -PassThru -Confirm:$false)
+            $steps.Kind | Should -Be @('RemoveNetdev', 'AddNetdev', 'SetNetLink')
+            (Get-Netdev -Id cf-p0).LinkUp | Should -BeTrue
+            (Get-Netdev -Id cf-p1).Hub | Should -Be 5
+            Test-ExportConfiguration -Configuration $script:hub | Should -BeTrue
+        }
+    }
 }

@@ -202,6 +202,80 @@ Describe 'Netdev cmdlets' {
             Assert-EngineError $err2 -ErrorId InvalidArgument -Category InvalidArgument
         }
     }
+
+    Context 'Start-NetCapture, Get-NetCapture, Stop-NetCapture' {
+        It 'writes the frames of a netdev to a pcap file until the capture is stopped from the pipeline' {
+            foreach ($i in 0, 1) {
+                Add-Netdev -Id "nd-cs$i" -Address "unix:$script:dir/c$i.sock" -Server
+                Add-Netdev -Id "nd-cp$i" -HubId 5 -Netdev "nd-cs$i"
+            }
+            $a = Connect-Peer "$script:dir/c0.sock"
+            $b = Connect-Peer "$script:dir/c1.sock"
+            try {
+                Wait-Until { (Get-Netdev -Id nd-cs0, nd-cs1 | Where-Object Connected).Count -eq 2 } -Because 'both peers are connected'
+                $capture = Start-NetCapture -Netdev nd-cp0 -Path "$script:dir/cp0.pcap" -MaxLength 40 -PassThru
+                $capture | Should -BeOfType ([ExportPS.Engine.Model.NetCaptureInfo])
+                $capture.Id, $capture.Netdev, $capture.MaxLength, $capture.Queue | Should -Be @('nd-cp0.dump', 'nd-cp0', 40, 'All')
+
+                Send-Frame $a 60
+                Receive-FrameLength $b | Should -Be 60
+                Send-Frame $b 100
+                Receive-FrameLength $a | Should -Be 100
+                Wait-Until { (Get-NetCapture -Id nd-cp0.dump).Frames -eq 2 } -Because 'both frames crossed the hub port'
+                (Get-NetCapture -Netdev nd-cp* | Format-Table | Out-String) | Should -Match "nd-cp0.dump\s+nd-cp0\s+All\s+2\s+$([regex]::Escape("$script:dir/cp0.pcap"))"
+
+                Get-NetCapture -Netdev nd-cp0 | Stop-NetCapture
+                Get-NetCapture | Should -BeNullOrEmpty
+                # The global header (24 bytes), then two records of 16 bytes each with at most 40 bytes kept.
+                (Get-Item "$script:dir/cp0.pcap").Length | Should -Be (24 + 16 + 40 + 16 + 40)
+            }
+            finally {
+                $a.Dispose()
+                $b.Dispose()
+            }
+        }
+
+        It 'names a capture after its netdev, and removing the netdev stops its captures' {
+            Add-Netdev -Id nd-n0 -HubId 6
+            Start-NetCapture nd-n0 "$script:dir/n0-a.pcap"
+            Start-NetCapture nd-n0 "$script:dir/n0-b.pcap" -Queue Rx
+            Start-NetCapture nd-n0 "$script:dir/n0-c.pcap" -Id nd-mine
+            (Get-NetCapture).Id | Should -Be @('nd-n0.dump', 'nd-n0.dump1', 'nd-mine')
+            (Get-NetCapture -Id nd-n0.dump1).Queue | Should -Be 'Rx'
+            Remove-Netdev -Id nd-n0
+            Get-NetCapture | Should -BeNullOrEmpty
+        }
+
+        It 'changes nothing with -WhatIf' {
+            Add-Netdev -Id nd-w0 -HubId 6
+            Start-NetCapture -Netdev nd-w0 -Path "$script:dir/w0.pcap" -WhatIf
+            Get-NetCapture | Should -BeNullOrEmpty
+            "$script:dir/w0.pcap" | Should -Not -Exist
+            Start-NetCapture -Netdev nd-w0 -Path "$script:dir/w0.pcap" -Id nd-w
+            Stop-NetCapture -Id nd-w -WhatIf
+            (Get-NetCapture).Id | Should -Be @('nd-w')
+            Stop-NetCapture -Id nd-w
+        }
+
+        It 'reports a missing netdev as InvalidArgument and a missing capture as ObjectNotFound' {
+            Start-NetCapture -Netdev nd-nope -Path "$script:dir/x.pcap" -ErrorAction SilentlyContinue -ErrorVariable err
+            Assert-EngineError $err -ErrorId InvalidNetCaptureOptions -Category InvalidArgument
+            Stop-NetCapture -Id nd-nope -ErrorAction SilentlyContinue -ErrorVariable err2
+            Assert-EngineError $err2 -ErrorId NetCaptureNotFound -Category ObjectNotFound
+            Get-NetCapture -Id nd-nope -ErrorAction SilentlyContinue -ErrorVariable err3
+            Assert-EngineError $err3 -ErrorId NetCaptureNotFound -Category ObjectNotFound
+            Get-NetCapture -Id nd-nope* | Should -BeNullOrEmpty
+        }
+
+        It 'completes capture ids' {
+            Add-Netdev -Id nd-k0 -HubId 6
+            Start-NetCapture nd-k0 "$script:dir/k0.pcap" -Id nd-cap1
+            Start-NetCapture nd-k0 "$script:dir/k1.pcap" -Id nd-cap2
+            (Complete 'Stop-NetCapture -Id nd-cap').CompletionText | Should -Be @('nd-cap1', 'nd-cap2')
+            (Complete 'Get-NetCapture nd-cap2').CompletionText | Should -Be @('nd-cap2')
+            (Complete 'Start-NetCapture -Netdev nd-k').CompletionText | Should -Be @('nd-k0')
+        }
+    }
 }
 
 Describe 'Add-Netdev tap and l2tpv3' {

@@ -103,7 +103,7 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
             var exports = new BlockExports(control, graph, objects);
             exports.Register(new VhostUserBlkExportDriver());
             exports.Register(new VduseBlkExportDriver());
-            return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports), new NetdevService(control));
+            return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports), new NetdevService(control, objects.Registry));
         }
     }
 }

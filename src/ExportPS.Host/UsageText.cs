@@ -40,6 +40,8 @@ internal static class UsageText
 
           --object iothread,id=<id>
                                  create an iothread for exports to run on
+          --object filter-dump,id=<id>,netdev=<id>,file=<path>[,maxlen=<bytes>][,queue=all|rx|tx][,status=on|off]
+                                 capture a netdev's frames to a pcap file (give it after its --netdev)
 
           --netdev [type=]stream,id=<id>,addr.type=inet|unix,...[,server=on|off][,reconnect=<seconds>]
           --netdev [type=]socket,id=<id>,listen=|connect=<host>:<port> | udp=<host>:<port>,localaddr=<host>:<port>

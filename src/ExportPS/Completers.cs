@@ -76,6 +76,12 @@ internal sealed class NetdevIdCompleter : EngineNameCompleter
         engine.GetNetdevs().Select(n => (n.Id, $"{n.Type} netdev {n.Options}, link {(n.LinkUp ? "up" : "down")}"));
 }
 
+internal sealed class NetCaptureIdCompleter : EngineNameCompleter
+{
+    protected override IEnumerable<(string Name, string ToolTip)> Candidates(IExportEngine engine, IDictionary fakeBoundParameters) =>
+        engine.GetNetCaptures().Select(c => (c.Id, $"Capture of netdev {c.Netdev} to {c.Path}"));
+}
+
 internal sealed class ExportIdCompleter : EngineNameCompleter
 {
     protected override IEnumerable<(string Name, string ToolTip)> Candidates(IExportEngine engine, IDictionary fakeBoundParameters) =>

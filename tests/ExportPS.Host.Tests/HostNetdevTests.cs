@@ -11,7 +11,7 @@ public sealed class HostNetdevTests : IDisposable
     public void Dispose() => _dir.Dispose();
 
     [Fact]
-    public async Task The_host_makes_the_netdevs_of_its_command_line_in_order()
+    public async Task The_host_makes_the_netdevs_and_captures_of_its_command_line_in_order()
     {
         string qmp = _dir.File("host.qmp");
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
@@ -19,6 +19,7 @@ public sealed class HostNetdevTests : IDisposable
         [
             "--netdev", $"stream,id=s0,server=on,addr.type=unix,addr.path={_dir.File("s0.sock")}",
             "--netdev", "hubport,id=p0,hubid=0,netdev=s0",
+            "--object", $"filter-dump,id=f0,netdev=p0,file={_dir.File("p0.pcap")},maxlen=128",
             "--chardev", $"socket,id=m0,path={qmp},server=on,wait=off",
             "--monitor", "m0",
         ], new StringWriter(), new StringWriter(), stop.Token));
@@ -29,6 +30,8 @@ public sealed class HostNetdevTests : IDisposable
         {
             var netdevs = engine.GetNetdevs();
             Assert.Equal([("s0", "stream", "p0"), ("p0", "hubport", "s0")], netdevs.Select(n => (n.Id, n.Type, n.Peer)));
+            var capture = Assert.Single(engine.GetNetCaptures());
+            Assert.Equal(("f0", "p0", _dir.File("p0.pcap"), 128), (capture.Id, capture.Netdev, capture.Path, capture.MaxLength));
         }
 
         stop.Cancel();

@@ -24,6 +24,34 @@ public class ObjectParserTests
             Object<IoThreadObjectOptions>("iothread,id=io0,poll-max-ns=0,poll-grow=4,poll-shrink=2,aio-max-batch=8").Options);
     }
 
+    [Fact]
+    public void Filter_dump_reads_qemus_properties_with_their_defaults()
+    {
+        Assert.Equal(new NetCaptureOptions { Id = "f0", Netdev = "n0", Path = "/tmp/x.pcap" },
+            Object<NetCaptureObjectOptions>("filter-dump,id=f0,netdev=n0,file=/tmp/x.pcap").Options);
+        Assert.Equal(
+            new NetCaptureOptions
+            {
+                Id = "f0", Netdev = "n0", Path = "x.pcap", MaxLength = 128, Queue = ExportPS.Engine.Net.NetCaptureDirection.Rx,
+                Enabled = false, Position = "id=f1", Insert = NetCaptureInsert.Before,
+            },
+            Object<NetCaptureObjectOptions>("filter-dump,id=f0,netdev=n0,file=x.pcap,maxlen=128,queue=rx,status=off,position=id=f1,insert=before").Options);
+    }
+
+    [Theory]
+    [InlineData("filter-dump,id=f0,file=x", "Parameter 'netdev' is missing")]
+    [InlineData("filter-dump,id=f0,netdev=n0", "Parameter 'file' is missing")]
+    [InlineData("filter-dump,id=f0,netdev=n0,file=x,maxlen=-1", "Parameter 'maxlen' expects uint32_t")]
+    [InlineData("filter-dump,id=f0,netdev=n0,file=x,maxlen=4294967295", "Property 'filter-dump.maxlen' doesn't take value '4294967295'")]
+    [InlineData("filter-dump,id=f0,netdev=n0,file=x,queue=up", "Parameter 'queue' does not accept value 'up'")]
+    [InlineData("filter-dump,id=f0,netdev=n0,file=x,status=yes", "Invalid value for netfilter status, should be 'on' or 'off'")]
+    [InlineData("filter-dump,id=f0,netdev=n0,file=x,insert=middle", "Parameter 'insert' does not accept value 'middle'")]
+    [InlineData("filter-dump,id=f0,netdev=n0,file=x,bogus=1", "Parameter 'bogus' is unexpected")]
+    public void Bad_filter_dumps_are_refused(string argument, string message)
+    {
+        Assert.Equal(message, Error("object", argument));
+    }
+
     [Theory]
     [InlineData("iothread", "Parameter 'id' is missing")]
     [InlineData("id=x", "Parameter 'qom-type' is missing")]

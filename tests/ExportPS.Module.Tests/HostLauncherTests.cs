@@ -38,7 +38,8 @@ public sealed class HostLauncherTests(ModuleFiles module) : IClassFixture<Module
     private static void WaitForSocket(string socket, Process process, string log)
     {
         var watch = Stopwatch.StartNew();
-        while (!File.Exists(socket))
+        // The socket file appears at bind, a moment before the listen: wait until a connection is accepted.
+        while (!SocketProbe.Accepts(socket))
         {
             if (process.HasExited)
             {

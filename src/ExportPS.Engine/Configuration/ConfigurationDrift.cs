@@ -8,6 +8,7 @@ public enum ConfigurationItemKind
     DirtyBitmap,
     NbdServer,
     Export,
+    Netdev,
 }
 
 public enum DriftAction

@@ -31,7 +31,7 @@ public static class ConfigurationParser
 
         var root = new ConfigurationSection(configuration, string.Empty,
             new("IoThreads"), new("BlockNodes", "block-nodes"), new("DirtyBitmaps", "dirty-bitmaps"),
-            new("NbdServer", "nbd-server"), new("Exports", "block-exports"), new("Prune"));
+            new("NbdServer", "nbd-server"), new("Exports", "block-exports"), new("Netdevs"), new("Prune"));
 
         var result = new ExportConfiguration
         {
@@ -40,6 +40,7 @@ public static class ConfigurationParser
             DirtyBitmaps = Items(root, "DirtyBitmaps", ParseDirtyBitmap),
             NbdServer = root.Has("NbdServer") ? ParseNbdServer(root.Raw("NbdServer"), root.PathOf("NbdServer")) : null,
             Exports = Items(root, "Exports", ParseExport),
+            Netdevs = Items(root, "Netdevs", ParseNetdev),
             Prune = root.Bool("Prune", false),
         };
 
@@ -307,6 +308,50 @@ public static class ConfigurationParser
             NumQueues = (int)(section.Integer("NumQueues", 1, VhostUserBlkExportOptions.MaxNumQueues) ?? 1),
             LogicalBlockSize = section.Integer("LogicalBlockSize", VhostUserBlkExportOptions.MinLogicalBlockSize, VhostUserBlkExportOptions.MaxLogicalBlockSize)
                 ?? VhostUserBlkExportOptions.MinLogicalBlockSize,
+        };
+    }
+
+    private static readonly ConfigurationKey[] NetdevKeys = [new("Id"), new("Type"), new("LinkUp", "link-up"), Ensure];
+
+    /// <summary>
+    /// @{ Id = 'p0'; Type = 'hubport'; HubId = 0; Netdev = 's0'; LinkUp = $false }: Id, Type, LinkUp and Ensure are the
+    /// item's, every other key is a member of netdev_add for that type (<see cref="NetdevOptionsTable"/>).
+    /// </summary>
+    private static NetdevConfiguration ParseNetdev(object? value, string path)
+    {
+        if (value is not IDictionary table)
+        {
+            throw ConfigurationSection.Error(path, "expected a hashtable");
+        }
+
+        var own = new OrderedDictionary(StringComparer.OrdinalIgnoreCase);
+        var members = new List<KeyValuePair<string, object?>>();
+        foreach (DictionaryEntry entry in table)
+        {
+            string key = ConfigurationSection.ToString(entry.Key, path);
+            if (NetdevKeys.FirstOrDefault(k => k.Matches(key)) is { } known)
+            {
+                own.Add(known.Name, entry.Value);
+            }
+            else
+            {
+                members.Add(new(key, entry.Value));
+            }
+        }
+
+        var section = new ConfigurationSection(own, path, NetdevKeys);
+        string id = section.RequiredName("Id");
+        var ensure = EnsureOf(section);
+        if (ensure == ConfigurationEnsure.Absent)
+        {
+            return new NetdevConfiguration { Id = id, Ensure = ensure };
+        }
+
+        return new NetdevConfiguration
+        {
+            Id = id,
+            Options = NetdevOptionsTable.Read(id, section.RequiredString("Type"), members, path),
+            LinkUp = section.Bool("LinkUp", true),
         };
     }
 

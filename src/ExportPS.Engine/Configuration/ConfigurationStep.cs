@@ -1,8 +1,9 @@
 namespace ExportPS.Engine.Configuration;
 
-/// <summary>The engine call a step makes: one Add and one Remove per kind of item (Items/), and a bitmap's in-place changes.</summary>
+/// <summary>The engine call a step makes: one Add and one Remove per kind of item (Items/), and the in-place changes (a bitmap's Enabled, a netdev's link).</summary>
 public enum ConfigurationStepKind
 {
+    RemoveNetdev,
     RemoveExport,
     StopNbdServer,
     RemoveDirtyBitmap,
@@ -15,6 +16,8 @@ public enum ConfigurationStepKind
     DisableDirtyBitmap,
     StartNbdServer,
     AddExport,
+    AddNetdev,
+    SetNetLink,
 }
 
 /// <summary>

@@ -23,6 +23,7 @@ public static class ConfigurationWriter
         }
 
         root["Exports"] = configuration.Exports.Select(ToDictionary).ToArray<object>();
+        root["Netdevs"] = configuration.Netdevs.Select(ToDictionary).ToArray<object>();
         if (configuration.Prune)
         {
             root["Prune"] = true;
@@ -132,6 +133,26 @@ public static class ConfigurationWriter
         bool vhost = export.Type == BlockExportType.VhostUserBlk;
         AddIf(table, "NumQueues", export.NumQueues, vhost && export.NumQueues != 1);
         AddIf(table, "LogicalBlockSize", export.LogicalBlockSize, vhost && export.LogicalBlockSize != VhostUserBlkExportOptions.MinLogicalBlockSize);
+        return table;
+    }
+
+    /// <summary>Id and Type, then netdev_add's members for the type under their QEMU names, then LinkUp when down.</summary>
+    private static OrderedDictionary ToDictionary(NetdevConfiguration netdev)
+    {
+        var table = Table();
+        table["Id"] = netdev.Id;
+        if (AddEnsure(table, netdev.Ensure))
+        {
+            return table;
+        }
+
+        table["Type"] = netdev.Options!.Type;
+        foreach (var (key, value) in NetdevOptionsTable.Members(netdev.Options))
+        {
+            table[key] = value;
+        }
+
+        AddIf(table, "LinkUp", false, !netdev.LinkUp);
         return table;
     }
 

@@ -19,6 +19,9 @@ public sealed record ExportConfiguration
 
     public IReadOnlyList<BlockExportConfiguration> Exports { get; init; } = [];
 
+    /// <summary>Netdevs of every type; hubs are their hubport netdevs.</summary>
+    public IReadOnlyList<NetdevConfiguration> Netdevs { get; init; } = [];
+
     /// <summary>Remove every item of the engine that the configuration does not list.</summary>
     public bool Prune { get; init; }
 }

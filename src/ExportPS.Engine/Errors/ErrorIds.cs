@@ -58,6 +58,10 @@ public static class ErrorIds
     public const string NetdevTypeNotSupported = "NetdevTypeNotSupported";
     public const string NetdevOpenFailed = "NetdevOpenFailed";
 
+    public const string NetCaptureNotFound = "NetCaptureNotFound";
+    public const string InvalidNetCaptureOptions = "InvalidNetCaptureOptions";
+    public const string NetCaptureOpenFailed = "NetCaptureOpenFailed";
+
     public const string EngineDisposed = "EngineDisposed";
 
     public const string InvalidConfiguration = "InvalidConfiguration";

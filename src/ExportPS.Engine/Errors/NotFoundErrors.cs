@@ -29,6 +29,10 @@ public static class NotFoundErrors
     public static EngineException Netdev(string? id) =>
         Create(ErrorIds.NetdevNotFound, $"Device '{id}' not found", id);
 
+    /// <summary>A capture (filter-dump object) no object has: object-del's text.</summary>
+    public static EngineException NetCapture(string? id) =>
+        Create(ErrorIds.NetCaptureNotFound, $"object '{id}' not found", id);
+
     private static EngineException Create(string errorId, string message, string? target) =>
         new(errorId, EngineErrorCategory.NotFound, message) { Target = target };
 }

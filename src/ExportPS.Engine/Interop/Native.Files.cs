@@ -14,7 +14,10 @@ internal static partial class Native
     public const int EDQUOT = 122;
 
     public const int O_RDONLY = 0;
+    public const int O_WRONLY = 1;
     public const int O_RDWR = 2;
+    public const int O_CREAT = 0x40;
+    public const int O_TRUNC = 0x200;
     public const int O_CLOEXEC = 0x80000;
 
     /// <summary>O_DIRECT is one of the few flags whose value differs between architectures.</summary>

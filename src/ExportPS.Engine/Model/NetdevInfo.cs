@@ -14,6 +14,12 @@ public sealed record NetdevInfo
     /// <summary>The options in QEMU's -netdev syntax (see <see cref="NetdevOptions.Summary"/>).</summary>
     public required string Options { get; init; }
 
+    /// <summary>
+    /// netdev_add's arguments that make this netdev (type, id and the type's members) as JSON text: what a
+    /// configuration reads back, whatever the type.
+    /// </summary>
+    public required string Arguments { get; init; }
+
     /// <summary>The hub of a hub port; null for other netdevs.</summary>
     public int? Hub { get; init; }
 

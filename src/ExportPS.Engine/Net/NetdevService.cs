@@ -1,21 +1,25 @@
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Net.Backends;
+using ExportPS.Engine.Objects;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Net;
 
 /// <summary>
-/// The in-process netdev subsystem: the netdevs by id and the hubs their ports join. Control-plane calls take the
-/// engine's lock; frames never do.
+/// The in-process netdev subsystem: the netdevs by id, the hubs their ports join, and the captures (filter-dump
+/// objects, kept in the engine's object registry for their ids). Control-plane calls take the engine's lock; frames never do.
 /// </summary>
 internal sealed class NetdevService : INetdevs, IDisposable
 {
     private readonly ControlPlane _control;
+    private readonly ObjectRegistry _objects;
     private readonly NetAnnouncer _announcer;
 
-    public NetdevService(ControlPlane control)
+    public NetdevService(ControlPlane control, ObjectRegistry objects)
     {
         _control = control;
+        _objects = objects;
         _announcer = new NetAnnouncer(FindOrNull);
     }
 
@@ -123,9 +127,68 @@ internal sealed class NetdevService : INetdevs, IDisposable
         {
             var netdev = Find(id);
             _netdevs.Remove(id);
+            RemoveCaptures(netdev);
             Close(netdev);
         }
     }
+
+    /// <summary>
+    /// object-add filter-dump, with QEMU's checks in its order: maxlen, the id, the netdev, the position, then the file.
+    /// </summary>
+    public NetCaptureInfo AddNetCapture(NetCaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxLength <= 0)
+            throw InvalidCapture($"Property 'filter-dump.maxlen' doesn't take value '{options.MaxLength}'", options.Id);
+
+        lock (_control.Lock)
+        {
+            _control.ThrowIfDisposed();
+            return _objects.Add(options.Id, () => OpenCapture(options)).Describe();
+        }
+    }
+
+    private NetCapture OpenCapture(NetCaptureOptions options)
+    {
+        var netdev = _netdevs.TryGetValue(options.Netdev, out var entry)
+            ? entry.Netdev
+            : throw InvalidCapture("Parameter 'netdev' expects a network backend id", options.Netdev);
+        if (options.Position is { } position and not ("head" or "tail"))
+        {
+            if (!position.StartsWith("id=", StringComparison.Ordinal))
+                throw InvalidCapture("Parameter 'position' expects 'head', 'tail' or 'id=<id>'", position);
+            string other = position[3..];
+            var neighbour = _objects.Find<NetCapture>(other) ?? throw InvalidCapture($"filter '{other}' not found", other);
+            if (neighbour.Netdev != netdev)
+                throw InvalidCapture($"filter '{other}' belongs to a different netdev", other);
+        }
+
+        return new NetCapture(options, netdev, NetCaptureFile.Create(options.Path), _added++);
+    }
+
+    /// <summary>object-del of a capture: it is detached and its file closed.</summary>
+    public void RemoveNetCapture(string id)
+    {
+        lock (_control.Lock)
+            _objects.Remove(_objects.Find<NetCapture>(id) ?? throw NotFoundErrors.NetCapture(id));
+    }
+
+    /// <summary>Every capture, in the order they were added.</summary>
+    public IReadOnlyList<NetCaptureInfo> GetNetCaptures()
+    {
+        lock (_control.Lock)
+            return [.. _objects.All<NetCapture>().OrderBy(capture => capture.Order).Select(capture => capture.Describe())];
+    }
+
+    /// <summary>A removed netdev takes its captures with it, as QEMU deletes a netdev's filters.</summary>
+    private void RemoveCaptures(Netdev netdev)
+    {
+        foreach (var capture in _objects.All<NetCapture>().Where(capture => capture.Netdev == netdev).ToArray())
+            _objects.Remove(capture);
+    }
+
+    private static EngineException InvalidCapture(string message, string target) =>
+        new(ErrorIds.InvalidNetCaptureOptions, EngineErrorCategory.InvalidArgument, message) { Target = target };
 
     /// <summary>Every netdev, in the order they were added.</summary>
     public IReadOnlyList<NetdevInfo> GetNetdevs()
@@ -159,7 +222,11 @@ internal sealed class NetdevService : INetdevs, IDisposable
         lock (_control.Lock)
         {
             foreach (var (netdev, _, _) in _netdevs.Values)
+            {
+                RemoveCaptures(netdev);
                 Close(netdev);
+            }
+
             _netdevs.Clear();
         }
     }
@@ -194,6 +261,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
             Id = netdev.Id,
             Type = netdev.Type,
             Options = options.Summary(),
+            Arguments = NetdevCodec.WriteAdd(options).ToJsonString(),
             Hub = NetHubTable.HubOf(netdev)?.Id,
             Peer = counters.Peer,
             LinkUp = counters.LinkUp,

@@ -48,6 +48,12 @@ public sealed class PcapWriter : IDisposable
     /// <summary>Why the capture stopped writing, or null while it writes.</summary>
     public string? Failure { get; private set; }
 
+    /// <summary>The records written so far.</summary>
+    public long Frames => Interlocked.Read(ref _frames);
+
+    private long _frames;
+    private bool _closed; // under _gate: a frame that raced the capture's removal finds the file closed and is not written
+
     /// <summary>Appends one frame seen at <paramref name="timestamp"/>, unless a write error stopped the capture.</summary>
     public void WriteFrame(ReadOnlySpan<byte> frame, DateTimeOffset timestamp)
     {
@@ -61,12 +67,13 @@ public sealed class PcapWriter : IDisposable
         BinaryPrimitives.WriteInt32LittleEndian(record[12..], frame.Length);
         lock (_gate)
         {
-            if (Failure is not null)
+            if (Failure is not null || _closed)
                 return;
             try
             {
                 _stream.Write(record);
                 _stream.Write(kept);
+                Interlocked.Increment(ref _frames);
             }
             catch (IOException error)
             {
@@ -79,6 +86,9 @@ public sealed class PcapWriter : IDisposable
     {
         lock (_gate)
         {
+            if (_closed)
+                return;
+            _closed = true;
             try
             {
                 if (Failure is null)

@@ -13,6 +13,9 @@ internal sealed class UserObjects(ControlPlane control) : IUserObjects, IDisposa
 {
     private readonly ObjectRegistry _objects = new();
 
+    /// <summary>The one id namespace, shared with the netdev subsystem's captures (filter-dump objects).</summary>
+    internal ObjectRegistry Registry => _objects;
+
     public IoThreadInfo AddIoThread(IoThreadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);

@@ -24,3 +24,9 @@ internal sealed record AuthzObjectOptions(AuthzOptions Options) : UserObjectOpti
 {
     public override void AddTo(IExportEngine engine) => engine.AddAuthz(Options);
 }
+
+/// <summary>filter-dump: a capture of a netdev's frames (the netdev subsystem keeps it).</summary>
+internal sealed record NetCaptureObjectOptions(NetCaptureOptions Options) : UserObjectOptions
+{
+    public override void AddTo(IExportEngine engine) => engine.AddNetCapture(Options);
+}

@@ -1,4 +1,5 @@
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Qmp.Codecs;
 
 namespace ExportPS.Engine.Qapi;
 
@@ -31,6 +32,7 @@ internal static class UserObjectOptionsReader
                 Filename = reader.RequireString("filename"),
                 Refresh = reader.Bool("refresh") ?? true,
             }),
+            NetCaptureOptions.TypeName => new NetCaptureObjectOptions(NetCaptureCodec.ReadAdd(reader, id)),
             _ when NotYetSupported.Contains(type) => throw OptionReader.Error($"Object type '{type}' is not supported by ExportPS yet"),
             _ => throw reader.NotAccepted("qom-type", type),
         };

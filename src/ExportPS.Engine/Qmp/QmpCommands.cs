@@ -49,6 +49,7 @@ internal sealed class QmpCommands
             ["set_link"] = SetLink,
             ["announce-self"] = AnnounceSelf,
             [NetdevCodec.QueryCommand] = QueryNetdevs,
+            [NetCaptureCodec.QueryCommand] = QueryNetCaptures,
         };
     }
 
@@ -310,5 +311,12 @@ internal sealed class QmpCommands
     {
         args.RejectUnexpected();
         return new JsonArray(_engine.GetNetdevs().Select(n => (JsonNode)NetdevCodec.WriteInfo(n)).ToArray());
+    }
+
+    /// <summary>ExportPS extension: every capture (filter-dump object) with its netdev, file and frame count.</summary>
+    private JsonNode QueryNetCaptures(OptionReader args)
+    {
+        args.RejectUnexpected();
+        return new JsonArray(_engine.GetNetCaptures().Select(c => (JsonNode)NetCaptureCodec.WriteInfo(c)).ToArray());
     }
 }

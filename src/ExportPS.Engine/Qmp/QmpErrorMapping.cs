@@ -10,13 +10,16 @@ namespace ExportPS.Engine.Qmp;
 /// </summary>
 internal static class QmpErrorMapping
 {
+    // Declared before the table that uses it: static fields are set in the order they are written.
+    private static readonly Regex DeviceNotFoundText = Text("^Device '.*' not found$");
+
     private static readonly (Regex Desc, string Id, EngineErrorCategory Category)[] QemuTexts =
     [
         (Text("^Export '.*' is not found$"), ErrorIds.ExportNotFound, EngineErrorCategory.NotFound),
         (Text("^Cannot find device=|^Failed to find node with node-name=|^Node '.*' not found$"), ErrorIds.BlockNodeNotFound, EngineErrorCategory.NotFound),
         (Text("^Dirty bitmap '.*' not found$|^Bitmap '.*' is not found$"), ErrorIds.DirtyBitmapNotFound, EngineErrorCategory.NotFound),
         (Text("^iothread \".*\" not found$|^object '.*' not found$"), ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound),
-        (Text("^Device '.*' not found$"), ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound),
+        (DeviceNotFoundText, ErrorIds.NetdevNotFound, EngineErrorCategory.NotFound),
         (Text("^Duplicate ID '[^']*'( for netdev)?$"), ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists),
         (Text("^Duplicate nodes with node-name="), ErrorIds.BlockNodeExists, EngineErrorCategory.AlreadyExists),
         (Text("^Block export id '.*' is already in use$"), ErrorIds.ExportExists, EngineErrorCategory.AlreadyExists),
@@ -37,6 +40,14 @@ internal static class QmpErrorMapping
         (Text("^Missing 'dir' property value$"), ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument),
         (Text("^Unable to access credentials |^Cannot load CA certificate|^Unable to import "), ErrorIds.TlsCredsLoadFailed, EngineErrorCategory.InvalidArgument),
     ];
+
+    /// <summary>
+    /// The class an engine error is sent with. Checked against qemu-storage-daemon and qemu-system-x86_64 7.2: they refuse
+    /// these commands with GenericError, not found included, except where QEMU's text is "Device '...' not found"
+    /// (netdev_del and set_link of an unknown netdev), which comes as DeviceNotFound.
+    /// </summary>
+    public static string ClassOf(EngineException error) =>
+        error.ErrorId == ErrorIds.NetdevNotFound && DeviceNotFoundText.IsMatch(error.Message) ? QmpErrorClass.DeviceNotFound : QmpErrorClass.GenericError;
 
     public static EngineException ToEngineException(QmpErrorException error)
     {

@@ -124,18 +124,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         };
     }
 
-    public void RemoveIoThread(string id)
-    {
-        try
-        {
-            Run("object-del", new JsonObject { ["id"] = id });
-        }
-        catch (EngineException e) when (e.ErrorId == ErrorIds.ObjectNotFound)
-        {
-            // object-del knows objects of every kind; asked for an iothread, the answer is the iothread's error.
-            throw new EngineException(ErrorIds.IoThreadNotFound, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
-        }
-    }
+    public void RemoveIoThread(string id) => RemoveObjectOfKind(id, ErrorIds.IoThreadNotFound);
 
     public IReadOnlyList<IoThreadInfo> GetIoThreads() =>
         Run("query-iothreads").EnumerateArray().Select(IoThreadCodec.ReadInfo).ToArray();
@@ -265,6 +254,22 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
 
     public void RemoveObject(string id) => Run("object-del", new JsonObject { ["id"] = id });
 
+    /// <summary>
+    /// object-del of an object of one kind: object-del knows objects of every kind (QEMU's not-found text maps to the
+    /// iothread's id), so its not-found answer becomes the error <paramref name="notFoundErrorId"/> of the kind asked for.
+    /// </summary>
+    private void RemoveObjectOfKind(string id, string notFoundErrorId)
+    {
+        try
+        {
+            RemoveObject(id);
+        }
+        catch (EngineException e) when (e.ErrorId is ErrorIds.ObjectNotFound or ErrorIds.IoThreadNotFound)
+        {
+            throw new EngineException(notFoundErrorId, EngineErrorCategory.NotFound, e.Message, e) { Target = id };
+        }
+    }
+
     // ---- netdevs -------------------------------------------------------------------------------------------------
 
     /// <summary>netdev_add; the reply comes from x-query-netdevs where the server has it (QEMU has no such query).</summary>
@@ -277,7 +282,11 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             return GetNetdevs().Single(n => n.Id == options.Id);
         }
 
-        return new NetdevInfo { Id = options.Id, Type = options.Type, Options = options.Summary(), LinkUp = true, Connected = true };
+        return new NetdevInfo
+        {
+            Id = options.Id, Type = options.Type, Options = options.Summary(), Arguments = NetdevCodec.WriteAdd(options).ToJsonString(),
+            LinkUp = true, Connected = true,
+        };
     }
 
     public void RemoveNetdev(string id) => Run("netdev_del", new JsonObject { ["id"] = id });
@@ -294,6 +303,34 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
         ArgumentNullException.ThrowIfNull(options);
         Run("announce-self", NetdevCodec.WriteAnnounce(options));
     }
+
+    /// <summary>object-add filter-dump; the reply comes from x-query-net-captures where the server has it.</summary>
+    public NetCaptureInfo AddNetCapture(NetCaptureOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Run("object-add", NetCaptureCodec.WriteAdd(options));
+        if (_commands.Contains(NetCaptureCodec.QueryCommand))
+        {
+            return GetNetCaptures().Single(c => c.Id == options.Id);
+        }
+
+        // QEMU has no query of its filters: describe the capture as it was asked for.
+        return new NetCaptureInfo
+        {
+            Id = options.Id,
+            Netdev = options.Netdev,
+            Path = options.Path,
+            MaxLength = options.MaxLength,
+            Queue = options.Queue,
+            Enabled = options.Enabled,
+        };
+    }
+
+    public void RemoveNetCapture(string id) => RemoveObjectOfKind(id, ErrorIds.NetCaptureNotFound);
+
+    /// <summary>An ExportPS extension (x-query-net-captures); QEMU has no such query and answers QmpCommandNotFound.</summary>
+    public IReadOnlyList<NetCaptureInfo> GetNetCaptures() =>
+        Run(NetCaptureCodec.QueryCommand).EnumerateArray().Select(NetCaptureCodec.ReadInfo).ToArray();
 
     // ---- plumbing ------------------------------------------------------------------------------------------------
 

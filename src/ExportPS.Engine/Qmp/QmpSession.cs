@@ -121,9 +121,7 @@ internal sealed class QmpSession : IDisposable
             }
             catch (EngineException e)
             {
-                // Checked against qemu-storage-daemon 7.2: it refuses every one of these commands with GenericError, not
-                // found included (DeviceNotFound belongs to commands ExportPS does not have), so every engine error is one.
-                Send(ErrorReply(hasId, id, QmpErrorClass.GenericError, e.Message, e));
+                Send(ErrorReply(hasId, id, QmpErrorMapping.ClassOf(e), e.Message, e));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {

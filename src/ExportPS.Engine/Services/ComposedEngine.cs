@@ -74,4 +74,10 @@ public class ComposedEngine(IBlockGraph graph, IUserObjects objects, IBlockExpor
     public void SetLink(string name, bool up) => netdevs.SetLink(name, up);
 
     public void Announce(NetAnnounceOptions options) => netdevs.Announce(options);
+
+    public NetCaptureInfo AddNetCapture(NetCaptureOptions options) => netdevs.AddNetCapture(options);
+
+    public void RemoveNetCapture(string id) => netdevs.RemoveNetCapture(id);
+
+    public IReadOnlyList<NetCaptureInfo> GetNetCaptures() => netdevs.GetNetCaptures();
 }

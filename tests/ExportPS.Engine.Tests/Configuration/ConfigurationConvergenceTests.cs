@@ -18,7 +18,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
     [Fact]
     public void PrunedSetMakesTheEngineExactlyTheConfiguration()
     {
-        int withRaw = 0, withVhostUserBlk = 0;
+        int withRaw = 0, withVhostUserBlk = 0, withHubPort = 0;
         for (int seed = 0; seed < Cases; seed++)
         {
             var random = new Random(seed);
@@ -26,6 +26,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             var to = RandomConfiguration(random) with { Prune = true };
             withRaw += from.BlockNodes.Concat(to.BlockNodes).Any(n => n.Driver == BlockDriverKind.Raw) ? 1 : 0;
             withVhostUserBlk += from.Exports.Concat(to.Exports).Any(e => e.Type == BlockExportType.VhostUserBlk) ? 1 : 0;
+            withHubPort += from.Netdevs.Concat(to.Netdevs).Any(n => n.Options is HubportNetdevOptions { Netdev: not null }) ? 1 : 0;
             using var engine = new ExportEngine();
             Apply(engine, from, seed);
             Apply(engine, to, seed);
@@ -39,6 +40,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
 
         Assert.True(withRaw >= Cases / 4, $"only {withRaw} of {Cases} cases have a raw node");
         Assert.True(withVhostUserBlk >= Cases / 4, $"only {withVhostUserBlk} of {Cases} cases have a vhost-user-blk export");
+        Assert.True(withHubPort >= Cases / 4, $"only {withHubPort} of {Cases} cases have a hub port on a netdev");
     }
 
     [Fact]
@@ -102,7 +104,8 @@ public sealed class ConfigurationConvergenceTests : IDisposable
     /// <summary>Each item rendered on its own, sorted: the same set of items whatever the listing order.</summary>
     private static string[] Items(ExportConfiguration c) =>
         c.IoThreads.Select(Render1).Concat(c.BlockNodes.Select(Render1)).Concat(c.DirtyBitmaps.Select(Render1))
-            .Concat(c.Exports.Select(Render1)).Concat(c.NbdServer is { } s ? [Render1(s)] : []).Order(StringComparer.Ordinal).ToArray();
+            .Concat(c.Exports.Select(Render1)).Concat(c.NbdServer is { } s ? [Render1(s)] : []).Concat(c.Netdevs.Select(Render1))
+            .Order(StringComparer.Ordinal).ToArray();
 
     private static string Render1(object item) => Render(ConfigurationWriter.ToDictionary(item switch
     {
@@ -110,6 +113,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
         BlockNodeConfiguration n => new ExportConfiguration { BlockNodes = [n] },
         DirtyBitmapConfiguration b => new ExportConfiguration { DirtyBitmaps = [b] },
         NbdServerConfiguration s => new ExportConfiguration { NbdServer = s },
+        NetdevConfiguration n => new ExportConfiguration { Netdevs = [n] },
         _ => new ExportConfiguration { Exports = [(BlockExportConfiguration)item] },
     }));
 
@@ -177,6 +181,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             LogicalBlockSize = Pick([512L, 4096L]),
         });
         var exports = nbdExports.Concat(vhostUserBlkExports).ToList();
+        var netdevs = RandomNetdevs(random);
 
         return new ExportConfiguration
         {
@@ -185,7 +190,43 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             DirtyBitmaps = bitmaps,
             NbdServer = server ?? (Chance(0.5) ? new NbdServerConfiguration { Ensure = ConfigurationEnsure.Absent } : null),
             Exports = exports,
+            Netdevs = [.. netdevs, .. NetdevIds.Where(id => netdevs.All(n => n.Id != id) && Chance(absentChance)).Select(id => new NetdevConfiguration { Id = id, Ensure = ConfigurationEnsure.Absent })],
         };
+    }
+
+    private static readonly string[] NetdevIds = ["nd0", "nd1", "nd2", "hp-nd0", "hp-nd1", "hp-nd2", "hp-free"];
+
+    /// <summary>
+    /// Wire netdevs on loopback or on unix sockets in the test's directory, some on a hub (one hub port per netdev, named
+    /// after it, so two configurations never peer one netdev from two ports), some with their link down.
+    /// </summary>
+    private List<NetdevConfiguration> RandomNetdevs(Random random)
+    {
+        bool Chance(double p) => random.NextDouble() < p;
+        var netdevs = new List<NetdevConfiguration>();
+        foreach (string id in NetdevIds[..3].Where(_ => Chance(0.6)))
+        {
+            NetdevOptions options = random.Next(5) switch
+            {
+                0 => new StreamNetdevOptions { Id = id, Server = true, Address = SocketAddressOptions.Unix(_directory.File($"{id}-{random.Next(2)}.sock")) },
+                1 => new StreamNetdevOptions { Id = id, Server = true, Address = SocketAddressOptions.Inet("127.0.0.1", 0) },
+                2 => new DgramNetdevOptions
+                {
+                    Id = id, Local = SocketAddressOptions.Unix(_directory.File($"{id}-dgram.sock")), Remote = SocketAddressOptions.Unix(_directory.File($"{id}-far.sock")),
+                },
+                3 => new SocketNetdevOptions { Id = id, Listen = "127.0.0.1:0" },
+                _ => new SocketNetdevOptions { Id = id, Udp = "127.0.0.1:9", LocalAddr = "127.0.0.1:0" },
+            };
+            netdevs.Add(new NetdevConfiguration { Id = id, Options = options, LinkUp = Chance(0.7) });
+        }
+
+        var ports = netdevs.Where(_ => Chance(0.6)).Select(n => "hp-" + n.Id).Concat(Chance(0.4) ? ["hp-free"] : []).Select(id => new NetdevConfiguration
+        {
+            Id = id,
+            Options = new HubportNetdevOptions { Id = id, HubId = random.Next(2), Netdev = id == "hp-free" ? null : id[3..] },
+            LinkUp = Chance(0.7),
+        });
+        return [.. ports, .. netdevs];
     }
 
     public void Dispose() => _directory.Dispose();

@@ -73,7 +73,7 @@ public sealed class ConfigurationEngineTests : IDisposable
         ExportConfigurationService.Set(first, Full());
         var state = ExportConfigurationService.Get(first);
 
-        Assert.Equal(["IoThreads", "BlockNodes", "DirtyBitmaps", "NbdServer", "Exports"], state.Keys.Cast<string>());
+        Assert.Equal(["IoThreads", "BlockNodes", "DirtyBitmaps", "NbdServer", "Exports", "Netdevs"], state.Keys.Cast<string>());
         Assert.True(ExportConfigurationService.Plan(first, state).InDesiredState);
         first.Dispose();
 
@@ -88,7 +88,7 @@ public sealed class ConfigurationEngineTests : IDisposable
     public void GetOfAnEmptyEngineSaysTheServerIsAbsent()
     {
         var state = ExportConfigurationService.Get(NewEngine());
-        Assert.Equal("@{IoThreads=@(); BlockNodes=@(); DirtyBitmaps=@(); NbdServer=@{Ensure='Absent'}; Exports=@()}", Render(state));
+        Assert.Equal("@{IoThreads=@(); BlockNodes=@(); DirtyBitmaps=@(); NbdServer=@{Ensure='Absent'}; Exports=@(); Netdevs=@()}", Render(state));
     }
 
     [Fact]

@@ -198,7 +198,7 @@ public sealed class ConfigurationParserTests
 
     public static TheoryData<Hashtable, string, string> Errors() => new()
     {
-        { H(("Netdevs", L())), "Netdevs", "unknown key; expected one of IoThreads, BlockNodes, DirtyBitmaps, NbdServer, Exports, Prune" },
+        { H(("Chardevs", L())), "Chardevs", "unknown key; expected one of IoThreads, BlockNodes, DirtyBitmaps, NbdServer, Exports, Netdevs, Prune" },
         { H(("Prune", "yes")), "Prune", "expected $true or $false, got the string 'yes'" },
         { H(("IoThreads", L(5))), "IoThreads[0]", "expected a hashtable, got 5 (Int32)" },
         { H(("IoThreads", L("0bad"))), "IoThreads[0]", "invalid name '0bad'" },

@@ -44,7 +44,7 @@ public sealed class ConfigurationWriterTests
     public void OutputIsOrderedCaseInsensitiveWithPowerShellKeysAndDefaultsLeftOut()
     {
         var written = ConfigurationWriter.ToDictionary(Everything());
-        Assert.Equal(["IoThreads", "BlockNodes", "DirtyBitmaps", "NbdServer", "Exports", "Prune"], written.Keys.Cast<string>());
+        Assert.Equal(["IoThreads", "BlockNodes", "DirtyBitmaps", "NbdServer", "Exports", "Netdevs", "Prune"], written.Keys.Cast<string>());
         Assert.Same(written["BlockNodes"], written["blocknodes"]);
         var nodes = (object[])written["BlockNodes"]!;
         Assert.Equal("@{NodeName='f'; Driver='File'; Path='/img'; ReadOnly=True; CacheDirect=True}", Render(nodes[0]));

@@ -128,4 +128,10 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
     }
 
     public void Announce(NetAnnounceOptions options) => inner.Announce(options);
+
+    public NetCaptureInfo AddNetCapture(NetCaptureOptions options) => inner.AddNetCapture(options);
+
+    public void RemoveNetCapture(string id) => inner.RemoveNetCapture(id);
+
+    public IReadOnlyList<NetCaptureInfo> GetNetCaptures() => inner.GetNetCaptures();
 }

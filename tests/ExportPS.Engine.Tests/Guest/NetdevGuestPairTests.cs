@@ -1,4 +1,5 @@
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Tests.Net;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Guest;
@@ -6,7 +7,7 @@ namespace ExportPS.Engine.Tests.Guest;
 /// <summary>
 /// Two QEMU guests, each with a stream netdev of its own QEMU connected to a stream netdev of ExportPS, the two
 /// ExportPS netdevs joined by a hub: the guests ping each other over link-local addresses, and set_link on a hub port
-/// cuts and restores the path, the lost frames counted as link-down drops.
+/// cuts and restores the path, the lost frames counted as link-down drops; a capture of a hub port records the pings.
 /// </summary>
 public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pair>
 {
@@ -34,6 +35,31 @@ public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pa
         _pair.Engine.SetLink("p0", true);
         (await _pair.A.RunAsync(Ping(Pair.AddressB, 3, 30))).Check("A pings B once the link is up again");
         (await _pair.B.RunAsync(Ping(Pair.AddressA, 3, 30))).Check("B pings A once the link is up again");
+    }
+
+    [Fact]
+    public async Task APingGivesIcmpRequestAndReplyFramesThatTsharkDecodesFromThePcap()
+    {
+        using var directory = new TempDirectory();
+        string pcap = directory.File("p0.pcap");
+        _pair.Engine.AddNetCapture(new NetCaptureOptions { Id = "ping-dump", Netdev = "p0", Path = pcap });
+        try
+        {
+            (await _pair.A.RunAsync(Ping(Pair.AddressB, 2, 30))).Check("A pings B");
+        }
+        finally
+        {
+            _pair.Engine.RemoveNetCapture("ping-dump");
+        }
+
+        var icmp = Tshark.Fields(pcap, directory.Path, "icmp.type", "ip.src", "ip.dst")
+            .Where(row => row[0].Length > 0)
+            .Select(row => (Type: row[0], Source: row[1], Destination: row[2]))
+            .ToArray();
+        Assert.Contains(("8", Pair.AddressA, Pair.AddressB), icmp);
+        Assert.Contains(("0", Pair.AddressB, Pair.AddressA), icmp);
+        Assert.True(icmp.Count(frame => frame.Type == "8") >= 2 && icmp.Count(frame => frame.Type == "0") >= 2,
+            $"two echo requests and two replies: {string.Join("; ", icmp)}");
     }
 
     /// <summary>The engine with its hub, and the two guests booted against it, for all the tests.</summary>

@@ -20,7 +20,7 @@ internal sealed class NetdevTestEngine : IDisposable
     public void WaitUntil(Func<NetdevInfo, bool> condition, string id, string what) =>
         Assert.True(SpinWait.SpinUntil(() => condition(Info(id)), Timeout), $"timed out waiting until {what}: {Info(id)}");
 
-    public void AddHubPort(string id, string netdev, int hubId = 0) =>
+    public void AddHubPort(string id, string? netdev = null, int hubId = 0) =>
         Engine.AddNetdev(new HubportNetdevOptions { Id = id, HubId = hubId, Netdev = netdev });
 
     public void Dispose()

@@ -1,25 +1,12 @@
-using System.Buffers.Binary;
 using ExportPS.Engine.Net;
 using ExportPS.Engine.Tests.Block;
-using ExportPS.Engine.Tests.Nbd;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Net;
 
 public sealed class PcapWriterTests
 {
-    private const string Tshark = "/usr/bin/tshark";
     private static readonly DateTimeOffset Seen = new(2026, 12, 6, 23, 50, 1, TimeSpan.Zero);
-
-    /// <summary>An Ethernet frame from a fixed source to broadcast with the given ethertype and length.</summary>
-    private static byte[] EthernetFrame(ushort etherType, int length)
-    {
-        var frame = TestFrames.Make(length, (byte)etherType);
-        MacAddress.Broadcast.WriteTo(frame);
-        MacAddress.Parse("52:54:00:77:00:01").WriteTo(frame.AsSpan(6));
-        BinaryPrimitives.WriteUInt16BigEndian(frame.AsSpan(12), etherType);
-        return frame;
-    }
 
     private static byte[] Capture(int maxLength, params (byte[] Frame, DateTimeOffset At)[] frames)
     {
@@ -36,8 +23,8 @@ public sealed class PcapWriterTests
     [Fact]
     public void HeaderAndRecordsReadBackAsWritten()
     {
-        var small = EthernetFrame(0x0806, 42);
-        var large = EthernetFrame(0x0800, 1514);
+        var small = TestFrames.Ethernet(0x0806, 42);
+        var large = TestFrames.Ethernet(0x0800, 1514);
         var bytes = Capture(PcapWriter.DefaultMaxLength, (small, Seen), (large, Seen.AddTicks(1234567)));
 
         var pcap = PcapFile.Parse(bytes);
@@ -56,7 +43,7 @@ public sealed class PcapWriterTests
     [Fact]
     public void FramesOverMaxLengthKeepTheirHeadAndOriginalLength()
     {
-        var frame = EthernetFrame(0x0800, 1514);
+        var frame = TestFrames.Ethernet(0x0800, 1514);
         var pcap = PcapFile.Parse(Capture(64, (frame, Seen)));
 
         Assert.Equal(64, pcap.SnapLength);
@@ -73,19 +60,13 @@ public sealed class PcapWriterTests
         RarpAnnounceFrame.Write(MacAddress.Parse("52:54:00:12:34:56"), rarp);
         using (var writer = new PcapWriter(File.Create(path), maxLength: 100))
         {
-            writer.WriteFrame(EthernetFrame(0x0806, 42), Seen);
-            writer.WriteFrame(EthernetFrame(0x0800, 1514), Seen.AddMilliseconds(250));
+            writer.WriteFrame(TestFrames.Ethernet(0x0806, 42), Seen);
+            writer.WriteFrame(TestFrames.Ethernet(0x0800, 1514), Seen.AddMilliseconds(250));
             writer.WriteFrame(rarp, Seen.AddSeconds(1));
         }
 
-        var result = PeerProcess.Run(Tshark,
-            ["-r", path, "-T", "fields", "-E", "separator=,", "-e", "frame.len", "-e", "frame.cap_len",
-             "-e", "eth.type", "-e", "frame.time_epoch", "-e", "arp.opcode", "-e", "arp.src.hw_mac"],
-            TimeSpan.FromSeconds(60), environment: new Dictionary<string, string> { ["HOME"] = directory.Path })
-            .Check("tshark -r");
-
-        var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries)
-            .Select(line => line.Split(',')).ToArray();
+        var lines = Tshark.Fields(path, directory.Path,
+            "frame.len", "frame.cap_len", "eth.type", "frame.time_epoch", "arp.opcode", "arp.src.hw_mac");
         var epoch = Seen.ToUnixTimeSeconds();
         Assert.Equal(3, lines.Length);
         Assert.Equal(["42", "42", "0x0806"], lines[0][..3]);

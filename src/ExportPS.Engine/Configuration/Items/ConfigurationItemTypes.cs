@@ -16,5 +16,7 @@ internal static class ConfigurationItemTypes
 
     public static readonly BlockExportItem Export = new();
 
-    public static readonly IReadOnlyList<ConfigurationItemType> All = [IoThread, BlockNode, DirtyBitmap, NbdServer, Export];
+    public static readonly NetdevItem Netdev = new();
+
+    public static readonly IReadOnlyList<ConfigurationItemType> All = [IoThread, BlockNode, DirtyBitmap, NbdServer, Export, Netdev];
 }

@@ -142,6 +142,7 @@ internal static class NetdevCodec
             ["id"] = info.Id,
             ["type"] = info.Type,
             ["options"] = info.Options,
+            ["arguments"] = JsonNode.Parse(info.Arguments),
             ["up"] = info.LinkUp,
             ["connected"] = info.Connected,
         };
@@ -160,6 +161,7 @@ internal static class NetdevCodec
             Id = entry.GetProperty("id").GetString()!,
             Type = entry.GetProperty("type").GetString()!,
             Options = QmpMembers.String(entry, "options") ?? "",
+            Arguments = entry.GetProperty("arguments").GetRawText(),
             Hub = entry.TryGetProperty("hub", out var hub) ? hub.GetInt32() : null,
             Peer = QmpMembers.String(entry, "peer"),
             LinkUp = QmpMembers.Bool(entry, "up"),
