@@ -1,0 +1,21 @@
+namespace ExportPS.Engine.Model;
+
+/// <summary>A FUSE export's own part of its description.</summary>
+public sealed record FuseExportDetails : BlockExportDetails
+{
+    public required string MountPoint { get; init; }
+
+    public bool Growable { get; init; }
+
+    /// <summary>Whether the mount lets other users in (allow-other auto resolves to on or off when mounting).</summary>
+    public bool AllowOther { get; init; }
+
+    /// <summary>Files open on the mount; a safe removal waits until there are none.</summary>
+    public int OpenHandles { get; init; }
+
+    /// <summary>Kernel requests answered since the mount.</summary>
+    public long Requests { get; init; }
+
+    /// <summary>The mount point: what a table of exports shows for a FUSE export.</summary>
+    public override string ToString() => MountPoint;
+}
