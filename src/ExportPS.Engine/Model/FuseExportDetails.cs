@@ -7,8 +7,11 @@ public sealed record FuseExportDetails : BlockExportDetails
 
     public bool Growable { get; init; }
 
-    /// <summary>Whether the mount lets other users in (allow-other auto resolves to on or off when mounting).</summary>
-    public bool AllowOther { get; init; }
+    /// <summary>The allow-other option the export was added with.</summary>
+    public FuseExportAllowOther AllowOther { get; init; } = FuseExportAllowOther.Auto;
+
+    /// <summary>Whether the mount lets other users in (allow-other auto resolves to one or the other when mounting).</summary>
+    public bool OthersAllowed { get; init; }
 
     /// <summary>Files open on the mount; a safe removal waits until there are none.</summary>
     public int OpenHandles { get; init; }

@@ -97,7 +97,8 @@ public sealed class FuseExportTests : IDisposable
         Assert.True(FuseMount.IsMounted(mountPoint));
         var details = Details();
         Assert.Equal(mountPoint, details.MountPoint);
-        Assert.False(details.AllowOther);
+        Assert.False(details.OthersAllowed);
+        Assert.Equal(FuseExportAllowOther.Off, details.AllowOther);
         Assert.Equal(mountPoint, details.ToString());
     }
 
@@ -244,7 +245,7 @@ public sealed class FuseExportTests : IDisposable
         string closed = MountPoint("closed");
         AddExport(open, id: "open", allowOther: FuseExportAllowOther.On);
         AddExport(closed, id: "closed", allowOther: FuseExportAllowOther.Off);
-        Assert.True(Details("open").AllowOther);
+        Assert.True(Details("open").OthersAllowed);
         Assert.Equal("644", Sh($"stat -c %a {Q(open)}").Check("stat").Stdout.Trim());
 
         const string asNobody = "setpriv --reuid=nobody --regid=nogroup --clear-groups";

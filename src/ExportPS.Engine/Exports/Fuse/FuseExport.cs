@@ -54,7 +54,8 @@ internal sealed class FuseExport : BlockExport
     {
         MountPoint = _mount.MountPoint,
         Growable = Branch.Growable,
-        AllowOther = _mount.AllowOther,
+        AllowOther = Branch.AllowOther,
+        OthersAllowed = _mount.AllowOther,
         OpenHandles = _file.OpenHandles,
         Requests = _file.Requests,
     };
