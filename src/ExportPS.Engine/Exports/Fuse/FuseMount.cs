@@ -38,10 +38,13 @@ internal sealed class FuseMount : IDisposable
     {
         string path = Path.GetFullPath(mountPoint);
         RequireRegularFile(id, path);
-        if (IsMounted(path))
+        if (MountedFileSystem(path) is { } mounted)
         {
             throw new EngineException(ErrorIds.ExportMountFailed, EngineErrorCategory.InUse,
-                $"There already is a mount on '{path}'") { Target = id };
+                mounted.StartsWith("fuse", StringComparison.Ordinal) ? $"There already is a FUSE export on '{path}'" : $"There already is a {mounted} mount on '{path}'")
+            {
+                Target = id,
+            };
         }
 
         var device = Native.OwnedHandle(Native.Open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC | Native.O_NONBLOCK, 0), "open /dev/fuse");
@@ -96,15 +99,24 @@ internal sealed class FuseMount : IDisposable
         }
     }
 
-    /// <summary>Whether some mount (any file system) sits on <paramref name="path"/>, from /proc/self/mountinfo.</summary>
-    public static bool IsMounted(string path) =>
-        File.ReadLines("/proc/self/mountinfo").Any(line => MountInfoTarget(line) == path);
+    /// <summary>Whether some mount (any file system) sits on <paramref name="path"/>.</summary>
+    public static bool IsMounted(string path) => MountedFileSystem(path) is not null;
 
-    /// <summary>The mount point field of a mountinfo line (the fifth), with its octal escapes (\040 for a space) undone.</summary>
-    internal static string? MountInfoTarget(string line)
+    /// <summary>The type of the file system mounted last on <paramref name="path"/>, from /proc/self/mountinfo; null when none is.</summary>
+    private static string? MountedFileSystem(string path) =>
+        File.ReadLines("/proc/self/mountinfo").Select(Parse).LastOrDefault(m => m.Target == path).Type;
+
+    /// <summary>
+    /// The mount point (the fifth field, its octal escapes such as \040 for a space undone) and the file system type
+    /// (the first field after the " - " separator) of a mountinfo line.
+    /// </summary>
+    private static (string? Target, string? Type) Parse(string line)
     {
         var fields = line.Split(' ');
-        return fields.Length < 5 ? null : UnescapeOctal(fields[4]);
+        int separator = Array.IndexOf(fields, "-");
+        return fields.Length < 5 || separator < 0 || separator + 1 >= fields.Length
+            ? (null, null)
+            : (UnescapeOctal(fields[4]), fields[separator + 1]);
     }
 
     private static string UnescapeOctal(string field)
