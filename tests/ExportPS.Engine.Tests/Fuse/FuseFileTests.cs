@@ -17,15 +17,20 @@ public sealed class FuseFileTests : IDisposable
     private const ulong Root = 1;
 
     private readonly ExportEngine _engine = new();
+    private readonly TempDirectory _directory = new();
     private readonly byte[] _reply = new byte[FuseFile.ReplyBufferSize];
     private ulong _unique;
 
     public FuseFileTests() =>
         _engine.AddBlockNode(new BlockNodeOptions { NodeName = "disk", Driver = BlockDriverKind.Memory, Size = DiskSize, Discard = BlockDiscardMode.Unmap });
 
-    public void Dispose() => _engine.Dispose();
+    public void Dispose()
+    {
+        _engine.Dispose();
+        _directory.Dispose();
+    }
 
-    private FuseFile File(bool writable = true, bool growable = false) => new(_engine.Graph.Find("disk"), new FuseFileOptions
+    private FuseFile File(bool writable = true, bool growable = false, string node = "disk") => new(_engine.Graph.Find(node), new FuseFileOptions
     {
         Writable = writable,
         Growable = growable,
@@ -182,6 +187,23 @@ public sealed class FuseFileTests : IDisposable
         Assert.Equal(0, (await SendAsync(fixedSize, FuseOpcode.SetAttr, Body(88, (0, FuseSetAttrIn.SizeBit, 4), (16, (ulong)DiskSize, 8)))).Errno);
         // The memory driver cannot resize: the node's refusal is the reply.
         Assert.Equal(FuseErrno.EOPNOTSUPP, (await SendAsync(growable, FuseOpcode.SetAttr, Body(88, (0, FuseSetAttrIn.SizeBit, 4), (16, 4096, 8)))).Errno);
+    }
+
+    [Fact]
+    public async Task ConcurrentWritesPastTheEndOfAGrowableFileOnlyGrowIt()
+    {
+        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "grow", Driver = BlockDriverKind.File, Path = _directory.SparseFile(0) });
+        var file = File(growable: true, node: "grow");
+        var data = new byte[4096];
+        var writes = Enumerable.Range(1, 64).Select(i => Task.Run(async () =>
+        {
+            var reply = new byte[FuseReply.HeaderSize + 8];
+            int length = await file.HandleAsync(Request(FuseOpcode.Write, (ulong)i, WriteBody(i * 65536L, data)), reply);
+            return -BinaryPrimitives.ReadInt32LittleEndian(reply.AsSpan(4, length - 4));
+        })).ToArray();
+
+        Assert.All(await Task.WhenAll(writes), errno => Assert.Equal(0, errno));
+        Assert.Equal((64 * 65536L) + 4096, _engine.Graph.Find("grow").Size);
     }
 
     [Fact]

@@ -29,6 +29,9 @@ internal sealed class FuseFile(BlockNode node, FuseFileOptions options)
     private const uint AttrValidSeconds = 1;
 
     private readonly ConcurrentDictionary<ulong, uint> _handles = new();
+
+    /// <summary>One size change at a time, so concurrent writes past the end only ever grow the node.</summary>
+    private readonly SemaphoreSlim _resizing = new(1, 1);
     private readonly long _time = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     private long _nextHandle;
     private long _requests;
@@ -149,7 +152,8 @@ internal sealed class FuseFile(BlockNode node, FuseFileOptions options)
         if ((setAttr.Valid & FuseSetAttrIn.SizeBit) != 0 && setAttr.Size != node.Size)
         {
             RequireWritable();
-            await ResizeAsync(setAttr.Size).ConfigureAwait(false);
+            RequireGrowable();
+            await ResizeAsync(setAttr.Size, growOnly: false).ConfigureAwait(false);
         }
 
         return Attr(unique, reply.Span);
@@ -196,7 +200,7 @@ internal sealed class FuseFile(BlockNode node, FuseFileOptions options)
         {
             if (options.Growable)
             {
-                await node.TruncateAsync(end).ConfigureAwait(false);
+                await GrowAsync(end).ConfigureAwait(false);
             }
             else if (write.Offset >= node.Size)
             {
@@ -244,7 +248,8 @@ internal sealed class FuseFile(BlockNode node, FuseFileOptions options)
         long end = request.Offset + request.Length;
         if (!keepSize && end > node.Size)
         {
-            await ResizeAsync(end).ConfigureAwait(false);
+            RequireGrowable();
+            await GrowAsync(end).ConfigureAwait(false);
         }
 
         long start = Math.Min(request.Offset, node.Size);
@@ -314,15 +319,32 @@ internal sealed class FuseFile(BlockNode node, FuseFileOptions options)
     private int StatFs(ulong unique, Span<byte> reply) =>
         FuseReply.StatFs(reply, unique, (ulong)((node.Size + ReportedBlockSize - 1) / ReportedBlockSize), 0, ReportedBlockSize);
 
-    /// <summary>Truncate: only a growable export changes its node's size.</summary>
-    private ValueTask ResizeAsync(long size)
+    private ValueTask GrowAsync(long size) => ResizeAsync(size, growOnly: true);
+
+    /// <summary>Truncates the node to <paramref name="size"/>; with <paramref name="growOnly"/> a node that is already larger keeps its size.</summary>
+    private async ValueTask ResizeAsync(long size, bool growOnly)
+    {
+        await _resizing.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            if (!growOnly || size > node.Size)
+            {
+                await node.TruncateAsync(size).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            _resizing.Release();
+        }
+    }
+
+    /// <summary>Only a growable export changes its node's size.</summary>
+    private void RequireGrowable()
     {
         if (!options.Growable)
         {
             throw new FuseProtocolException(FuseErrno.EPERM, "The export is not growable");
         }
-
-        return node.TruncateAsync(size);
     }
 
     private void RequireWritable()
