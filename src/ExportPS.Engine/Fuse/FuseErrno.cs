@@ -8,9 +8,6 @@ public static class FuseErrno
     public const int EIO = 5;
     public const int ENXIO = 6;
     public const int EBADF = 9;
-    public const int EAGAIN = 11;
-    public const int EACCES = 13;
-    public const int ENODEV = 19;
     public const int EINVAL = 22;
     public const int ENOSPC = 28;
     public const int EROFS = 30;

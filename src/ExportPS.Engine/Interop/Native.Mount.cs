@@ -6,9 +6,6 @@ namespace ExportPS.Engine.Interop;
 internal static partial class Native
 {
     public const int EPERM = 1;
-    public const int ENODEV = 19;
-    public const int EBUSY = 16;
-    public const int EINVAL = 22;
 
     public const ulong MS_RDONLY = 0x1;
     public const ulong MS_NOSUID = 0x2;

@@ -163,6 +163,14 @@ public abstract class QmpExportEngineContract : IDisposable
         Assert.Equal(Size, new FileInfo(mountPoint).Length);
         Assert.Equal(new byte[4096], File.ReadAllBytes(mountPoint)[..4096]);
 
+        // The kernel releases a closed file a moment after close(2) returns; until then a safe removal is refused.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Engine.GetBlockExports().Single().Clients > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the file was not released");
+            Thread.Sleep(10);
+        }
+
         Engine.RemoveBlockExport("f0", BlockExportRemoveMode.Safe);
         Assert.True(Engine.WaitForExportDeleted("f0", TimeSpan.FromSeconds(10), CancellationToken.None));
         Assert.False(ExportPS.Engine.Exports.Fuse.FuseMount.IsMounted(mountPoint));
