@@ -276,8 +276,10 @@ public sealed class FuseExportTests : IDisposable
         Assert.Equal(EngineErrorCategory.InvalidArgument, directory.Category);
         Assert.Contains("is not a regular file", directory.Message, StringComparison.Ordinal);
 
-        string mountPoint = MountPoint();
+        // A space is escaped (\040) in /proc/self/mountinfo: the mount is still found.
+        string mountPoint = MountPoint("with space.img");
         AddExport(mountPoint);
+        Assert.True(FuseMount.IsMounted(mountPoint));
         var twice = Assert.Throws<EngineException>(() => AddExport(mountPoint, id: "second"));
         Assert.Equal(EngineErrorCategory.InUse, twice.Category);
         Assert.Contains("already", twice.Message, StringComparison.Ordinal);
