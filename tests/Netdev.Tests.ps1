@@ -51,7 +51,7 @@ Describe 'Netdev cmdlets' {
 
         It 'binds each socket mode to its own parameter set' {
             $command = Get-Command Add-Netdev
-            $command.ParameterSets.Name | Sort-Object | Should -Be @('Dgram', 'HubPort', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream')
+            $command.ParameterSets.Name | Sort-Object | Should -Be @('Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap')
             { Add-Netdev -Id nd-x -Listen 127.0.0.1:1 -Connect 127.0.0.1:2 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
             $localAddr = $command.Parameters['LocalAddr'].ParameterSets
             $localAddr['SocketUdp'].IsMandatory, $localAddr['SocketMcast'].IsMandatory | Should -Be @($true, $false)
@@ -189,5 +189,88 @@ Describe 'Netdev cmdlets' {
             Send-NetAnnounce -Netdev nd-b -MacAddress bogus -ErrorAction SilentlyContinue -ErrorVariable err2
             Assert-EngineError $err2 -ErrorId InvalidArgument -Category InvalidArgument
         }
+    }
+}
+
+Describe 'Add-Netdev tap and l2tpv3' {
+    BeforeAll {
+        . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
+        Clear-TestEngine
+
+        function Get-FreeUdpPort {
+            $client = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+            try { $client.Client.LocalEndPoint.Port } finally { $client.Dispose() }
+        }
+
+        function New-InterfaceName { 'epp' + [guid]::NewGuid().ToString('N').Substring(0, 11) }
+    }
+
+    AfterAll {
+        Clear-TestEngine
+    }
+
+    AfterEach {
+        Get-Netdev | Remove-Netdev
+    }
+
+    It 'has one parameter set for tap and one for l2tpv3' {
+        $sets = (Get-Command -Name Add-Netdev).ParameterSets
+        ($sets | Where-Object Name -EQ Tap).Parameters.Name | Should -Contain 'VnetHdr'
+        ($sets | Where-Object Name -EQ L2tpv3).Parameters | Where-Object IsMandatory | ForEach-Object Name | Sort-Object |
+            Should -Be @('Dst', 'Id', 'Src', 'TxSession')
+    }
+
+    It 'creates a multiqueue tap with a virtio-net header and removes its interface with the netdev' {
+        $name = New-InterfaceName
+        $tap = Add-Netdev -Id nd-t -Tap -IfName $name -VnetHdr -Queues 2 -SendBuffer 1MB -PassThru
+        $tap.Type | Should -Be 'tap'
+        $tap.Options | Should -Be "ifname=$name,sndbuf=1048576,vnet_hdr=on,queues=2"
+        & ip link show $name | Should -Not -BeNullOrEmpty
+        Remove-Netdev -Id nd-t
+        & ip link show $name 2>$null
+        $LASTEXITCODE | Should -Not -Be 0 -Because 'closing the last queue deletes a tap that is not persistent'
+    }
+
+    It 'creates nothing with -WhatIf' {
+        $name = New-InterfaceName
+        Add-Netdev -Id nd-t -Tap -IfName $name -WhatIf
+        Get-Netdev | Should -BeNullOrEmpty
+        & ip link show $name 2>$null
+        $LASTEXITCODE | Should -Not -Be 0
+    }
+
+    It 'refuses ways of getting a tap that exclude each other, as QEMU does' {
+        Add-Netdev -Id nd-t -Tap -Fd 5 -IfName tap9 -ErrorAction SilentlyContinue -ErrorVariable err
+        Assert-EngineError $err -ErrorId InvalidNetdevOptions -Category InvalidArgument
+        Add-Netdev -Id nd-t -Tap -Bridge br0 -ErrorAction SilentlyContinue -ErrorVariable err2
+        Assert-EngineError $err2 -ErrorId InvalidNetdevOptions -Category InvalidArgument
+        Get-Netdev | Should -BeNullOrEmpty
+    }
+
+    It 'adds an l2tpv3 tunnel end with every option and counts a packet of another session as malformed' {
+        $port = Get-FreeUdpPort
+        $far = [System.Net.Sockets.UdpClient]::new([System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, 0))
+        try {
+            $farPort = $far.Client.LocalEndPoint.Port
+            $options = @{
+                Src = '127.0.0.1'; Dst = '127.0.0.1'; UdpEncapsulation = $true; SrcPort = $port; DstPort = $farPort
+                TxSession = 5; RxSession = 6; TxCookie = 1; RxCookie = 2; Cookie64 = $true; Counter = $true; PinCounter = $true; Offset = 4
+            }
+            $l2tp = Add-Netdev -Id nd-l @options -PassThru
+            $l2tp.Type | Should -Be 'l2tpv3'
+            $l2tp.Options | Should -Be "src=127.0.0.1,dst=127.0.0.1,srcport=$port,dstport=$farPort,udp=on,cookie64=on,counter=on,pincounter=on,txcookie=1,rxcookie=2,txsession=5,rxsession=6,offset=4"
+            [byte[]] $packet = @(0, 3, 0, 0, 0, 0, 0, 5) + [byte[]]::new(8 + 4 + 4 + 60)
+            $null = $far.Send($packet, $packet.Length, [System.Net.IPEndPoint]::new([System.Net.IPAddress]::Loopback, $port))
+            Wait-Until { (Get-Netdev -Id nd-l).SentDroppedMalformed -eq 1 } -Because 'session 5 is not the receive session 6'
+        }
+        finally {
+            $far.Dispose()
+        }
+    }
+
+    It 'refuses one cookie without the other' {
+        Add-Netdev -Id nd-l -Src 127.0.0.1 -Dst 127.0.0.1 -TxSession 1 -TxCookie 1 -ErrorAction SilentlyContinue -ErrorVariable err
+        Assert-EngineError $err -ErrorId InvalidNetdevOptions -Category InvalidArgument
+        Get-Netdev | Should -BeNullOrEmpty
     }
 }

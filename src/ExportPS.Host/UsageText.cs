@@ -46,6 +46,10 @@ internal static class UsageText
                    | mcast=<group>:<port>[,localaddr=<addr>] | fd=<n>
           --netdev [type=]dgram,id=<id>,local.type=inet|unix,...,remote.type=inet|unix,...
           --netdev [type=]hubport,id=<id>,hubid=<n>[,netdev=<id>]
+          --netdev [type=]tap,id=<id>[,ifname=<name>][,queues=<n>][,vnet_hdr=on|off][,script=<file>][,downscript=<file>]
+                   | fd=<n> | fds=<n>:<n>... | helper=<helper>[,br=<bridge>]   [,sndbuf=<bytes>]
+          --netdev [type=]l2tpv3,id=<id>,src=<addr>,dst=<addr>,txsession=<n>[,rxsession=<n>][,udp=on,srcport=<port>,dstport=<port>]
+                   [,ipv6=on][,txcookie=<n>,rxcookie=<n>[,cookie64=on]][,counter=on][,pincounter=on][,offset=<bytes>]
                                  add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs)
 
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off

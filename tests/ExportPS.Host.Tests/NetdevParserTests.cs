@@ -41,7 +41,7 @@ public class NetdevParserTests
     public void Bad_netdevs_are_refused(string argument, string message) => Assert.Equal(message, Error("netdev", argument));
 
     [Theory]
-    [InlineData("tap,id=t")]
+    [InlineData("vde,id=t")]
     [InlineData("vhost-user,id=v")]
     [InlineData("netmap,id=n,ifname=vale0:0")]
     public void Types_ExportPS_does_not_run_are_refused_as_not_supported(string argument)

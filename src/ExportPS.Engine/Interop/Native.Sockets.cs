@@ -13,7 +13,10 @@ internal static unsafe partial class Native
     public const int ECONNRESET = 104;
 
     public const int AF_UNIX = 1;
+    public const int AF_INET = 2;
+    public const int AF_INET6 = 10;
     public const int SOCK_STREAM = 1;
+    public const int SOCK_RAW = 3;
     public const int SOCK_CLOEXEC = 0x80000;
 
     /// <summary>sizeof(struct sockaddr_un): the family, then a path of at most 107 bytes and its NUL.</summary>

@@ -13,4 +13,7 @@ public abstract record NetdevOptions
 
     /// <summary>The options in QEMU's -netdev syntax, without type and id (Get-Netdev's Options column).</summary>
     public abstract string Summary();
+
+    /// <summary>QEMU's refusal of a bad combination of options, or null when they fit together.</summary>
+    internal virtual string? CombinationError() => null;
 }

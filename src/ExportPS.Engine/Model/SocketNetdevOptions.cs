@@ -22,8 +22,7 @@ public sealed record SocketNetdevOptions : NetdevOptions
 
     public string? Fd { get; init; }
 
-    /// <summary>QEMU's refusal of a bad combination of options, or null when they fit together.</summary>
-    internal string? CombinationError()
+    internal override string? CombinationError()
     {
         int modes = new[] { Fd, Listen, Connect, Mcast, Udp }.Count(mode => mode is not null);
         if (modes != 1)

@@ -31,8 +31,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
             string id = QemuName.Require(options.Id, "id");
             if (_netdevs.ContainsKey(id))
                 throw new EngineException(ErrorIds.NetdevExists, EngineErrorCategory.AlreadyExists, $"Duplicate ID '{id}'") { Target = id };
-            if (options is SocketNetdevOptions { } socket && socket.CombinationError() is { } error)
+            if (options.CombinationError() is { } error)
                 throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
+            if (options is TapNetdevOptions { } tap && tap.VhostRefusal() is { } refusal)
+                throw new EngineException(ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported, refusal) { Target = id };
 
             var netdev = options is HubportNetdevOptions hubport ? AddHubPort(hubport) : NetdevOpener.Open(options);
             _netdevs.Add(id, (netdev, options, _added++));

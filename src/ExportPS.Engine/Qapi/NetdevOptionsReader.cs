@@ -10,8 +10,8 @@ namespace ExportPS.Engine.Qapi;
 /// </summary>
 internal static class NetdevOptionsReader
 {
-    /// <summary>Types of the second netdev part (vhost-user, libslirp, VDE, the bridge helper).</summary>
-    private static readonly string[] NotYetSupported = ["vhost-user", "user", "vde", "bridge", "tap", "l2tpv3"];
+    /// <summary>Types of the second netdev part (vhost-user, libslirp, VDE, the bridge netdev).</summary>
+    private static readonly string[] NotYetSupported = ["vhost-user", "user", "vde", "bridge"];
 
     public static NetdevOptions Read(OptionReader reader)
     {
@@ -48,6 +48,8 @@ internal static class NetdevOptionsReader
                 HubId = ReadHubId(reader),
                 Netdev = reader.String("netdev"),
             },
+            TapNetdevOptions.TypeName => ReadTap(reader, id),
+            L2tpv3NetdevOptions.TypeName => ReadL2tpv3(reader, id),
             "netmap" => throw Netmap(reader),
             _ when NotYetSupported.Contains(type) => throw NotSupported($"Netdev type '{type}' is not supported by ExportPS yet"),
             _ => throw reader.NotAccepted("type", type),
@@ -55,6 +57,45 @@ internal static class NetdevOptionsReader
         reader.RejectUnexpected();
         return options;
     }
+
+    private static TapNetdevOptions ReadTap(OptionReader reader, string id) => new()
+    {
+        Id = id,
+        IfName = reader.String("ifname"),
+        Fd = reader.String("fd"),
+        Fds = reader.String("fds"),
+        Script = reader.String("script"),
+        DownScript = reader.String("downscript"),
+        Br = reader.String("br"),
+        Helper = reader.String("helper"),
+        SndBuf = reader.Size("sndbuf"),
+        VnetHdr = reader.Bool("vnet_hdr"),
+        Vhost = reader.Bool("vhost"),
+        VhostFd = reader.String("vhostfd"),
+        VhostFds = reader.String("vhostfds"),
+        VhostForce = reader.Bool("vhostforce"),
+        Queues = reader.UInt32("queues"),
+        PollUs = reader.UInt32("poll-us"),
+    };
+
+    private static L2tpv3NetdevOptions ReadL2tpv3(OptionReader reader, string id) => new()
+    {
+        Id = id,
+        Src = reader.RequireString("src"),
+        Dst = reader.RequireString("dst"),
+        SrcPort = reader.Port("srcport"),
+        DstPort = reader.Port("dstport"),
+        Ipv6 = reader.Bool("ipv6"),
+        Udp = reader.Bool("udp"),
+        Cookie64 = reader.Bool("cookie64"),
+        Counter = reader.Bool("counter"),
+        PinCounter = reader.Bool("pincounter"),
+        TxCookie = reader.UInt64("txcookie"),
+        RxCookie = reader.UInt64("rxcookie"),
+        TxSession = reader.UInt32("txsession") ?? throw reader.Missing("txsession"),
+        RxSession = reader.UInt32("rxsession"),
+        Offset = reader.UInt32("offset"),
+    };
 
     private static SocketAddressOptions ReadAddress(OptionReader reader, string key) =>
         OptionReader.ReadAll(reader.RequireObject(key), addr => NbdServerOptionsReader.ReadAddress(addr, legacy: false));

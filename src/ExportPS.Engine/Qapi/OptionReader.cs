@@ -60,6 +60,18 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
 
     public uint? UInt32(string key) => (uint?)Unsigned(key, uint.MaxValue, "uint32_t");
 
+    /// <summary>A uint64 (l2tpv3's cookies): the full unsigned range, which <see cref="Int64"/> cannot hold.</summary>
+    public ulong? UInt64(string key) => Scalar(key, "integer") switch
+    {
+        null => null,
+        OptionText text => ulong.TryParse(text.Value, NumberStyles.None, CultureInfo.InvariantCulture, out ulong parsed)
+            ? parsed
+            : throw Error($"Parameter '{PathOf(key)}' expects uint64_t"),
+        OptionJsonScalar { Value.ValueKind: JsonValueKind.Number } json when json.Value.TryGetUInt64(out ulong number) => number,
+        OptionJsonScalar { Value.ValueKind: JsonValueKind.Number } => throw Error($"Parameter '{PathOf(key)}' expects uint64_t"),
+        _ => throw WrongType(key, "integer"),
+    };
+
     public ushort? UInt16(string key) => (ushort?)Unsigned(key, ushort.MaxValue, "uint16_t");
 
     private long? Unsigned(string key, long maximum, string typeName)

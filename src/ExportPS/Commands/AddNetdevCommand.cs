@@ -5,8 +5,9 @@ using ExportPS.Engine.Model;
 namespace ExportPS.Commands;
 
 /// <summary>
-/// netdev_add. One parameter set per type (stream, dgram, hubport), and one per mode of the socket type, whose
-/// listen/connect/udp/mcast/fd options exclude each other; the set's mandatory parameter picks it.
+/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3), and one per mode of the socket type,
+/// whose listen/connect/udp/mcast/fd options exclude each other; the set's mandatory parameter picks it. The tap set's
+/// ways of getting the interface (new, -Fd, -Fds, -Helper) are told apart by the engine, with QEMU's errors.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "Netdev", SupportsShouldProcess = true, DefaultParameterSetName = StreamSet)]
 [OutputType(typeof(NetdevInfo))]
@@ -20,6 +21,8 @@ public sealed class AddNetdevCommand : EngineCommand
     private const string SocketUdpSet = "SocketUdp";
     private const string SocketMcastSet = "SocketMcast";
     private const string SocketFdSet = "SocketFd";
+    private const string TapSet = "Tap";
+    private const string L2tpv3Set = "L2tpv3";
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -84,10 +87,122 @@ public sealed class AddNetdevCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string? LocalAddr { get; set; }
 
-    /// <summary>socket fd=: a connected socket this process already has.</summary>
+    /// <summary>socket fd=: a connected socket this process already has; tap fd=: an open tap descriptor.</summary>
     [Parameter(Mandatory = true, ParameterSetName = SocketFdSet)]
+    [Parameter(ParameterSetName = TapSet)]
     [ValidateNotNullOrEmpty]
     public string Fd { get; set; } = null!;
+
+    /// <summary>A tap netdev (QEMU's tap type).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = TapSet)]
+    public SwitchParameter Tap { get; set; }
+
+    /// <summary>tap ifname=: the interface to create or attach to (default: the kernel's next tapN).</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [ValidateLength(1, 15)]
+    public string? IfName { get; set; }
+
+    /// <summary>tap fds=: open descriptors of the queues of one multiqueue tap.</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Fds { get; set; }
+
+    /// <summary>tap queues=: how many queues to open on the interface (multiqueue when over 1).</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [ValidateRange(1u, (uint)TapNetdevOptions.MaxQueues)]
+    public uint Queues { get; set; }
+
+    /// <summary>tap vnet_hdr=on: the tap carries a virtio-net header, which ExportPS strips and adds.</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    public SwitchParameter VnetHdr { get; set; }
+
+    /// <summary>tap script=: run with the interface name once it exists.</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Script { get; set; }
+
+    /// <summary>tap downscript=: run with the interface name when the netdev is removed.</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DownScript { get; set; }
+
+    /// <summary>tap helper=: the bridge helper that opens the tap (Debian's: /usr/lib/qemu/qemu-bridge-helper).</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Helper { get; set; }
+
+    /// <summary>tap br=: the bridge the helper attaches the tap to (default br0).</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [Alias("Br")]
+    [ValidateNotNullOrEmpty]
+    public string? Bridge { get; set; }
+
+    /// <summary>tap sndbuf=: the tap's send buffer limit in bytes.</summary>
+    [Parameter(ParameterSetName = TapSet)]
+    [Alias("SndBuf")]
+    [ValidateRange(1L, long.MaxValue)]
+    public long SendBuffer { get; set; }
+
+    /// <summary>l2tpv3 src=: the local address of the tunnel.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = L2tpv3Set)]
+    [ValidateNotNullOrEmpty]
+    public string Src { get; set; } = null!;
+
+    /// <summary>l2tpv3 dst=: the far end's address.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = L2tpv3Set)]
+    [ValidateNotNullOrEmpty]
+    public string Dst { get; set; } = null!;
+
+    /// <summary>l2tpv3 txsession=: the session id written on sent packets.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = L2tpv3Set)]
+    public uint TxSession { get; set; }
+
+    /// <summary>l2tpv3 rxsession=: the session id received packets must have (default: -TxSession).</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public uint RxSession { get; set; }
+
+    /// <summary>l2tpv3 udp=on: UDP encapsulation between -SrcPort and -DstPort instead of raw IP protocol 115.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public SwitchParameter UdpEncapsulation { get; set; }
+
+    /// <summary>l2tpv3 srcport=: the local UDP port.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    [ValidateRange(0, 65535)]
+    public int SrcPort { get; set; }
+
+    /// <summary>l2tpv3 dstport=: the far end's UDP port.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    [ValidateRange(0, 65535)]
+    public int DstPort { get; set; }
+
+    /// <summary>l2tpv3 ipv6=on: the addresses are IPv6.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public SwitchParameter Ipv6 { get; set; }
+
+    /// <summary>l2tpv3 txcookie=: the cookie written on sent packets (with -RxCookie).</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public ulong TxCookie { get; set; }
+
+    /// <summary>l2tpv3 rxcookie=: the cookie received packets must have (with -TxCookie).</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public ulong RxCookie { get; set; }
+
+    /// <summary>l2tpv3 cookie64=on: the cookies are 64 bits (otherwise 32).</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public SwitchParameter Cookie64 { get; set; }
+
+    /// <summary>l2tpv3 counter=on: a 32-bit sequence counter after the cookie.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public SwitchParameter Counter { get; set; }
+
+    /// <summary>l2tpv3 pincounter=on: the counter is always written as 0.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    public SwitchParameter PinCounter { get; set; }
+
+    /// <summary>l2tpv3 offset=: bytes of padding between the header and the frame.</summary>
+    [Parameter(ParameterSetName = L2tpv3Set)]
+    [ValidateRange(0u, L2tpv3NetdevOptions.MaxOffset)]
+    public uint Offset { get; set; }
 
     [Parameter]
     public SwitchParameter PassThru { get; set; }
@@ -102,6 +217,8 @@ public sealed class AddNetdevCommand : EngineCommand
                 StreamSet => new StreamNetdevOptions { Id = Id, Address = ParseAddress(Address), Server = Server, Reconnect = Reconnect },
                 DgramSet => new DgramNetdevOptions { Id = Id, Local = ParseAddress(Local), Remote = ParseAddress(Remote) },
                 HubPortSet => new HubportNetdevOptions { Id = Id, HubId = HubId, Netdev = Netdev },
+                TapSet => TapOptions(),
+                L2tpv3Set => L2tpv3Options(),
                 _ => new SocketNetdevOptions
                 {
                     Id = Id,
@@ -122,6 +239,48 @@ public sealed class AddNetdevCommand : EngineCommand
 
         InvokeWithPassThru(Id, $"Add {options.Type} netdev", () => TargetEngine.AddNetdev(options), PassThru);
     }
+
+    private TapNetdevOptions TapOptions() => new()
+    {
+        Id = Id,
+        IfName = IfName,
+        Fd = Fd,
+        Fds = Fds is null ? null : string.Join(':', Fds),
+        Queues = IfBound(Queues),
+        VnetHdr = VnetHdr.IsPresent ? true : null,
+        Script = ScriptPath(Script),
+        DownScript = ScriptPath(DownScript),
+        Helper = Helper,
+        Br = Bridge,
+        SndBuf = IfBound(SendBuffer),
+    };
+
+    /// <summary>An optional value: given, or unset (null) so the engine applies QEMU's default.</summary>
+    private T? IfBound<T>(T value, [System.Runtime.CompilerServices.CallerArgumentExpression(nameof(value))] string parameter = "") where T : struct =>
+        MyInvocation.BoundParameters.ContainsKey(parameter) ? value : null;
+
+    /// <summary>A script as a PowerShell path; QEMU's "no" (none) stays as it is.</summary>
+    private string? ScriptPath(string? script) =>
+        script is null or "no" ? script : SessionState.Path.GetUnresolvedProviderPathFromPSPath(script);
+
+    private L2tpv3NetdevOptions L2tpv3Options() => new()
+    {
+        Id = Id,
+        Src = Src,
+        Dst = Dst,
+        TxSession = TxSession,
+        RxSession = IfBound(RxSession),
+        Udp = UdpEncapsulation.IsPresent ? true : null,
+        SrcPort = IfBound(SrcPort),
+        DstPort = IfBound(DstPort),
+        Ipv6 = Ipv6.IsPresent ? true : null,
+        TxCookie = IfBound(TxCookie),
+        RxCookie = IfBound(RxCookie),
+        Cookie64 = Cookie64.IsPresent ? true : null,
+        Counter = Counter.IsPresent ? true : null,
+        PinCounter = PinCounter.IsPresent ? true : null,
+        Offset = IfBound(Offset),
+    };
 
     /// <summary>"unix:PATH" (a PowerShell path) or "HOST:PORT", as QEMU's legacy address syntax.</summary>
     private SocketAddressOptions ParseAddress(string text)

@@ -7,7 +7,7 @@ using ExportPS.Engine.Transport;
 namespace ExportPS.Engine.Net.Backends;
 
 /// <summary>
-/// Opens the sockets of a socket, stream or dgram netdev and makes the netdev with its backend (not yet started).
+/// Opens the sockets (or tap devices) of a socket, stream, dgram, l2tpv3 or tap netdev and makes the netdev with its backend (not yet started).
 /// Sockets are bound or connected here, so a refused address fails the netdev_add, as in QEMU.
 /// </summary>
 internal static class NetdevOpener
@@ -21,6 +21,8 @@ internal static class NetdevOpener
                 SocketNetdevOptions socket => OpenSocket(socket),
                 StreamNetdevOptions stream => OpenStream(stream),
                 DgramNetdevOptions dgram => OpenDgram(dgram),
+                L2tpv3NetdevOptions l2tpv3 => L2tpv3Opener.Open(l2tpv3),
+                TapNetdevOptions tap => TapOpener.Open(tap),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), options.Type, "not a wire netdev"),
             };
         }

@@ -36,6 +36,12 @@ internal static class NetdevCodec
                 args["local"] = WriteAddress(dgram.Local);
                 args["remote"] = WriteAddress(dgram.Remote);
                 break;
+            case TapNetdevOptions tap:
+                WriteTap(args, tap);
+                break;
+            case L2tpv3NetdevOptions l2tpv3:
+                WriteL2tpv3(args, l2tpv3);
+                break;
             case HubportNetdevOptions hubport:
                 args["hubid"] = hubport.HubId;
                 QmpMembers.SetIf(args, "netdev", hubport.Netdev);
@@ -43,6 +49,50 @@ internal static class NetdevCodec
         }
 
         return args;
+    }
+
+    private static void WriteTap(JsonObject args, TapNetdevOptions tap)
+    {
+        QmpMembers.SetIf(args, "ifname", tap.IfName);
+        QmpMembers.SetIf(args, "fd", tap.Fd);
+        QmpMembers.SetIf(args, "fds", tap.Fds);
+        QmpMembers.SetIf(args, "script", tap.Script);
+        QmpMembers.SetIf(args, "downscript", tap.DownScript);
+        QmpMembers.SetIf(args, "br", tap.Br);
+        QmpMembers.SetIf(args, "helper", tap.Helper);
+        SetIf(args, "sndbuf", tap.SndBuf);
+        SetIf(args, "vnet_hdr", tap.VnetHdr);
+        SetIf(args, "vhost", tap.Vhost);
+        QmpMembers.SetIf(args, "vhostfd", tap.VhostFd);
+        QmpMembers.SetIf(args, "vhostfds", tap.VhostFds);
+        SetIf(args, "vhostforce", tap.VhostForce);
+        SetIf(args, "queues", tap.Queues);
+        SetIf(args, "poll-us", tap.PollUs);
+    }
+
+    /// <summary>NetdevL2TPv3Options; the ports are strings in QEMU's schema.</summary>
+    private static void WriteL2tpv3(JsonObject args, L2tpv3NetdevOptions l2tpv3)
+    {
+        args["src"] = l2tpv3.Src;
+        args["dst"] = l2tpv3.Dst;
+        QmpMembers.SetIf(args, "srcport", l2tpv3.SrcPort?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        QmpMembers.SetIf(args, "dstport", l2tpv3.DstPort?.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        SetIf(args, "ipv6", l2tpv3.Ipv6);
+        SetIf(args, "udp", l2tpv3.Udp);
+        SetIf(args, "cookie64", l2tpv3.Cookie64);
+        SetIf(args, "counter", l2tpv3.Counter);
+        SetIf(args, "pincounter", l2tpv3.PinCounter);
+        SetIf(args, "txcookie", l2tpv3.TxCookie);
+        SetIf(args, "rxcookie", l2tpv3.RxCookie);
+        args["txsession"] = l2tpv3.TxSession;
+        SetIf(args, "rxsession", l2tpv3.RxSession);
+        SetIf(args, "offset", l2tpv3.Offset);
+    }
+
+    private static void SetIf<T>(JsonObject args, string name, T? value) where T : struct
+    {
+        if (value is { } set)
+            args[name] = JsonValue.Create(set);
     }
 
     /// <summary>The flat SocketAddress of netdev stream and dgram (the port a string, as in QEMU's schema).</summary>
