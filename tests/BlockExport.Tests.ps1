@@ -97,7 +97,7 @@ Describe 'Block export cmdlets' {
             @{ Case = 'a description of 4097 bytes'; ErrorId = 'InvalidExportOptions'; Category = 'InvalidArgument'; Arguments = @{ Id = 'be-x'; NodeName = 'be-other'; Description = 'd' * 4097 } }
             @{ Case = 'a missing bitmap'; ErrorId = 'DirtyBitmapNotFound'; Category = 'ObjectNotFound'; Arguments = @{ Id = 'be-x'; NodeName = 'be-other'; Bitmap = 'be-nobm' } }
             @{ Case = 'an invalid id'; ErrorId = 'InvalidName'; Category = 'InvalidArgument'; Arguments = @{ Id = 'be x'; NodeName = 'be-other' } }
-            @{ Case = 'an export type the engine does not serve'; ErrorId = 'ExportTypeNotSupported'; Category = 'NotImplemented'; Arguments = @{ Id = 'be-x'; NodeName = 'be-other'; Type = 'Fuse' } }
+            @{ Case = 'an export type the engine does not serve'; ErrorId = 'ExportTypeNotSupported'; Category = 'NotImplemented'; Arguments = @{ Id = 'be-x'; NodeName = 'be-other'; DeviceName = 'be-vd' } }
         ) {
             Add-BlockExport -Id be-first -NodeName be-disk
             Add-BlockExport @Arguments -ErrorAction SilentlyContinue -ErrorVariable err | Should -BeNullOrEmpty

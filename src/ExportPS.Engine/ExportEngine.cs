@@ -1,6 +1,7 @@
 using ExportPS.Engine.Block;
 using ExportPS.Engine.Exports;
 using ExportPS.Engine.Exports.Nbd;
+using ExportPS.Engine.Exports.Fuse;
 using ExportPS.Engine.Exports.VduseBlk;
 using ExportPS.Engine.Exports.VhostUserBlk;
 using ExportPS.Engine.Model;
@@ -103,6 +104,7 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
             var exports = new BlockExports(control, graph, objects);
             exports.Register(new VhostUserBlkExportDriver());
             exports.Register(new VduseBlkExportDriver());
+            exports.Register(new FuseExportDriver());
             return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports), new NetdevService(control, objects.Registry));
         }
     }

@@ -17,6 +17,7 @@ internal static class ServingSummary
         {
             output.WriteLine($"{UsageText.ProgramName}: {nodes.Count} block node(s), no NBD server; stop with Ctrl+C or SIGTERM");
             WriteVhostUserBlk(output, all, nodes);
+            WriteFuse(output, all);
             return;
         }
 
@@ -37,6 +38,7 @@ internal static class ServingSummary
         }
 
         WriteVhostUserBlk(output, all, nodes);
+        WriteFuse(output, all);
     }
 
     /// <summary>One line per vhost-user-blk export: the socket a QEMU guest's vhost-user-blk-pci device connects to.</summary>
@@ -48,6 +50,17 @@ internal static class ServingSummary
             string size = nodes.TryGetValue(export.NodeName, out var node) ? $", {FormatSize(node.Size)}" : string.Empty;
             output.WriteLine($"  vhost-user-blk export {export.Id}: node {export.NodeName}{size}, "
                 + $"{(export.Writable ? "writable" : "read-only")}, {details.NumQueues} queue(s), socket {details.Socket}");
+        }
+    }
+
+    /// <summary>One line per FUSE export: the file the node is mounted on.</summary>
+    private static void WriteFuse(TextWriter output, IEnumerable<BlockExportInfo> exports)
+    {
+        foreach (var export in exports.Where(e => e.Details is FuseExportDetails))
+        {
+            var details = (FuseExportDetails)export.Details!;
+            output.WriteLine($"  fuse export {export.Id}: node {export.NodeName}, {(export.Writable ? "writable" : "read-only")}"
+                + $"{(details.Growable ? ", growable" : string.Empty)}, file {details.MountPoint}");
         }
     }
 

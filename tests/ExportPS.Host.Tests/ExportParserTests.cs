@@ -29,6 +29,18 @@ public class ExportParserTests
     }
 
     [Fact]
+    public void Every_fuse_export_option_is_read()
+    {
+        var options = Export("type=fuse,id=f0,node-name=disk0,mountpoint=/mnt/disk.raw,growable=on,allow-other=on,writable=on");
+
+        Assert.Equal(BlockExportType.Fuse, options.Type);
+        Assert.True(options.Writable);
+        Assert.Equal(new FuseExportOptions { MountPoint = "/mnt/disk.raw", Growable = true, AllowOther = FuseExportAllowOther.On }, options.Fuse);
+        Assert.Equal(new FuseExportOptions { MountPoint = "/m" }, Export("fuse,id=f0,node-name=disk0,mountpoint=/m").Fuse);
+        Assert.Equal(FuseExportAllowOther.Auto, Export("fuse,id=f0,node-name=disk0,mountpoint=/m").Fuse!.AllowOther);
+    }
+
+    [Fact]
     public void Defaults_are_QEMUs()
     {
         var options = Export("nbd,id=e0,node-name=disk0");
@@ -59,7 +71,10 @@ public class ExportParserTests
     [Theory]
     [InlineData("id=e,node-name=n", "Parameter 'type' is missing")]
     [InlineData("type=foo,id=e,node-name=n", "Parameter 'type' does not accept value 'foo'")]
-    [InlineData("type=fuse,id=e,node-name=n,mountpoint=/m", "Export type 'fuse' is not supported by ExportPS yet")]
+    [InlineData("type=fuse,id=e,node-name=n", "Parameter 'mountpoint' is missing")]
+    [InlineData("type=fuse,id=e,node-name=n,mountpoint=/m,growable=x", "Parameter 'growable' expects 'on' or 'off'")]
+    [InlineData("type=fuse,id=e,node-name=n,mountpoint=/m,allow-other=maybe", "Parameter 'allow-other' does not accept value 'maybe'")]
+    [InlineData("type=fuse,id=e,node-name=n,mountpoint=/m,addr.type=unix", "Parameter 'addr' is unexpected")]
     [InlineData("vhost-user-blk,id=e,node-name=n", "Parameter 'addr' is missing")]
     [InlineData("vduse-blk,id=e,node-name=n", "Parameter 'name' is missing")]
     [InlineData("type=nbd,node-name=n", "Parameter 'id' is missing")]

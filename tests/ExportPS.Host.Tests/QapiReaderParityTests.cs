@@ -49,12 +49,20 @@ public sealed class QapiReaderParityTests
     }
 
     [Fact]
-    public void Unsupported_export_types_are_refused_with_one_text()
+    public void Fuse_exports_read_the_same_in_both_forms_and_are_refused_with_one_text()
     {
+        var fromCommandLine = HostParsing.Step<ExportPS.Host.CommandLine.AddBlockExportStep>("export",
+            "type=fuse,id=e,node-name=n,mountpoint=/m,growable=on,allow-other=off").Options;
+        var fromQmp = BlockExportOptionsReader.Read(Arguments(
+            """{"type":"fuse","id":"e","node-name":"n","mountpoint":"/m","growable":true,"allow-other":"off"}"""));
+
+        Assert.Equal(fromCommandLine with { Nbd = null!, Fuse = null }, fromQmp with { Nbd = null!, Fuse = null });
+        Assert.Equal(new FuseExportOptions { MountPoint = "/m", Growable = true, AllowOther = FuseExportAllowOther.Off }, fromQmp.Fuse);
+        Assert.Equal(fromCommandLine.Fuse, fromQmp.Fuse);
+
         string commandLine = HostParsing.Error("export", "type=fuse,id=e,node-name=n");
         var qmp = Assert.Throws<ExportPS.Engine.Errors.EngineException>(() => BlockExportOptionsReader.Read(Arguments("""{"type":"fuse","id":"e","node-name":"n"}""")));
-
-        Assert.Equal("Export type 'fuse' is not supported by ExportPS yet", commandLine);
+        Assert.Equal("Parameter 'mountpoint' is missing", commandLine);
         Assert.Equal(commandLine, qmp.Message);
     }
 

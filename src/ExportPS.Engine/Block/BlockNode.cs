@@ -169,6 +169,26 @@ public sealed class BlockNode : IDisposable
             length);
     }
 
+    /// <summary>
+    /// Grows or shrinks the node (QEMU's bdrv_truncate, for a growable FUSE export). Dirty bitmaps have the node's size,
+    /// so a node that has some keeps it.
+    /// </summary>
+    public ValueTask TruncateAsync(long size, CancellationToken cancellationToken = default)
+    {
+        CheckWritable();
+        if (size < 0)
+        {
+            throw new BlockIoException(BlockError.InvalidArgument, $"Cannot resize block node '{NodeName}' to a negative size");
+        }
+
+        if (Bitmaps.All.Count > 0)
+        {
+            throw new BlockIoException(BlockError.NotSupported, $"Cannot resize block node '{NodeName}': it has dirty bitmaps");
+        }
+
+        return size == Size ? ValueTask.CompletedTask : _driver.TruncateAsync(size, cancellationToken);
+    }
+
     /// <summary>Marks the bitmaps once <paramref name="request"/> succeeded; without an await when it already has.</summary>
     private ValueTask MarkDirtyWhenDone(ValueTask request, long offset, long length)
     {

@@ -39,4 +39,8 @@ public interface IBlockDriver : IDisposable
 
     /// <summary>Status of the run that starts at <paramref name="offset"/>, at most <paramref name="length"/> (&gt; 0) bytes long.</summary>
     ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken);
+
+    /// <summary>Changes the size (a growable FUSE export's truncate); a driver that cannot resize refuses.</summary>
+    ValueTask TruncateAsync(long size, CancellationToken cancellationToken) =>
+        throw new BlockIoException(BlockError.NotSupported, "The block driver cannot change the image size");
 }

@@ -4,7 +4,7 @@ namespace ExportPS.Engine.Configuration;
 
 /// <summary>
 /// An export (block-export-add). Name, Description, Bitmaps and AllocationDepth belong to type nbd; SocketPath, NumQueues
-/// and LogicalBlockSize to type vhost-user-blk.
+/// and LogicalBlockSize to type vhost-user-blk; MountPoint, Growable and AllowOther to type fuse.
 /// </summary>
 public sealed record BlockExportConfiguration
 {
@@ -39,6 +39,13 @@ public sealed record BlockExportConfiguration
 
     public long LogicalBlockSize { get; init; } = VhostUserBlkExportOptions.MinLogicalBlockSize;
 
+    /// <summary>The regular file a fuse export is mounted on.</summary>
+    public string? MountPoint { get; init; }
+
+    public bool Growable { get; init; }
+
+    public FuseExportAllowOther AllowOther { get; init; } = FuseExportAllowOther.Auto;
+
     /// <summary>The name NBD clients ask for.</summary>
     public string EffectiveName => Name ?? NodeName;
 
@@ -59,6 +66,12 @@ public sealed record BlockExportConfiguration
             Address = SocketAddressOptions.Unix(SocketPath ?? string.Empty),
             NumQueues = NumQueues,
             LogicalBlockSize = LogicalBlockSize,
+        },
+        Fuse = Type != BlockExportType.Fuse ? null : new FuseExportOptions
+        {
+            MountPoint = MountPoint ?? string.Empty,
+            Growable = Growable,
+            AllowOther = AllowOther,
         },
     };
 }

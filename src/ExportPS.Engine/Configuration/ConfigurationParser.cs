@@ -262,7 +262,8 @@ public static class ConfigurationParser
         var section = new ConfigurationSection(value, path,
             new("Id"), new("Type"), new("NodeName", "node-name"), new("Writable"), new("Writethrough"), new("IoThread"),
             new("Name"), new("Description"), new("Bitmaps"), new("AllocationDepth", "allocation-depth"),
-            new("SocketPath", "socket-path"), new("NumQueues", "num-queues"), new("LogicalBlockSize", "logical-block-size"), Ensure);
+            new("SocketPath", "socket-path"), new("NumQueues", "num-queues"), new("LogicalBlockSize", "logical-block-size"),
+            new("MountPoint", "mountpoint"), new("Growable"), new("AllowOther", "allow-other"), Ensure);
         string id = section.RequiredName("Id");
         var ensure = EnsureOf(section);
         if (ensure == ConfigurationEnsure.Absent)
@@ -291,6 +292,18 @@ public static class ConfigurationParser
             section.Require("SocketPath");
         }
 
+        if (type != BlockExportType.Fuse)
+        {
+            foreach (string fuseOnly in new[] { "MountPoint", "Growable", "AllowOther" })
+            {
+                section.Forbid(fuseOnly, "applies only to type fuse");
+            }
+        }
+        else
+        {
+            section.Require("MountPoint");
+        }
+
         var bitmapsPath = section.PathOf("Bitmaps");
         return new BlockExportConfiguration
         {
@@ -308,6 +321,9 @@ public static class ConfigurationParser
             NumQueues = (int)(section.Integer("NumQueues", 1, VhostUserBlkExportOptions.MaxNumQueues) ?? 1),
             LogicalBlockSize = section.Integer("LogicalBlockSize", VhostUserBlkExportOptions.MinLogicalBlockSize, VhostUserBlkExportOptions.MaxLogicalBlockSize)
                 ?? VhostUserBlkExportOptions.MinLogicalBlockSize,
+            MountPoint = section.String("MountPoint"),
+            Growable = section.Bool("Growable", false),
+            AllowOther = section.Enum("AllowOther", FuseExportAllowOther.Auto, ConfigurationSpellings.AllowOther),
         };
     }
 

@@ -24,6 +24,9 @@ internal static class ConfigurationSpellings
         ("fuse", BlockExportType.Fuse),
         ("vduse-blk", BlockExportType.VduseBlk), ("VduseBlk", BlockExportType.VduseBlk));
 
+    public static readonly IReadOnlyDictionary<string, FuseExportAllowOther> AllowOther = Of(
+        ("off", FuseExportAllowOther.Off), ("on", FuseExportAllowOther.On), ("auto", FuseExportAllowOther.Auto));
+
     public static readonly IReadOnlyDictionary<string, SocketAddressKind> AddressKinds = Of(
         ("inet", SocketAddressKind.Inet), ("unix", SocketAddressKind.Unix));
 

@@ -133,6 +133,9 @@ public static class ConfigurationWriter
         bool vhost = export.Type == BlockExportType.VhostUserBlk;
         AddIf(table, "NumQueues", export.NumQueues, vhost && export.NumQueues != 1);
         AddIf(table, "LogicalBlockSize", export.LogicalBlockSize, vhost && export.LogicalBlockSize != VhostUserBlkExportOptions.MinLogicalBlockSize);
+        AddIf(table, "MountPoint", export.MountPoint, export.MountPoint is not null);
+        AddIf(table, "Growable", true, export.Growable);
+        AddIf(table, "AllowOther", export.AllowOther.ToString(), export.Type == BlockExportType.Fuse && export.AllowOther != FuseExportAllowOther.Auto);
         return table;
     }
 

@@ -37,6 +37,7 @@ public static class ErrorIds
     public const string InvalidExportOptions = "InvalidExportOptions";
     public const string ExportTypeNotSupported = "ExportTypeNotSupported";
     public const string ExportListenFailed = "ExportListenFailed";
+    public const string ExportMountFailed = "ExportMountFailed";
     public const string WaitTimedOut = "WaitTimedOut";
 
     public const string ObjectNotFound = "ObjectNotFound";

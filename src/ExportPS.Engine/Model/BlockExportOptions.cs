@@ -41,6 +41,9 @@ public sealed record BlockExportOptions
     /// <summary>The vhost-user-blk branch; required when <see cref="Type"/> is vhost-user-blk (its socket has no default).</summary>
     public VhostUserBlkExportOptions? VhostUserBlk { get; init; }
 
+    /// <summary>The fuse branch; required when <see cref="Type"/> is fuse (its mount point has no default).</summary>
+    public FuseExportOptions? Fuse { get; init; }
+
     /// <summary>The vduse-blk branch; required when <see cref="Type"/> is vduse-blk (its device name has no default).</summary>
     public VduseBlkExportOptions? VduseBlk { get; init; }
 }

@@ -25,6 +25,7 @@ internal static class BlockExportOptionsReader
         {
             BlockExportType.Nbd => options with { Nbd = NbdExportCodec.ReadOptions(reader) },
             BlockExportType.VhostUserBlk => options with { VhostUserBlk = VhostUserBlkExportCodec.ReadOptions(reader) },
+            BlockExportType.Fuse => options with { Fuse = FuseExportCodec.ReadOptions(reader) },
             BlockExportType.VduseBlk => options with { VduseBlk = VduseBlkExportCodec.ReadOptions(reader) },
             _ => throw OptionReader.Error($"Export type '{QapiName.Of(type)}' is not supported by ExportPS yet"),
         };

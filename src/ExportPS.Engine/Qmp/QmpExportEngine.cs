@@ -176,6 +176,7 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
             {
                 BlockExportType.Nbd => new NbdExportDetails { Name = options.Nbd.Name ?? options.NodeName, Description = options.Nbd.Description },
                 BlockExportType.VhostUserBlk when options.VhostUserBlk is { } vhostUserBlk => VhostUserBlkExportCodec.FromOptions(vhostUserBlk),
+                BlockExportType.Fuse when options.Fuse is { } fuse => FuseExportCodec.FromOptions(fuse),
                 _ => null,
             },
         };

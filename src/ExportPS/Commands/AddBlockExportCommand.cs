@@ -6,7 +6,7 @@ namespace ExportPS.Commands;
 
 /// <summary>
 /// block-export-add. The common options are in every parameter set; each export type has a set of its own (Nbd,
-/// VhostUserBlk, VduseBlk), so a type adds its options without touching the others. Without -Type, the type is the one
+/// VhostUserBlk, Fuse, VduseBlk), so a type adds its options without touching the others. Without -Type, the type is the one
 /// whose parameters were given.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "BlockExport", SupportsShouldProcess = true, DefaultParameterSetName = NbdSet)]
@@ -17,6 +17,7 @@ public sealed class AddBlockExportCommand : EngineCommand
     private const string VhostUserBlkSet = "VhostUserBlk";
     private const string VhostUserBlkFdSet = "VhostUserBlkFd";
     private const string VduseBlkSet = "VduseBlk";
+    private const string FuseSet = "Fuse";
 
     [Parameter]
     public BlockExportType Type { get; set; } = BlockExportType.Nbd;
@@ -94,6 +95,19 @@ public sealed class AddBlockExportCommand : EngineCommand
     [Parameter(ParameterSetName = VduseBlkSet)]
     public string Serial { get; set; } = string.Empty;
 
+    /// <summary>fuse: the existing regular file the node is mounted over.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = FuseSet)]
+    [ValidateNotNullOrEmpty]
+    public string MountPoint { get; set; } = null!;
+
+    /// <summary>fuse: writes past the end, truncate and fallocate may resize the node.</summary>
+    [Parameter(ParameterSetName = FuseSet)]
+    public SwitchParameter Growable { get; set; }
+
+    /// <summary>fuse: whether other users may use the file (Auto: when the system allows it).</summary>
+    [Parameter(ParameterSetName = FuseSet)]
+    public FuseExportAllowOther AllowOther { get; set; } = FuseExportAllowOther.Auto;
+
     [Parameter]
     public SwitchParameter PassThru { get; set; }
 
@@ -101,6 +115,7 @@ public sealed class AddBlockExportCommand : EngineCommand
     {
         VhostUserBlkSet or VhostUserBlkFdSet => BlockExportType.VhostUserBlk,
         VduseBlkSet => BlockExportType.VduseBlk,
+        FuseSet => BlockExportType.Fuse,
         _ => BlockExportType.Nbd,
     };
 
@@ -145,6 +160,12 @@ public sealed class AddBlockExportCommand : EngineCommand
                 QueueSize = QueueSize,
                 LogicalBlockSize = LogicalBlockSize,
                 Serial = Serial,
+            },
+            Fuse = SetType != BlockExportType.Fuse ? null : new FuseExportOptions
+            {
+                MountPoint = SessionState.Path.GetUnresolvedProviderPathFromPSPath(MountPoint),
+                Growable = Growable,
+                AllowOther = AllowOther,
             },
         };
 

@@ -18,7 +18,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
     [Fact]
     public void PrunedSetMakesTheEngineExactlyTheConfiguration()
     {
-        int withRaw = 0, withVhostUserBlk = 0, withHubPort = 0;
+        int withRaw = 0, withVhostUserBlk = 0, withHubPort = 0, withFuse = 0;
         for (int seed = 0; seed < Cases; seed++)
         {
             var random = new Random(seed);
@@ -27,6 +27,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             withRaw += from.BlockNodes.Concat(to.BlockNodes).Any(n => n.Driver == BlockDriverKind.Raw) ? 1 : 0;
             withVhostUserBlk += from.Exports.Concat(to.Exports).Any(e => e.Type == BlockExportType.VhostUserBlk) ? 1 : 0;
             withHubPort += from.Netdevs.Concat(to.Netdevs).Any(n => n.Options is HubportNetdevOptions { Netdev: not null }) ? 1 : 0;
+            withFuse += from.Exports.Concat(to.Exports).Any(e => e.Type == BlockExportType.Fuse) ? 1 : 0;
             using var engine = new ExportEngine();
             Apply(engine, from, seed);
             Apply(engine, to, seed);
@@ -41,6 +42,7 @@ public sealed class ConfigurationConvergenceTests : IDisposable
         Assert.True(withRaw >= Cases / 4, $"only {withRaw} of {Cases} cases have a raw node");
         Assert.True(withVhostUserBlk >= Cases / 4, $"only {withVhostUserBlk} of {Cases} cases have a vhost-user-blk export");
         Assert.True(withHubPort >= Cases / 4, $"only {withHubPort} of {Cases} cases have a hub port on a netdev");
+        Assert.True(withFuse >= Cases / 4, $"only {withFuse} of {Cases} cases have a fuse export");
     }
 
     [Fact]
@@ -180,7 +182,19 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             NumQueues = random.Next(1, 5),
             LogicalBlockSize = Pick([512L, 4096L]),
         });
-        var exports = nbdExports.Concat(vhostUserBlkExports).ToList();
+        // A fuse export is mounted on a file of its own, made here.
+        var fuseExports = nodes.Where(_ => Chance(0.2)).Select(n => new BlockExportConfiguration
+        {
+            Id = "f-" + n.NodeName,
+            Type = BlockExportType.Fuse,
+            NodeName = n.NodeName,
+            Writable = !n.ReadOnly && Chance(0.5),
+            IoThread = ioThreads.Count > 0 && Chance(0.5) ? Pick(ioThreads).Id : null,
+            MountPoint = MountPointFile($"fuse-{n.NodeName}.img"),
+            Growable = Chance(0.3),
+            AllowOther = Pick([FuseExportAllowOther.Auto, FuseExportAllowOther.On, FuseExportAllowOther.Off]),
+        });
+        var exports = nbdExports.Concat(vhostUserBlkExports).Concat(fuseExports).ToList();
         var netdevs = RandomNetdevs(random);
 
         return new ExportConfiguration
@@ -227,6 +241,17 @@ public sealed class ConfigurationConvergenceTests : IDisposable
             LinkUp = Chance(0.7),
         });
         return [.. ports, .. netdevs];
+    }
+
+    private string MountPointFile(string name)
+    {
+        string path = _directory.File(name);
+        if (!File.Exists(path))
+        {
+            File.WriteAllBytes(path, []);
+        }
+
+        return path;
     }
 
     public void Dispose() => _directory.Dispose();

@@ -67,6 +67,12 @@ public sealed class ConfigurationRoundTripTests : IDisposable
                 LogicalBlockSize = nonDefault ? 4096 : 512,
             },
             VduseBlk = new VduseBlkExportOptions { Name = "vduse0" },
+            Fuse = new FuseExportOptions
+            {
+                MountPoint = NewFile(),
+                Growable = nonDefault,
+                AllowOther = nonDefault ? FuseExportAllowOther.On : FuseExportAllowOther.Auto,
+            },
         };
         try
         {

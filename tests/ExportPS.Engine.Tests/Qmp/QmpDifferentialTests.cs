@@ -191,6 +191,15 @@ public sealed class QmpDifferentialTests : IDisposable
         new("""{"execute":"block-export-add","arguments":{"type":"vhost-user-blk","id":"v1","node-name":"n1","addr":{"type":"unix","path":"{DIR}/vub2.sock"},"writable":true}}""", "ExportPS names the read-only node"),
         new("""{"execute":"block-export-add","arguments":{"type":"vduse-blk","id":"v1","node-name":"n0"}}"""),
         new("""{"execute":"block-export-add","arguments":{"type":"vduse-blk","id":"v1","node-name":"n0","name":"vd0"}}""", "ExportPS names the missing kernel support"),
+        // FUSE exports (the mount point is an empty regular file; the export is removed again, so nothing stays mounted)
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f0","node-name":"n0","mountpoint":"{DIR}/fuse.img","writable":true,"growable":false,"allow-other":"off"}}"""),
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f1","node-name":"n0","mountpoint":"{DIR}/fuse.img"}}"""),
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f1","node-name":"n0"}}"""),
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f1","node-name":"n0","mountpoint":"{DIR}/missing.img"}}"""),
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f1","node-name":"n0","mountpoint":"{DIR}"}}"""),
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f1","node-name":"n0","mountpoint":"{DIR}/fuse2.img","allow-other":"maybe"}}"""),
+        new("""{"execute":"block-export-add","arguments":{"type":"fuse","id":"f1","node-name":"n1","mountpoint":"{DIR}/fuse2.img","writable":true}}""", "ExportPS names the read-only node"),
+        new("""{"execute":"block-export-del","arguments":{"id":"f0"}}"""),
         new("""{"execute":"block-export-del","arguments":{"id":"v0"}}"""),
         new("""{"execute":"block-export-del","arguments":{"id":"v0"}}"""),
         new("""{"execute":"object-del","arguments":{"id":"t0"}}"""),
@@ -282,6 +291,8 @@ public sealed class QmpDifferentialTests : IDisposable
     public void One_script_gives_the_same_outcomes_from_qemu_storage_daemon_and_ExportPS()
     {
         File.WriteAllBytes(_dir.File("disk.img"), new byte[1024 * 1024]);
+        File.WriteAllBytes(_dir.File("fuse.img"), []);
+        File.WriteAllBytes(_dir.File("fuse2.img"), []);
         using (var ca = TestPki.CreateCa("Test CA"))
         using (var server = TestPki.Server(ca))
         {

@@ -145,6 +145,38 @@ public abstract class QmpExportEngineContract : IDisposable
     }
 
     [Fact]
+    public void A_fuse_export_mounts_the_node_on_a_file_and_unmounts_when_removed()
+    {
+        Engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = Size, ReadZeroes = true });
+        string mountPoint = Dir.File("fuse.img");
+        File.WriteAllBytes(mountPoint, []);
+        var info = Engine.AddBlockExport(new BlockExportOptions
+        {
+            Type = BlockExportType.Fuse,
+            Id = "f0",
+            NodeName = "n0",
+            Fuse = new FuseExportOptions { MountPoint = mountPoint, AllowOther = FuseExportAllowOther.Off },
+        });
+        var details = Assert.IsType<FuseExportDetails>(info.Details);
+        Assert.Equal((mountPoint, FuseExportAllowOther.Off, false), (details.MountPoint, details.AllowOther, details.OthersAllowed));
+        Assert.True(ExportPS.Engine.Exports.Fuse.FuseMount.IsMounted(mountPoint));
+        Assert.Equal(Size, new FileInfo(mountPoint).Length);
+        Assert.Equal(new byte[4096], File.ReadAllBytes(mountPoint)[..4096]);
+
+        // The kernel releases a closed file a moment after close(2) returns; until then a safe removal is refused.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (Engine.GetBlockExports().Single().Clients > 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the file was not released");
+            Thread.Sleep(10);
+        }
+
+        Engine.RemoveBlockExport("f0", BlockExportRemoveMode.Safe);
+        Assert.True(Engine.WaitForExportDeleted("f0", TimeSpan.FromSeconds(10), CancellationToken.None));
+        Assert.False(ExportPS.Engine.Exports.Fuse.FuseMount.IsMounted(mountPoint));
+    }
+
+    [Fact]
     public void Waiting_for_an_export_that_stays_times_out()
     {
         Engine.AddBlockNode(new BlockNodeOptions { NodeName = "n0", Driver = BlockDriverKind.Null, Size = Size });

@@ -45,12 +45,13 @@ internal sealed class FileBlockDriver : IBlockDriver
     /// </summary>
     private DataRange? _lastData;
     private int _holeGeneration;
+    private long _size;
 
     private FileBlockDriver(SafeFileHandle handle, string path, long size, int alignment, int blockSize)
     {
         _handle = handle;
         _path = path;
-        Size = size;
+        _size = size;
         AllocationGranularity = blockSize;
         _alignment = alignment;
         if (alignment > 0)
@@ -99,7 +100,7 @@ internal sealed class FileBlockDriver : IBlockDriver
         }
     }
 
-    public long Size { get; }
+    public long Size => Volatile.Read(ref _size);
 
     public long AllocatedBytes => Stat(_handle, _path).Blocks * 512;
 
@@ -151,6 +152,25 @@ internal sealed class FileBlockDriver : IBlockDriver
     public ValueTask FlushAsync(CancellationToken cancellationToken)
     {
         Sync();
+        return ValueTask.CompletedTask;
+    }
+
+    /// <summary>ftruncate; a shrink drops the data range cached for SEEK_DATA, which may now lie past the end.</summary>
+    public ValueTask TruncateAsync(long size, CancellationToken cancellationToken)
+    {
+        if (_alignment > 0 && size % _alignment != 0)
+        {
+            throw new BlockIoException(BlockError.InvalidArgument,
+                $"cache.direct needs the image size of '{_path}' to be a multiple of {_alignment} bytes");
+        }
+
+        if (Native.FTruncate(_handle, size) != 0)
+        {
+            throw Failed("truncate", Marshal.GetLastPInvokeError());
+        }
+
+        Interlocked.Increment(ref _holeGeneration);
+        Volatile.Write(ref _size, size);
         return ValueTask.CompletedTask;
     }
 

@@ -28,6 +28,8 @@ internal sealed class RawBlockDriver(BlockNode child) : IBlockDriver
     public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken) =>
         child.WriteZeroesAsync(offset, length, flags, cancellationToken);
 
+    public ValueTask TruncateAsync(long size, CancellationToken cancellationToken) => child.TruncateAsync(size, cancellationToken);
+
     /// <summary>Allocated wherever some layer of the child decides the content, so a backing node of the raw node shows only through the child's unallocated ranges.</summary>
     public async ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken)
     {

@@ -31,6 +31,7 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
     {
         var nbd = export.Details as NbdExportDetails;
         var vhost = export.Details as VhostUserBlkExportDetails;
+        var fuse = export.Details as FuseExportDetails;
         return new BlockExportConfiguration
         {
             Id = export.Id,
@@ -46,6 +47,9 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
             SocketPath = vhost?.Socket,
             NumQueues = vhost?.NumQueues ?? 1,
             LogicalBlockSize = vhost?.LogicalBlockSize ?? VhostUserBlkExportOptions.MinLogicalBlockSize,
+            MountPoint = fuse?.MountPoint,
+            Growable = fuse?.Growable ?? false,
+            AllowOther = fuse?.AllowOther ?? FuseExportAllowOther.Auto,
         };
     }
 
@@ -104,6 +108,14 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
                 .Compare("LogicalBlockSize", desired.LogicalBlockSize, actual.LogicalBlockSize);
         }
 
+        if (desired.Type == BlockExportType.Fuse || actual.Type == BlockExportType.Fuse)
+        {
+            differences
+                .Compare("MountPoint", desired.MountPoint, actual.MountPoint)
+                .Compare("Growable", desired.Growable, actual.Growable)
+                .Compare("AllowOther", desired.AllowOther, actual.AllowOther);
+        }
+
         return differences;
     }
 
@@ -121,6 +133,9 @@ internal sealed class BlockExportItem : ConfigurationItemType<BlockExportConfigu
         .AddIf(item.Type == BlockExportType.VhostUserBlk && item.NumQueues != 1, $"{item.NumQueues} queues")
         .AddIf(item.Type == BlockExportType.VhostUserBlk && item.LogicalBlockSize != VhostUserBlkExportOptions.MinLogicalBlockSize,
             $"logical block size {item.LogicalBlockSize}")
+        .AddIf(item.MountPoint is not null, $"mount point '{item.MountPoint}'")
+        .AddIf(item.Growable, "growable")
+        .AddIf(item.Type == BlockExportType.Fuse && item.AllowOther != FuseExportAllowOther.Auto, $"allow-other {Qmp.QapiName.Of(item.AllowOther)}")
         .ToString();
 
     protected override string RemoveDescription(ItemKey key, BlockExportConfiguration item, string reason, ConfigurationOptions options) =>

@@ -40,6 +40,9 @@ internal static class BlockExportCodec
             case BlockExportType.VhostUserBlk when options.VhostUserBlk is { } vhostUserBlk:
                 VhostUserBlkExportCodec.WriteOptions(args, vhostUserBlk);
                 break;
+            case BlockExportType.Fuse when options.Fuse is { } fuse:
+                FuseExportCodec.WriteOptions(args, fuse);
+                break;
             case BlockExportType.VduseBlk when options.VduseBlk is { } vduseBlk:
                 VduseBlkExportCodec.WriteOptions(args, vduseBlk);
                 break;
@@ -68,6 +71,9 @@ internal static class BlockExportCodec
                 break;
             case VhostUserBlkExportDetails vhostUserBlk:
                 VhostUserBlkExportCodec.WriteDetails(info, vhostUserBlk);
+                break;
+            case FuseExportDetails fuse:
+                FuseExportCodec.WriteDetails(info, fuse);
                 break;
         }
 
@@ -98,6 +104,7 @@ internal static class BlockExportCodec
     {
         BlockExportType.Nbd => NbdExportCodec.ReadDetails(e),
         BlockExportType.VhostUserBlk => VhostUserBlkExportCodec.ReadDetails(e),
+        BlockExportType.Fuse => FuseExportCodec.ReadDetails(e),
         _ => null,
     };
 }

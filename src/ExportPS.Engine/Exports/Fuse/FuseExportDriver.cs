@@ -1,0 +1,34 @@
+using ExportPS.Engine.Block;
+using ExportPS.Engine.Model;
+using ExportPS.Engine.Threading;
+
+namespace ExportPS.Engine.Exports.Fuse;
+
+/// <summary>
+/// block-export-add type=fuse (QEMU's block/export/fuse.c): mounts a FUSE connection over the mount point, an existing
+/// regular file, and serves the node as that file. A read-only export is a read-only mount.
+/// </summary>
+internal sealed class FuseExportDriver : IBlockExportDriver
+{
+    public BlockExportType Type => BlockExportType.Fuse;
+
+    public BlockExport Create(BlockExportOptions options, BlockNode node, IoThread? ioThread)
+    {
+        var branch = options.Fuse ?? throw BlockSizeCheck.Invalid(options, "Parameter 'mountpoint' is missing");
+        if (string.IsNullOrEmpty(branch.MountPoint))
+        {
+            throw BlockSizeCheck.Invalid(options, "Parameter 'mountpoint' is missing");
+        }
+
+        var mount = FuseMount.Create(options.Id, branch.MountPoint, readOnly: !options.Writable, branch.AllowOther);
+        try
+        {
+            return new FuseExport(options, branch, node, ioThread, mount);
+        }
+        catch
+        {
+            mount.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,163 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using ExportPS.Engine.Errors;
+using ExportPS.Engine.Interop;
+using ExportPS.Engine.Model;
+using Microsoft.Win32.SafeHandles;
+
+namespace ExportPS.Engine.Exports.Fuse;
+
+/// <summary>
+/// A FUSE mount over one regular file: the /dev/fuse connection and the mount(2) that ties it to the file (root only;
+/// the fd=, rootmode=, user_id=, group_id= options libfuse would pass). Detaching removes the mount at once; closing
+/// the device ends the connection, so processes still holding the file get ENOTCONN.
+/// </summary>
+internal sealed class FuseMount : IDisposable
+{
+    /// <summary>The file system type /proc/self/mountinfo shows for ExportPS's mounts.</summary>
+    public const string FileSystemType = "fuse.exportps";
+
+    private int _detached;
+
+    private FuseMount(SafeFileHandle device, string mountPoint, bool allowOther)
+    {
+        Device = device;
+        MountPoint = mountPoint;
+        AllowOther = allowOther;
+    }
+
+    /// <summary>The connection: requests are read from it and replies written to it (non-blocking).</summary>
+    public SafeFileHandle Device { get; }
+
+    public string MountPoint { get; }
+
+    public bool AllowOther { get; }
+
+    /// <summary>Mounts a new connection on <paramref name="mountPoint"/>, which must be an existing regular file nothing is mounted on.</summary>
+    public static FuseMount Create(string id, string mountPoint, bool readOnly, FuseExportAllowOther allowOther)
+    {
+        string path = Path.GetFullPath(mountPoint);
+        RequireRegularFile(id, path);
+        if (MountedFileSystem(path) is { } mounted)
+        {
+            throw new EngineException(ErrorIds.ExportMountFailed, EngineErrorCategory.InUse,
+                mounted.StartsWith("fuse", StringComparison.Ordinal) ? $"There already is a FUSE export on '{path}'" : $"There already is a {mounted} mount on '{path}'")
+            {
+                Target = id,
+            };
+        }
+
+        var device = Native.OwnedHandle(Native.Open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC | Native.O_NONBLOCK, 0), "open /dev/fuse");
+        try
+        {
+            bool other = allowOther != FuseExportAllowOther.Off;
+            int errno = TryMount(device, path, readOnly, other);
+            if (errno == Native.EPERM && allowOther == FuseExportAllowOther.Auto)
+            {
+                other = false;
+                errno = TryMount(device, path, readOnly, other);
+            }
+
+            if (errno != 0)
+            {
+                throw new EngineException(ErrorIds.ExportMountFailed,
+                    errno == Native.EPERM ? EngineErrorCategory.PermissionDenied : EngineErrorCategory.InvalidState,
+                    $"Failed to mount FUSE session to export on '{path}': {Native.ErrorText(errno)}") { Target = id };
+            }
+
+            return new FuseMount(device, path, other);
+        }
+        catch
+        {
+            device.Dispose();
+            throw;
+        }
+    }
+
+    private static int TryMount(SafeFileHandle device, string path, bool readOnly, bool allowOther)
+    {
+        string data = string.Create(CultureInfo.InvariantCulture,
+            $"fd={device.DangerousGetHandle()},rootmode=100000,user_id={Native.GetUid()},group_id={Native.GetGid()},default_permissions{(allowOther ? ",allow_other" : string.Empty)}");
+        ulong flags = Native.MS_NOSUID | Native.MS_NODEV | (readOnly ? Native.MS_RDONLY : 0);
+        return Native.Mount("exportps", path, FileSystemType, flags, data) == 0 ? 0 : Marshal.GetLastPInvokeError();
+    }
+
+    private static void RequireRegularFile(string id, string path)
+    {
+        if (Native.StatPath(Native.AT_FDCWD, path, 0, Native.STATX_TYPE, out var stat) != 0)
+        {
+            int errno = Marshal.GetLastPInvokeError();
+            throw new EngineException(ErrorIds.ExportMountFailed,
+                errno == Native.ENOENT ? EngineErrorCategory.NotFound : EngineErrorCategory.InvalidArgument,
+                $"Failed to stat '{path}': {Native.ErrorText(errno)}") { Target = id };
+        }
+
+        if ((stat.Mode & Native.S_IFMT) != Native.S_IFREG)
+        {
+            throw new EngineException(ErrorIds.ExportMountFailed, EngineErrorCategory.InvalidArgument,
+                $"'{path}' is not a regular file") { Target = id };
+        }
+    }
+
+    /// <summary>Whether some mount (any file system) sits on <paramref name="path"/>.</summary>
+    public static bool IsMounted(string path) => MountedFileSystem(path) is not null;
+
+    /// <summary>The type of the file system mounted last on <paramref name="path"/>, from /proc/self/mountinfo; null when none is.</summary>
+    private static string? MountedFileSystem(string path) =>
+        File.ReadLines("/proc/self/mountinfo").Select(Parse).LastOrDefault(m => m.Target == path).Type;
+
+    /// <summary>
+    /// The mount point (the fifth field, its octal escapes such as \040 for a space undone) and the file system type
+    /// (the first field after the " - " separator) of a mountinfo line.
+    /// </summary>
+    private static (string? Target, string? Type) Parse(string line)
+    {
+        var fields = line.Split(' ');
+        int separator = Array.IndexOf(fields, "-");
+        return fields.Length < 5 || separator < 0 || separator + 1 >= fields.Length
+            ? (null, null)
+            : (UnescapeOctal(fields[4]), fields[separator + 1]);
+    }
+
+    private static string UnescapeOctal(string field)
+    {
+        if (!field.Contains('\\', StringComparison.Ordinal))
+        {
+            return field;
+        }
+
+        var text = new System.Text.StringBuilder(field.Length);
+        for (int i = 0; i < field.Length; i++)
+        {
+            if (field[i] == '\\' && i + 3 < field.Length && IsOctal(field.AsSpan(i + 1, 3)))
+            {
+                text.Append((char)Convert.ToInt32(field.Substring(i + 1, 3), 8));
+                i += 3;
+            }
+            else
+            {
+                text.Append(field[i]);
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static bool IsOctal(ReadOnlySpan<char> digits) => !digits.ContainsAnyExceptInRange('0', '7');
+
+    /// <summary>Removes the mount from the file tree (once); open files keep the connection until they are closed.</summary>
+    public void Detach()
+    {
+        if (Interlocked.Exchange(ref _detached, 1) == 0)
+        {
+            Native.Umount2(MountPoint, Native.MNT_DETACH);
+        }
+    }
+
+    /// <summary>Detaches the mount and closes the device, which ends the connection.</summary>
+    public void Dispose()
+    {
+        Detach();
+        Device.Dispose();
+    }
+}
