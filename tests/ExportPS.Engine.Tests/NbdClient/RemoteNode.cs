@@ -2,14 +2,17 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Tests.NbdClient;
 
-/// <summary>Options of an nbd node named "remote" for the test servers.</summary>
+/// <summary>Options of an nbd node for the test servers (ExportPS's own, or a peer started by <see cref="PeerNbdServer"/>).</summary>
 internal static class RemoteNode
 {
-    public static BlockNodeOptions Options(NbdTestServer server, string export = "disk") => new()
+    public static BlockNodeOptions Options(NbdTestServer server, string export = "disk", string nodeName = "remote") =>
+        Options(server.SocketPath is { } path ? SocketAddressOptions.Unix(path) : SocketAddressOptions.Inet("127.0.0.1", server.Port), export, nodeName);
+
+    public static BlockNodeOptions Options(SocketAddressOptions address, string export, string nodeName = "remote") => new()
     {
-        NodeName = "remote",
+        NodeName = nodeName,
         Driver = BlockDriverKind.Nbd,
-        Server = server.SocketPath is { } path ? SocketAddressOptions.Unix(path) : SocketAddressOptions.Inet("127.0.0.1", server.Port),
+        Server = address,
         Export = export,
     };
 }
