@@ -23,6 +23,11 @@ internal static class BlockNodeCodec
     private const string NbdConnectionState = "x-nbd-connection-state";
     private const string NbdReconnects = "x-nbd-reconnects";
     private const string NbdConnectionError = "x-nbd-connection-error";
+    private const string NbdTlsCreds = "x-nbd-tls-creds";
+    private const string NbdTlsHostname = "x-nbd-tls-hostname";
+    private const string NbdReconnectDelay = "x-nbd-reconnect-delay";
+    private const string NbdOpenTimeout = "x-nbd-open-timeout";
+    private const string NbdStatusContext = "x-nbd-x-dirty-bitmap";
 
     public static JsonObject WriteAdd(BlockNodeOptions options)
     {
@@ -143,6 +148,11 @@ internal static class BlockNodeCodec
             info[NbdConnectionState] = QapiName.Of(state);
             info[NbdReconnects] = node.Reconnects;
             QmpMembers.SetIf(info, NbdConnectionError, node.ConnectionError);
+            QmpMembers.SetIf(info, NbdTlsCreds, node.TlsCreds);
+            QmpMembers.SetIf(info, NbdTlsHostname, node.TlsHostname);
+            info[NbdReconnectDelay] = node.ReconnectDelay;
+            info[NbdOpenTimeout] = node.OpenTimeout;
+            QmpMembers.SetIf(info, NbdStatusContext, node.XDirtyBitmap);
         }
 
         var dirty = DirtyBitmapCodec.WriteInfos(bitmaps);
@@ -187,6 +197,11 @@ internal static class BlockNodeCodec
             ConnectionState = QmpMembers.String(node, NbdConnectionState) is { } state ? QapiName.Parse<NbdConnectionState>(state) : null,
             Reconnects = node.TryGetProperty(NbdReconnects, out var reconnects) ? reconnects.GetInt32() : 0,
             ConnectionError = QmpMembers.String(node, NbdConnectionError),
+            TlsCreds = QmpMembers.String(node, NbdTlsCreds),
+            TlsHostname = QmpMembers.String(node, NbdTlsHostname),
+            ReconnectDelay = node.TryGetProperty(NbdReconnectDelay, out var delay) ? delay.GetUInt32() : 0,
+            OpenTimeout = node.TryGetProperty(NbdOpenTimeout, out var timeout) ? timeout.GetUInt32() : 0,
+            XDirtyBitmap = QmpMembers.String(node, NbdStatusContext),
         };
     }
 
