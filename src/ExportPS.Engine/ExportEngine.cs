@@ -99,8 +99,8 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
         public static Services Create()
         {
             var control = new ControlPlane();
-            var graph = new BlockGraph(control);
             var objects = new UserObjects(control);
+            var graph = new BlockGraph(control, objects);
             var exports = new BlockExports(control, graph, objects);
             exports.Register(new VhostUserBlkExportDriver());
             exports.Register(new VduseBlkExportDriver());

@@ -18,6 +18,8 @@ internal static class Peer
     public const string Python3 = "/usr/bin/python3";
     public const string QemuSystem = "/usr/bin/qemu-system-x86_64";
     public const string Busybox = "/bin/busybox";
+    public const string Nbdkit = "/usr/bin/nbdkit";
+    public const string NbdServer = "/usr/bin/nbd-server";
 
     private static readonly Dictionary<string, string> Packages = new(StringComparer.Ordinal)
     {
@@ -31,6 +33,8 @@ internal static class Peer
         ["python3"] = "python3-libnbd", // the tests' python3 scripts import libnbd's nbd module
         ["tshark"] = "tshark",
         ["qemu-system-x86_64"] = "qemu-system-x86",
+        ["nbdkit"] = "nbdkit",
+        ["nbd-server"] = "nbd-server",
         ["busybox"] = "busybox-static", // the test guest's initramfs has no shared libraries
     };
 

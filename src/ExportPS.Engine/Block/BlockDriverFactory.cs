@@ -1,6 +1,8 @@
 using ExportPS.Engine.Block.Drivers;
+using ExportPS.Engine.Block.Drivers.Nbd;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Tls;
 
 namespace ExportPS.Engine.Block;
 
@@ -9,6 +11,22 @@ internal static class BlockDriverFactory
 {
     /// <summary><paramref name="file"/> is the resolved <see cref="BlockNodeOptions.File"/> child, if the options name one.</summary>
     public static IBlockDriver Open(BlockNodeOptions options, BlockNode? file = null)
+    {
+        CheckCommon(options);
+        return options.Driver switch
+        {
+            BlockDriverKind.File => FileBlockDriver.Open(RequirePath(options), options.ReadOnly, options.CacheDirect),
+            BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Instance : null),
+            BlockDriverKind.Raw => new RawBlockDriver(RequireWritableIfWritable(options, file)),
+            BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
+            BlockDriverKind.Nbd => throw new InvalidOperationException("The graph opens nbd nodes with OpenRemote, outside its lock"),
+            _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
+                $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
+        };
+    }
+
+    /// <summary>Options that belong to one driver only.</summary>
+    private static void CheckCommon(BlockNodeOptions options)
     {
         if ((options.File is null) != (options.Driver != BlockDriverKind.Raw))
         {
@@ -22,15 +40,35 @@ internal static class BlockDriverFactory
             throw Invalid(options, $"Compression is not supported by driver '{options.Driver}', only by 'Memory'");
         }
 
-        return options.Driver switch
+        if (options.Driver != BlockDriverKind.Nbd && (options.Server ?? (object?)options.Export ?? options.TlsCreds ?? options.TlsHostname ?? options.XDirtyBitmap) is not null)
         {
-            BlockDriverKind.File => FileBlockDriver.Open(RequirePath(options), options.ReadOnly, options.CacheDirect),
-            BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Instance : null),
-            BlockDriverKind.Raw => new RawBlockDriver(RequireWritableIfWritable(options, file)),
-            BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
-            _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
-                $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
-        };
+            throw Invalid(options, $"Server, export and TLS options are not supported by driver '{options.Driver}', only by 'Nbd'");
+        }
+    }
+
+    /// <summary>
+    /// Connects an nbd node to its server (up to open-timeout). <paramref name="credentials"/> are the resolved
+    /// tls-creds, already counting the node as a user; the driver releases them when it closes.
+    /// </summary>
+    public static NbdBlockDriver OpenRemote(BlockNodeOptions options, TlsCredentials? credentials)
+    {
+        CheckCommon(options);
+        if (options.Server is null)
+        {
+            throw Invalid(options, "Parameter 'server' is missing for driver 'nbd'");
+        }
+
+        if (options.Server.Kind == SocketAddressKind.Fd)
+        {
+            throw Invalid(options, "An nbd node connects to an inet or unix address, not to a passed file descriptor");
+        }
+
+        if (options.TlsHostname is not null && options.TlsCreds is null)
+        {
+            throw Invalid(options, "tls-hostname can only be used with tls-creds");
+        }
+
+        return NbdBlockDriver.Open(options, credentials);
     }
 
     private static BlockNode RequireWritableIfWritable(BlockNodeOptions options, BlockNode? child) =>

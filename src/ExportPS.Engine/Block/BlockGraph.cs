@@ -1,13 +1,16 @@
+using ExportPS.Engine.Block.Drivers.Nbd;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Objects;
 
 namespace ExportPS.Engine.Block;
 
 /// <summary>
 /// The in-process block graph: named nodes, their backing and file children, and their dirty bitmaps. Subsystems that
 /// hold nodes (exports) register a <see cref="AddNodeUser">user check</see> so a node in use cannot be deleted.
+/// Nodes of a remote driver (nbd) connect before the graph is locked, so a slow server holds up no other call.
 /// </summary>
-internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposable
+internal sealed class BlockGraph(ControlPlane control, UserObjects objects) : IBlockGraph, IDisposable
 {
     private readonly Dictionary<string, BlockNode> _nodes = new(StringComparer.Ordinal);
     private readonly List<Func<BlockNode, string?>> _nodeUsers = [];
@@ -22,20 +25,55 @@ internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposabl
         ArgumentNullException.ThrowIfNull(options);
         QemuName.Require(options.NodeName, "node-name");
         BlockNodeOptionRules.Check(options);
+        var remote = options.Driver == BlockDriverKind.Nbd ? OpenRemote(options) : null;
+        try
+        {
+            lock (control.Lock)
+            {
+                RequireNewName(options);
+                BlockNode? backing = options.Backing is null ? null : Find(options.Backing);
+                BlockNode? file = options.File is null ? null : Find(options.File);
+                var node = new BlockNode(options, remote ?? BlockDriverFactory.Open(options, file), backing, file);
+                remote = null;
+                _nodes.Add(options.NodeName, node);
+                return Describe(node);
+            }
+        }
+        finally
+        {
+            remote?.Dispose();
+        }
+    }
+
+    /// <summary>Connects an nbd node's driver; its TLS credentials count it as a user from the lookup on.</summary>
+    private NbdBlockDriver OpenRemote(BlockNodeOptions options)
+    {
+        Tls.TlsCredentials? credentials;
         lock (control.Lock)
         {
-            control.ThrowIfDisposed();
-            if (_nodes.ContainsKey(options.NodeName))
-            {
-                throw new EngineException(ErrorIds.BlockNodeExists, EngineErrorCategory.AlreadyExists,
-                    $"Duplicate nodes with node-name='{options.NodeName}'") { Target = options.NodeName };
-            }
+            RequireNewName(options);
+            credentials = options.TlsCreds is null ? null : objects.FindClientCredentials(options.TlsCreds);
+            credentials?.AddUser();
+        }
 
-            BlockNode? backing = options.Backing is null ? null : Find(options.Backing);
-            BlockNode? file = options.File is null ? null : Find(options.File);
-            var node = new BlockNode(options, BlockDriverFactory.Open(options, file), backing, file);
-            _nodes.Add(options.NodeName, node);
-            return Describe(node);
+        try
+        {
+            return BlockDriverFactory.OpenRemote(options, credentials);
+        }
+        catch
+        {
+            credentials?.RemoveUser();
+            throw;
+        }
+    }
+
+    private void RequireNewName(BlockNodeOptions options)
+    {
+        control.ThrowIfDisposed();
+        if (_nodes.ContainsKey(options.NodeName))
+        {
+            throw new EngineException(ErrorIds.BlockNodeExists, EngineErrorCategory.AlreadyExists,
+                $"Duplicate nodes with node-name='{options.NodeName}'") { Target = options.NodeName };
         }
     }
 
@@ -78,7 +116,7 @@ internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposabl
     internal BlockNode Find(string nodeName) =>
         _nodes.TryGetValue(nodeName ?? string.Empty, out var node) ? node : throw NotFoundErrors.BlockNode(nodeName);
 
-    private static BlockNodeInfo Describe(BlockNode node) => new()
+    private static BlockNodeInfo Describe(BlockNode node) => Remote(node, new()
     {
         NodeName = node.NodeName,
         Driver = node.Options.Driver,
@@ -96,6 +134,21 @@ internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposabl
         ForceShare = node.Options.ForceShare,
         ReadZeroes = node.Options.ReadZeroes,
         Bitmaps = node.Bitmaps.All.Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
+    });
+
+    /// <summary>An nbd node's connection settings and state.</summary>
+    private static BlockNodeInfo Remote(BlockNode node, BlockNodeInfo info) => node.Driver is not NbdBlockDriver nbd ? info : info with
+    {
+        Server = node.Options.Server?.ToString(),
+        Export = node.Options.Export,
+        TlsCreds = node.Options.TlsCreds,
+        TlsHostname = node.Options.TlsHostname,
+        ReconnectDelay = node.Options.ReconnectDelay,
+        OpenTimeout = node.Options.OpenTimeout,
+        XDirtyBitmap = node.Options.XDirtyBitmap,
+        ConnectionState = nbd.Link.State,
+        Reconnects = nbd.Link.Reconnects,
+        ConnectionError = nbd.Link.LastError,
     };
 
     // ---- dirty bitmaps -----------------------------------------------------------------------------------------

@@ -47,7 +47,7 @@ public sealed class BlockNode : IDisposable
     /// <summary>The child a format driver (raw) passes its requests to.</summary>
     public BlockNode? File { get; }
 
-    public bool ReadOnly => Options.ReadOnly;
+    public bool ReadOnly => Options.ReadOnly || _driver.ReadOnly;
 
     public long Size => _driver.Size;
 
@@ -59,6 +59,9 @@ public sealed class BlockNode : IDisposable
     public bool ZeroesStayAllocated => _driver.ZeroesStayAllocated;
 
     public DirtyBitmapSet Bitmaps { get; }
+
+    /// <summary>The driver, for the graph to describe driver-specific state (an nbd node's connection).</summary>
+    internal IBlockDriver Driver => _driver;
 
     // Requests check their arguments synchronously (a refused request throws at the call), and the common case, a node
     // without backing whose driver completes synchronously, allocates nothing: no async state machine is involved.

@@ -23,6 +23,12 @@ public interface IBlockDriver : IDisposable
     /// </summary>
     bool ZeroesStayAllocated => true;
 
+    /// <summary>
+    /// The storage refuses writes whatever the node's options say (an NBD export its server serves read-only): the node
+    /// is read-only then.
+    /// </summary>
+    bool ReadOnly => false;
+
     /// <summary>Bytes of storage the driver holds for data (memory used, file blocks allocated).</summary>
     long AllocatedBytes { get; }
 

@@ -43,6 +43,27 @@ public sealed record BlockNodeConfiguration
     /// <summary>Only with <see cref="ReadOnly"/>.</summary>
     public bool ForceShare { get; init; }
 
+    /// <summary>Nbd only: the server, "host:port" or "unix:/path".</summary>
+    public SocketAddressOptions? Server { get; init; }
+
+    /// <summary>Nbd only.</summary>
+    public string? Export { get; init; }
+
+    /// <summary>Nbd only: the tls-creds object (client endpoint).</summary>
+    public string? TlsCreds { get; init; }
+
+    /// <summary>Nbd only.</summary>
+    public string? TlsHostname { get; init; }
+
+    /// <summary>Nbd only: seconds.</summary>
+    public uint ReconnectDelay { get; init; }
+
+    /// <summary>Nbd only: seconds.</summary>
+    public uint OpenTimeout { get; init; }
+
+    /// <summary>Nbd only.</summary>
+    public string? XDirtyBitmap { get; init; }
+
     public BlockNodeOptions ToOptions() => new()
     {
         NodeName = NodeName,
@@ -59,5 +80,12 @@ public sealed record BlockNodeConfiguration
         DetectZeroes = DetectZeroes,
         NoFlush = NoFlush,
         ForceShare = ForceShare,
+        Server = Server,
+        Export = Export,
+        TlsCreds = TlsCreds,
+        TlsHostname = TlsHostname,
+        ReconnectDelay = ReconnectDelay,
+        OpenTimeout = OpenTimeout,
+        XDirtyBitmap = XDirtyBitmap,
     };
 }

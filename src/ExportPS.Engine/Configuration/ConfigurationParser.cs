@@ -116,7 +116,9 @@ public static class ConfigurationParser
             new("NodeName", "node-name"), new("Driver"), new("Path", "filename"), new("Size"), new("ReadOnly", "read-only"),
             new("Backing"), new("Compression"), new("CacheDirect", "cache-direct", "cache.direct"), new("ReadZeroes", "read-zeroes"),
             new("File"), new("Discard"), new("DetectZeroes", "detect-zeroes"), new("NoFlush", "no-flush", "cache.no-flush"),
-            new("ForceShare", "force-share"), Ensure);
+            new("ForceShare", "force-share"), new("Server"), new("Export"), new("TlsCreds", "tls-creds"),
+            new("TlsHostname", "tls-hostname"), new("ReconnectDelay", "reconnect-delay"), new("OpenTimeout", "open-timeout"),
+            new("XDirtyBitmap", "x-dirty-bitmap"), Ensure);
         string nodeName = section.RequiredName("NodeName");
         var ensure = EnsureOf(section);
         if (ensure == ConfigurationEnsure.Absent)
@@ -151,6 +153,19 @@ public static class ConfigurationParser
             section.Require("Size");
         }
 
+        if (driver == BlockDriverKind.Nbd)
+        {
+            section.Forbid("Size", "applies only to drivers memory and null; an nbd node has the size of its export");
+            section.Require("Server");
+        }
+        else
+        {
+            foreach (string remoteOnly in new[] { "Server", "Export", "TlsCreds", "TlsHostname", "ReconnectDelay", "OpenTimeout", "XDirtyBitmap" })
+            {
+                section.Forbid(remoteOnly, "applies only to driver nbd");
+            }
+        }
+
         if (driver != BlockDriverKind.Memory)
         {
             section.Forbid("Compression", "applies only to driver memory");
@@ -182,6 +197,13 @@ public static class ConfigurationParser
             DetectZeroes = section.Enum("DetectZeroes", BlockDetectZeroes.Off, ConfigurationSpellings.DetectZeroes),
             NoFlush = section.Bool("NoFlush", false),
             ForceShare = section.Bool("ForceShare", false),
+            Server = section.Has("Server") ? ParseAddress(section.Raw("Server"), section.PathOf("Server")) : null,
+            Export = section.String("Export"),
+            TlsCreds = section.Name("TlsCreds"),
+            TlsHostname = section.String("TlsHostname"),
+            ReconnectDelay = (uint)(section.Integer("ReconnectDelay", 0, uint.MaxValue) ?? 0),
+            OpenTimeout = (uint)(section.Integer("OpenTimeout", 0, uint.MaxValue) ?? 0),
+            XDirtyBitmap = section.String("XDirtyBitmap"),
         };
         return BlockNodeOptionRules.Violation(node.ToOptions()) is { } violation
             ? throw ConfigurationSection.Error(section.PathOf(violation.Property), violation.Message)

@@ -65,6 +65,13 @@ public static class ConfigurationWriter
         AddIf(table, "DetectZeroes", node.DetectZeroes.ToString(), node.DetectZeroes != BlockDetectZeroes.Off);
         AddIf(table, "NoFlush", true, node.NoFlush);
         AddIf(table, "ForceShare", true, node.ForceShare);
+        AddIf(table, "Server", node.Server?.ToString(), node.Server is not null);
+        AddIf(table, "Export", node.Export, node.Export is not null);
+        AddIf(table, "TlsCreds", node.TlsCreds, node.TlsCreds is not null);
+        AddIf(table, "TlsHostname", node.TlsHostname, node.TlsHostname is not null);
+        AddIf(table, "ReconnectDelay", node.ReconnectDelay, node.ReconnectDelay != 0);
+        AddIf(table, "OpenTimeout", node.OpenTimeout, node.OpenTimeout != 0);
+        AddIf(table, "XDirtyBitmap", node.XDirtyBitmap, node.XDirtyBitmap is not null);
         return table;
     }
 

@@ -19,6 +19,7 @@ public static class BlockDriverNames
         // The PowerShell enum name (New-BlockNode -Driver Null), accepted beside QEMU's two.
         new("null", BlockDriverKind.Null),
         new("raw", BlockDriverKind.Raw),
+        new("nbd", BlockDriverKind.Nbd),
     ];
 
     /// <summary>The name QEMU reports for <paramref name="driver"/>.</summary>

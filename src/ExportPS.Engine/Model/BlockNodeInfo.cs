@@ -39,4 +39,32 @@ public sealed record BlockNodeInfo
     public bool ReadZeroes { get; init; }
 
     public required string[] Bitmaps { get; init; }
+
+    /// <summary>Nbd: the server ("host:port" or "unix:/path").</summary>
+    public string? Server { get; init; }
+
+    /// <summary>Nbd: the export name.</summary>
+    public string? Export { get; init; }
+
+    /// <summary>Nbd: the tls-creds object's id.</summary>
+    public string? TlsCreds { get; init; }
+
+    public string? TlsHostname { get; init; }
+
+    /// <summary>Nbd: seconds requests wait for a lost connection.</summary>
+    public uint ReconnectDelay { get; init; }
+
+    /// <summary>Nbd: seconds the first connection was retried for.</summary>
+    public uint OpenTimeout { get; init; }
+
+    public string? XDirtyBitmap { get; init; }
+
+    /// <summary>Nbd: the connection to the server now.</summary>
+    public NbdConnectionState? ConnectionState { get; init; }
+
+    /// <summary>Nbd: connections made again after a loss.</summary>
+    public int Reconnects { get; init; }
+
+    /// <summary>Nbd: why the last connection ended or the last attempt failed.</summary>
+    public string? ConnectionError { get; init; }
 }

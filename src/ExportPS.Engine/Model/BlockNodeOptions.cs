@@ -1,6 +1,6 @@
 namespace ExportPS.Engine.Model;
 
-/// <summary>Block drivers ExportPS has (QEMU's blockdev-add drivers file, raw and null-co, plus ExportPS's sparse memory disk).</summary>
+/// <summary>Block drivers ExportPS has (QEMU's blockdev-add drivers file, raw, null-co and nbd, plus ExportPS's sparse memory disk).</summary>
 public enum BlockDriverKind
 {
     File,
@@ -9,6 +9,9 @@ public enum BlockDriverKind
 
     /// <summary>QEMU's format driver raw: passes every request to its <see cref="BlockNodeOptions.File"/> child.</summary>
     Raw,
+
+    /// <summary>QEMU's nbd protocol driver: the node is an export of a remote NBD server.</summary>
+    Nbd,
 }
 
 public enum BlockCompression
@@ -64,4 +67,31 @@ public sealed record BlockNodeOptions
 
     /// <summary>Null: whether reads fill the buffer with zeroes (QEMU's read-zeroes; default true here).</summary>
     public bool ReadZeroes { get; init; } = true;
+
+    /// <summary>Nbd: the server to connect to (inet or unix; QEMU's server).</summary>
+    public SocketAddressOptions? Server { get; init; }
+
+    /// <summary>Nbd: the export name (QEMU's export; default the empty name).</summary>
+    public string? Export { get; init; }
+
+    /// <summary>Nbd: id of the tls-creds object with a client endpoint; the connection then upgrades with STARTTLS.</summary>
+    public string? TlsCreds { get; init; }
+
+    /// <summary>Nbd: the name the server certificate must carry (default: the inet host; none for a unix socket).</summary>
+    public string? TlsHostname { get; init; }
+
+    /// <summary>
+    /// Nbd: seconds that requests wait for a lost connection to come back before they fail (QEMU's reconnect-delay;
+    /// 0: they fail at once, while the driver still reconnects in the background).
+    /// </summary>
+    public uint ReconnectDelay { get; init; }
+
+    /// <summary>Nbd: seconds the first connection is retried for (QEMU's open-timeout; 0: one attempt).</summary>
+    public uint OpenTimeout { get; init; }
+
+    /// <summary>
+    /// Nbd: a metadata context queried for block status in place of base:allocation (QEMU's x-dirty-bitmap, such as
+    /// "qemu:dirty-bitmap:NAME"): its bit 0 reads as a hole, so dirty ranges show as unallocated.
+    /// </summary>
+    public string? XDirtyBitmap { get; init; }
 }

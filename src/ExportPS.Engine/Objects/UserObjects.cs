@@ -105,7 +105,12 @@ internal sealed class UserObjects(ControlPlane control) : IUserObjects, IDisposa
     /// The credentials a TLS server is started with (nbd-server-start's tls-creds): they must exist, be TLS credentials
     /// and have the server endpoint. Call under the control-plane lock.
     /// </summary>
-    internal TlsCredentials FindServerCredentials(string id)
+    internal TlsCredentials FindServerCredentials(string id) => FindCredentials(id, TlsCredsEndpoint.Server);
+
+    /// <summary>The credentials an nbd node connects with (its tls-creds): as <see cref="FindServerCredentials"/>, with a client endpoint.</summary>
+    internal TlsCredentials FindClientCredentials(string id) => FindCredentials(id, TlsCredsEndpoint.Client);
+
+    private TlsCredentials FindCredentials(string id, TlsCredsEndpoint endpoint)
     {
         var credentials = _objects.Find<TlsCredentials>(id);
         if (credentials is null)
@@ -116,10 +121,10 @@ internal sealed class UserObjects(ControlPlane control) : IUserObjects, IDisposa
                 : NotFoundErrors.TlsCreds(id);
         }
 
-        return credentials.Endpoint == TlsCredsEndpoint.Server
+        return credentials.Endpoint == endpoint
             ? credentials
             : throw new EngineException(ErrorIds.InvalidTlsCreds, EngineErrorCategory.InvalidArgument,
-                "Expecting TLS credentials with a server endpoint") { Target = id };
+                $"Expecting TLS credentials with a {endpoint.ToString().ToLowerInvariant()} endpoint") { Target = id };
     }
 
     /// <summary>The authz object with this id right now, or null (a TLS server asks at each connection).</summary>

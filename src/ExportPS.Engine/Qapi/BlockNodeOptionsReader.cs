@@ -3,7 +3,7 @@ using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Qapi;
 
-/// <summary>BlockdevOptions (blockdev-add, --blockdev) for the drivers ExportPS has: file, raw, memory, null-co/null-aio.</summary>
+/// <summary>BlockdevOptions (blockdev-add, --blockdev) for the drivers ExportPS has: file, raw, memory, null-co/null-aio, nbd.</summary>
 internal static class BlockNodeOptionsReader
 {
     public static BlockNodeOptions Read(OptionReader reader)
@@ -37,6 +37,7 @@ internal static class BlockNodeOptionsReader
         {
             BlockDriverKind.File => options with { Path = reader.RequireString("filename") },
             BlockDriverKind.Raw => options with { File = ReadChild(reader) },
+            BlockDriverKind.Nbd => ReadNbd(reader, options),
             BlockDriverKind.Memory => options with
             {
                 Size = reader.Size("size") ?? throw reader.Missing("size"),
@@ -56,6 +57,18 @@ internal static class BlockNodeOptionsReader
             ? throw new EngineException(ErrorIds.MissingName, EngineErrorCategory.InvalidArgument, "'node-name' must be specified for the root node")
             : options;
     }
+
+    /// <summary>BlockdevOptionsNbd, in the schema's order.</summary>
+    private static BlockNodeOptions ReadNbd(OptionReader reader, BlockNodeOptions options) => options with
+    {
+        Server = NbdServerOptionsReader.ReadAddress(reader.RequireObject("server"), legacy: false),
+        Export = reader.String("export"),
+        TlsCreds = reader.String("tls-creds"),
+        TlsHostname = reader.String("tls-hostname"),
+        XDirtyBitmap = reader.String("x-dirty-bitmap"),
+        ReconnectDelay = reader.UInt32("reconnect-delay") ?? 0,
+        OpenTimeout = reader.UInt32("open-timeout") ?? 0,
+    };
 
     /// <summary>raw's file: a node given by name. QEMU also takes the child's options inline; ExportPS wants the child added first.</summary>
     private static string ReadChild(OptionReader reader) => reader.HasObject("file")

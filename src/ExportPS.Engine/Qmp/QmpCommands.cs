@@ -104,9 +104,14 @@ internal sealed class QmpCommands
         return depth;
     }
 
-    // QEMU's "file": the image path, the path of a format node's file child, else a pseudo-URL of the driver.
+    // QEMU's "file": the image path, the path of a format node's file child, an nbd node's URI, else a pseudo-URL of the driver.
     private static string FileName(BlockNodeInfo node, Dictionary<string, BlockNodeInfo> byName)
     {
+        if (BlockNodeCodec.NbdUri(node) is { } uri)
+        {
+            return uri;
+        }
+
         for (int hops = 0; hops <= byName.Count; hops++)
         {
             if (node.Driver == BlockDriverKind.File)

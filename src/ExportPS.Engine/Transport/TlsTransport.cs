@@ -28,6 +28,16 @@ internal sealed class TlsTransport : StreamTransport
         return new TlsTransport(session.Stream, plain);
     }
 
+    /// <summary>
+    /// Runs the client side of the TLS handshake on <paramref name="plain"/> (see <see cref="TlsClient"/>); the plain
+    /// transport stays the caller's to dispose when it fails.
+    /// </summary>
+    public static async Task<TlsTransport> ConnectAsync(StreamTransport plain, TlsCredentials credentials, string? hostname, CancellationToken cancellationToken)
+    {
+        var ssl = await TlsClient.ConnectAsync(new TransportStream(plain), credentials, hostname, cancellationToken);
+        return new TlsTransport(ssl, plain);
+    }
+
     public override ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken) =>
         _ssl.ReadAsync(buffer, cancellationToken);
 

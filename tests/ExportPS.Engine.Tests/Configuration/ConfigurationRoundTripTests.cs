@@ -16,6 +16,7 @@ public sealed class ConfigurationRoundTripTests : IDisposable
 {
     private const long Size = 1 << 20;
     private readonly string _directory = Directory.CreateTempSubdirectory("exportps-roundtrip-").FullName;
+    private NbdTestServer? _remote;
 
     public static TheoryData<BlockDriverKind, BlockExportType, bool> Cases()
     {
@@ -122,6 +123,11 @@ public sealed class ConfigurationRoundTripTests : IDisposable
                 : new() { NodeName = "child", Driver = BlockDriverKind.File, Path = NewFile() }).NodeName,
             ReadOnly = nonDefault,
         },
+        BlockDriverKind.Nbd => Tests.NbdClient.RemoteNode.Options(Remote, nodeName: "disk") with
+        {
+            ReconnectDelay = nonDefault ? 5u : 0u,
+            OpenTimeout = nonDefault ? 2u : 0u,
+        },
         _ => throw new ArgumentOutOfRangeException(nameof(driver), driver, "a new driver needs its case here"),
     };
 
@@ -141,5 +147,12 @@ public sealed class ConfigurationRoundTripTests : IDisposable
         return path;
     }
 
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
+    /// <summary>The NBD server nbd nodes connect to, started when a case first needs it.</summary>
+    private NbdTestServer Remote => _remote ??= new NbdTestServer(size: Size, unix: true);
+
+    public void Dispose()
+    {
+        _remote?.Dispose();
+        Directory.Delete(_directory, recursive: true);
+    }
 }

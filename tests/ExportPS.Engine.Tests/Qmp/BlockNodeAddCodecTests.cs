@@ -19,6 +19,12 @@ public sealed class BlockNodeAddCodecTests
         },
         new() { NodeName = "flush", Driver = BlockDriverKind.Memory, Size = 4096, NoFlush = true, DetectZeroes = BlockDetectZeroes.On },
         new() { NodeName = "fmt", Driver = BlockDriverKind.Raw, File = "all", Discard = BlockDiscardMode.Unmap },
+        new() { NodeName = "remote", Driver = BlockDriverKind.Nbd, Server = SocketAddressOptions.Unix("/run/nbd.sock") },
+        new()
+        {
+            NodeName = "remote-tls", Driver = BlockDriverKind.Nbd, Server = SocketAddressOptions.Inet("images.example.com", 10810), Export = "golden",
+            TlsCreds = "tlsc", TlsHostname = "images", ReconnectDelay = 30, OpenTimeout = 5, XDirtyBitmap = "qemu:dirty-bitmap:b0", ReadOnly = true,
+        },
     ];
 
     [Fact]

@@ -40,6 +40,13 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
             DetectZeroes = node.DetectZeroes,
             NoFlush = node.NoFlush,
             ForceShare = node.ForceShare,
+            Server = node.Server is { } server ? SocketAddressText.Parse(server) : null,
+            Export = node.Export,
+            TlsCreds = node.TlsCreds,
+            TlsHostname = node.TlsHostname,
+            ReconnectDelay = node.ReconnectDelay,
+            OpenTimeout = node.OpenTimeout,
+            XDirtyBitmap = node.XDirtyBitmap,
         }).ToArray(),
     };
 
@@ -79,12 +86,20 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
         .Compare("Discard", desired.Discard, actual.Discard)
         .Compare("DetectZeroes", desired.DetectZeroes, actual.DetectZeroes)
         .Compare("NoFlush", desired.NoFlush, actual.NoFlush)
-        .Compare("ForceShare", desired.ForceShare, actual.ForceShare);
+        .Compare("ForceShare", desired.ForceShare, actual.ForceShare)
+        .Compare("Server", desired.Server?.ToString(), actual.Server?.ToString())
+        .Compare("Export", desired.Export ?? string.Empty, actual.Export ?? string.Empty)
+        .Compare("TlsCreds", desired.TlsCreds, actual.TlsCreds)
+        .Compare("TlsHostname", desired.TlsHostname, actual.TlsHostname)
+        .Compare("ReconnectDelay", desired.ReconnectDelay, actual.ReconnectDelay)
+        .Compare("OpenTimeout", desired.OpenTimeout, actual.OpenTimeout)
+        .Compare("XDirtyBitmap", desired.XDirtyBitmap, actual.XDirtyBitmap);
 
     protected override string Summary(BlockNodeConfiguration item) => new ItemSummary
         {
             DriverText(item.Driver),
-            item.Path is not null ? $"'{item.Path}'" : item.File is not null ? $"file '{item.File}'" : ItemSummary.Size(item.Size) ?? "no size",
+            item.Path is not null ? $"'{item.Path}'" : item.File is not null ? $"file '{item.File}'"
+                : item.Server is not null ? $"server {item.Server} export '{item.Export}'" : ItemSummary.Size(item.Size) ?? "no size",
         }
         .AddIf(item.ReadOnly, "read-only")
         .AddIf(item.Backing is not null, $"backing '{item.Backing}'")

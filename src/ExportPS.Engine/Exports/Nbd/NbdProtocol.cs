@@ -134,4 +134,14 @@ internal static class NbdProtocol
         BlockIoException { Error: BlockError.NotSupported } => ENotSup,
         _ => EIo,
     };
+
+    /// <summary>What an errno in a server's reply means to the block layer (the client side of <see cref="ErrnoOf"/>).</summary>
+    public static BlockError ErrorOf(uint errno) => errno switch
+    {
+        EInval or EOverflow => BlockError.InvalidArgument,
+        EPerm => BlockError.ReadOnly,
+        ENoSpc => BlockError.NoSpace,
+        ENotSup => BlockError.NotSupported,
+        _ => BlockError.Io,
+    };
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using ExportPS.Engine.Model;
@@ -17,6 +18,16 @@ internal static class BlockNodeCodec
     private const string ReadZeroes = "x-read-zeroes";
     private const string Discard = "x-discard";
     private const string ForceShare = "x-force-share";
+    private const string NbdServer = "x-nbd-server";
+    private const string NbdExport = "x-nbd-export";
+    private const string NbdConnectionState = "x-nbd-connection-state";
+    private const string NbdReconnects = "x-nbd-reconnects";
+    private const string NbdConnectionError = "x-nbd-connection-error";
+    private const string NbdTlsCreds = "x-nbd-tls-creds";
+    private const string NbdTlsHostname = "x-nbd-tls-hostname";
+    private const string NbdReconnectDelay = "x-nbd-reconnect-delay";
+    private const string NbdOpenTimeout = "x-nbd-open-timeout";
+    private const string NbdStatusContext = "x-nbd-x-dirty-bitmap";
 
     public static JsonObject WriteAdd(BlockNodeOptions options)
     {
@@ -55,6 +66,9 @@ internal static class BlockNodeCodec
             case BlockDriverKind.Raw:
                 args["file"] = options.File;
                 break;
+            case BlockDriverKind.Nbd:
+                WriteNbd(args, options);
+                break;
             default:
                 QmpMembers.SetIf(args, "size", options.Size);
                 if (options.Compression != BlockCompression.None)
@@ -66,6 +80,27 @@ internal static class BlockNodeCodec
         }
 
         return args;
+    }
+
+    private static void WriteNbd(JsonObject args, BlockNodeOptions options)
+    {
+        var server = options.Server!;
+        args["server"] = server.Kind == SocketAddressKind.Unix
+            ? new JsonObject { ["type"] = "unix", ["path"] = server.Path }
+            : new JsonObject { ["type"] = "inet", ["host"] = server.Host, ["port"] = server.Port.ToString(CultureInfo.InvariantCulture) };
+        QmpMembers.SetIf(args, "export", options.Export);
+        QmpMembers.SetIf(args, "tls-creds", options.TlsCreds);
+        QmpMembers.SetIf(args, "tls-hostname", options.TlsHostname);
+        QmpMembers.SetIf(args, "x-dirty-bitmap", options.XDirtyBitmap);
+        if (options.ReconnectDelay != 0)
+        {
+            args["reconnect-delay"] = options.ReconnectDelay;
+        }
+
+        if (options.OpenTimeout != 0)
+        {
+            args["open-timeout"] = options.OpenTimeout;
+        }
     }
 
     public static JsonObject WriteInfo(BlockNodeInfo node, string file, IEnumerable<DirtyBitmapInfo> bitmaps, int backingDepth)
@@ -106,6 +141,19 @@ internal static class BlockNodeCodec
         QmpMembers.SetIf(info, ReadZeroes, node.ReadZeroes);
         info[Discard] = QapiName.Of(node.Discard);
         QmpMembers.SetIf(info, ForceShare, node.ForceShare);
+        if (node.ConnectionState is { } state)
+        {
+            QmpMembers.SetIf(info, NbdServer, node.Server);
+            info[NbdExport] = node.Export ?? string.Empty;
+            info[NbdConnectionState] = QapiName.Of(state);
+            info[NbdReconnects] = node.Reconnects;
+            QmpMembers.SetIf(info, NbdConnectionError, node.ConnectionError);
+            QmpMembers.SetIf(info, NbdTlsCreds, node.TlsCreds);
+            QmpMembers.SetIf(info, NbdTlsHostname, node.TlsHostname);
+            info[NbdReconnectDelay] = node.ReconnectDelay;
+            info[NbdOpenTimeout] = node.OpenTimeout;
+            QmpMembers.SetIf(info, NbdStatusContext, node.XDirtyBitmap);
+        }
 
         var dirty = DirtyBitmapCodec.WriteInfos(bitmaps);
         if (dirty.Count > 0)
@@ -144,6 +192,23 @@ internal static class BlockNodeCodec
             ForceShare = QmpMembers.Bool(node, ForceShare),
             ReadZeroes = QmpMembers.Bool(node, ReadZeroes),
             Bitmaps = DirtyBitmapCodec.ReadInfos(node).Select(b => b.Name).Order(StringComparer.Ordinal).ToArray(),
+            Server = QmpMembers.String(node, NbdServer),
+            Export = QmpMembers.String(node, NbdExport),
+            ConnectionState = QmpMembers.String(node, NbdConnectionState) is { } state ? QapiName.Parse<NbdConnectionState>(state) : null,
+            Reconnects = node.TryGetProperty(NbdReconnects, out var reconnects) ? reconnects.GetInt32() : 0,
+            ConnectionError = QmpMembers.String(node, NbdConnectionError),
+            TlsCreds = QmpMembers.String(node, NbdTlsCreds),
+            TlsHostname = QmpMembers.String(node, NbdTlsHostname),
+            ReconnectDelay = node.TryGetProperty(NbdReconnectDelay, out var delay) ? delay.GetUInt32() : 0,
+            OpenTimeout = node.TryGetProperty(NbdOpenTimeout, out var timeout) ? timeout.GetUInt32() : 0,
+            XDirtyBitmap = QmpMembers.String(node, NbdStatusContext),
         };
     }
+
+    /// <summary>QEMU's filename of an nbd node: nbd://host:port/export or nbd+unix:///export?socket=path.</summary>
+    public static string? NbdUri(BlockNodeInfo node) => node is { Driver: BlockDriverKind.Nbd, Server: { } server }
+        ? server.StartsWith("unix:", StringComparison.Ordinal)
+            ? $"nbd+unix:///{node.Export}?socket={server["unix:".Length..]}"
+            : $"nbd://{server}/{node.Export}"
+        : null;
 }
