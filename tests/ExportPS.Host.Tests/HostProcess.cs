@@ -16,16 +16,20 @@ internal sealed class HostProcess : IDisposable
     private readonly PeerProcess.Background _process;
     private volatile bool _serving;
 
-    private HostProcess(string[] args)
+    private HostProcess(string file, string[] args)
     {
         // The host prints its summary only after every option ran, so the endpoint is this host's, not a stranger's.
-        _process = new PeerProcess.Background(DotnetPath(), [HostAssembly(), .. args],
+        _process = new PeerProcess.Background(file, args,
             line => _serving |= line.StartsWith("exportps-host: NBD server on ", StringComparison.Ordinal));
     }
 
     public int Id => _process.Id;
 
-    public static HostProcess Start(params string[] args) => new(args);
+    public static HostProcess Start(params string[] args) => new(DotnetPath(), [HostAssembly(), .. args]);
+
+    /// <summary>The host run as another user (setpriv execs it, so the process id is the host's), with HOME in <paramref name="home"/>.</summary>
+    public static HostProcess StartAs(int uid, int gid, string home, params string[] args) =>
+        new("setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "env", $"HOME={home}", DotnetPath(), HostAssembly(), .. args]);
 
     /// <summary>The host next to the test assembly (copied as a project reference), else its own build output.</summary>
     public static string HostAssembly()

@@ -16,6 +16,9 @@ internal static partial class Native
 
     public const int O_NONBLOCK = 0x800;
 
+    public const int F_GETFL = 3;
+    public const int F_SETFL = 4;
+
     [LibraryImport("libc", EntryPoint = "mount", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int Mount(string source, string target, string fileSystemType, ulong flags, string data);
 
@@ -24,6 +27,9 @@ internal static partial class Native
 
     [LibraryImport("libc", EntryPoint = "getuid")]
     public static partial uint GetUid();
+
+    [LibraryImport("libc", EntryPoint = "geteuid")]
+    public static partial uint GetEUid();
 
     [LibraryImport("libc", EntryPoint = "getgid")]
     public static partial uint GetGid();

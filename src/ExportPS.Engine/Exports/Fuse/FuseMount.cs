@@ -8,22 +8,25 @@ using Microsoft.Win32.SafeHandles;
 namespace ExportPS.Engine.Exports.Fuse;
 
 /// <summary>
-/// A FUSE mount over one regular file: the /dev/fuse connection and the mount(2) that ties it to the file (root only;
-/// the fd=, rootmode=, user_id=, group_id= options libfuse would pass). Detaching removes the mount at once; closing
-/// the device ends the connection, so processes still holding the file get ENOTCONN.
+/// A FUSE mount over one regular file: the /dev/fuse connection and the mount that ties it to the file. As root it is
+/// mount(2) with the fd=, rootmode=, user_id=, group_id= options libfuse would pass; otherwise fusermount3 (setuid root,
+/// from Debian's fuse3) mounts and hands the connection back, as libfuse does for an unprivileged user. Detaching
+/// removes the mount at once; closing the device ends the connection, so processes still holding the file get ENOTCONN.
 /// </summary>
 internal sealed class FuseMount : IDisposable
 {
     /// <summary>The file system type /proc/self/mountinfo shows for ExportPS's mounts.</summary>
     public const string FileSystemType = "fuse.exportps";
 
+    private readonly bool _byHelper;
     private int _detached;
 
-    private FuseMount(SafeFileHandle device, string mountPoint, bool allowOther)
+    private FuseMount(SafeFileHandle device, string mountPoint, bool allowOther, bool byHelper)
     {
         Device = device;
         MountPoint = mountPoint;
         AllowOther = allowOther;
+        _byHelper = byHelper;
     }
 
     /// <summary>The connection: requests are read from it and replies written to it (non-blocking).</summary>
@@ -47,6 +50,14 @@ internal sealed class FuseMount : IDisposable
             };
         }
 
+        if (Native.GetEUid() != 0)
+        {
+            return FusermountMount.Find() is { } fusermount
+                ? MountByHelper(id, fusermount, path, readOnly, allowOther)
+                : throw new EngineException(ErrorIds.ExportMountFailed, EngineErrorCategory.PermissionDenied,
+                    $"Failed to mount FUSE session to export on '{path}': only root may mount, and fusermount3 (Debian package fuse3) is not installed") { Target = id };
+        }
+
         var device = Native.OwnedHandle(Native.Open("/dev/fuse", Native.O_RDWR | Native.O_CLOEXEC | Native.O_NONBLOCK, 0), "open /dev/fuse");
         try
         {
@@ -65,12 +76,38 @@ internal sealed class FuseMount : IDisposable
                     $"Failed to mount FUSE session to export on '{path}': {Native.ErrorText(errno)}") { Target = id };
             }
 
-            return new FuseMount(device, path, other);
+            return new FuseMount(device, path, other, byHelper: false);
         }
         catch
         {
             device.Dispose();
             throw;
+        }
+    }
+
+    private static FuseMount MountByHelper(string id, string fusermount, string path, bool readOnly, FuseExportAllowOther allowOther)
+    {
+        bool other = allowOther != FuseExportAllowOther.Off;
+        try
+        {
+            SafeFileHandle device;
+            try
+            {
+                device = FusermountMount.Mount(fusermount, path, readOnly, other);
+            }
+            catch (IOException) when (allowOther == FuseExportAllowOther.Auto)
+            {
+                // allow_other needs user_allow_other in /etc/fuse.conf for a user: auto goes on without it.
+                other = false;
+                device = FusermountMount.Mount(fusermount, path, readOnly, other);
+            }
+
+            return new FuseMount(device, path, other, byHelper: true);
+        }
+        catch (IOException e)
+        {
+            throw new EngineException(ErrorIds.ExportMountFailed, EngineErrorCategory.PermissionDenied,
+                $"Failed to mount FUSE session to export on '{path}': {e.Message}", e) { Target = id };
         }
     }
 
@@ -150,7 +187,14 @@ internal sealed class FuseMount : IDisposable
     {
         if (Interlocked.Exchange(ref _detached, 1) == 0)
         {
-            Native.Umount2(MountPoint, Native.MNT_DETACH);
+            if (_byHelper)
+            {
+                FusermountMount.Detach(MountPoint);
+            }
+            else
+            {
+                Native.Umount2(MountPoint, Native.MNT_DETACH);
+            }
         }
     }
 

@@ -1,8 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net.Sockets;
-using ExportPS.Engine.Interop;
-using ExportPS.Engine.Transport;
+using ExportPS.Engine.Processes;
 using Microsoft.Win32.SafeHandles;
 
 namespace ExportPS.Engine.Net.Backends;
@@ -18,56 +16,18 @@ internal static class BridgeHelper
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
 
     /// <summary>Runs the helper and returns the tap descriptor it sent; throws an IOException when it fails.</summary>
-    public static unsafe SafeFileHandle Run(string helper, string bridge)
-    {
-        int* pair = stackalloc int[2];
-        Native.Check(Native.SocketPair(Native.AF_UNIX, Native.SOCK_STREAM | Native.SOCK_CLOEXEC, 0, pair), "socketpair");
-        using var ours = new Socket(new SafeSocketHandle(pair[0], ownsHandle: true));
-        using var theirs = new SafeFileHandle(pair[1], ownsHandle: true);
-        Native.Check(Native.FCntl(theirs, Native.F_SETFD, 0), "fcntl(F_SETFD)");
+    public static SafeFileHandle Run(string helper, string bridge) =>
+        DescriptorFromHelper.Receive(fd => StartInfo(helper, bridge, fd), $"bridge helper {helper}", Timeout);
 
-        using var process = Start(helper, bridge, pair[1]);
-        theirs.Dispose(); // the helper has its copy: once it exits the socket reads end-of-file
-        using var transport = new UnixSocketTransport(ours, maxFdsPerReceive: 1);
-        var fds = new List<SafeFileHandle>();
-        try
-        {
-            using var timeout = new CancellationTokenSource(Timeout);
-            var buffer = new byte[1];
-            int received = transport.ReceiveAsync(buffer, fds, timeout.Token).AsTask().GetAwaiter().GetResult();
-            HelperProcess.WaitForSuccess(process, $"bridge helper {helper}", Timeout);
-            if (received == 0 || fds.Count != 1)
-                throw new IOException($"bridge helper {helper} sent no tap descriptor");
-            var tap = fds[0];
-            fds.Clear();
-            return tap;
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill();
-            throw new IOException($"bridge helper {helper} sent no tap descriptor within {Timeout.TotalSeconds} s");
-        }
-        finally
-        {
-            foreach (var fd in fds)
-                fd.Dispose();
-        }
-    }
-
-    private static Process Start(string helper, string bridge, int fd)
+    private static ProcessStartInfo StartInfo(string helper, string bridge, int fd)
     {
         string fdArgument = "--fd=" + fd.ToString(CultureInfo.InvariantCulture);
-        ProcessStartInfo start;
         if (helper.Contains(' ') || helper.Contains('\t'))
         {
             string command = $"{helper} --use-vnet {fdArgument}" + (helper.Contains("--br=", StringComparison.Ordinal) ? "" : $" --br={bridge}");
-            start = new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command } };
-        }
-        else
-        {
-            start = new ProcessStartInfo(helper) { ArgumentList = { "--use-vnet", fdArgument, "--br=" + bridge } };
+            return new ProcessStartInfo("/bin/sh") { ArgumentList = { "-c", command } };
         }
 
-        return HelperProcess.Start(start, $"bridge helper {helper}");
+        return new ProcessStartInfo(helper) { ArgumentList = { "--use-vnet", fdArgument, "--br=" + bridge } };
     }
 }

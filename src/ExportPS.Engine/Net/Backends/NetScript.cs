@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ExportPS.Engine.Processes;
 
 namespace ExportPS.Engine.Net.Backends;
 

@@ -1,10 +1,11 @@
 using System.Diagnostics;
 
-namespace ExportPS.Engine.Net.Backends;
+namespace ExportPS.Engine.Processes;
 
 /// <summary>
-/// The programs a tap netdev runs (script=, downscript=, the bridge helper): started with an IOException when they
-/// cannot be, and waited for within a bounded time, so a hung one fails the netdev_add rather than holding the engine.
+/// The programs ExportPS runs for a worker (a tap's script=, downscript= and bridge helper; fusermount3): started with
+/// an IOException when they cannot be, and waited for within a bounded time, so a hung one fails the add rather than
+/// holding the engine.
 /// </summary>
 internal static class HelperProcess
 {
