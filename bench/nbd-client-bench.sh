@@ -1,21 +1,22 @@
 #!/usr/bin/env bash
 # NBD client benchmark: a remote image served by nbdkit's memory plugin (1 GiB of random data, loopback TCP), opened
-# over NBD and exported again by ExportPS (an nbd node under its NBD server) and by qemu-storage-daemon (a
-# `--blockdev driver=nbd` node under `--export type=nbd`), side by side with fio reading nbdkit directly (the limit).
+# over NBD and exported again by ExportPS (an nbd node under its NBD server; exportps-multiconn opens 4 connections to
+# nbdkit, which advertises multi-conn, with x-multi-conn=4) and by qemu-storage-daemon (a `--blockdev driver=nbd` node
+# under `--export type=nbd`; QEMU 7.2 has one connection), side by side with fio reading nbdkit directly (the limit).
 # Prints one Markdown table per job: IOPS, MiB/s, CPU time per operation of the process fio talks to (the re-exporter,
 # or nbdkit for the direct path; utime+stime from /proc/PID/stat), and the ratio to qemu-storage-daemon and to direct.
 # The re-exporters take turns in ROUNDS rounds (the order rotates each round); each figure is the median of the rounds.
 #
 #   ROUNDS=1      rounds of every server and job
 #   RUNTIME=5     seconds per fio job
-#   SERVERS="exportps qemu-storage-daemon direct"
+#   SERVERS="exportps exportps-multiconn qemu-storage-daemon direct"
 #   JOBS="randread-4k-qd32 read-1m-qd8 write-1m-qd8"
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 ROUNDS=${ROUNDS:-1}
 RUNTIME=${RUNTIME:-5}
-SERVERS=${SERVERS:-exportps qemu-storage-daemon direct}
+SERVERS=${SERVERS:-exportps exportps-multiconn qemu-storage-daemon direct}
 JOBS=${JOBS:-randread-4k-qd32 read-1m-qd8 write-1m-qd8}
 SIZE=$((1 << 30))
 COPY_REQUEST=$((256 << 10))
@@ -76,8 +77,10 @@ remote_options="server.type=inet,server.host=127.0.0.1,server.port=$remote_port,
 # Starts one re-exporter in the background on $port (export "disk"); "direct" is the remote itself.
 start_server() {
     case $1 in
-        exportps)
-            dotnet "$host" --blockdev "driver=nbd,node-name=remote,$remote_options" \
+        exportps | exportps-multiconn)
+            local multi_conn=1
+            [[ $1 == exportps-multiconn ]] && multi_conn=4
+            dotnet "$host" --blockdev "driver=nbd,node-name=remote,$remote_options,x-multi-conn=$multi_conn" \
                 --nbd-server "addr.type=inet,addr.host=127.0.0.1,addr.port=$port" \
                 --export "type=nbd,id=exp,node-name=remote,name=disk,writable=on" >/dev/null &
             ;;
