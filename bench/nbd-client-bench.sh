@@ -45,20 +45,6 @@ trap 'exit 130' INT TERM
 
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
-# Waits until $1 answers on NBD; $2 is the process serving it.
-wait_served() {
-    local uri=$1 pid=$2 name=$3
-    for _ in $(seq 150); do
-        if timeout 5 nbdinfo --size "$uri" >/dev/null 2>&1; then
-            return 0
-        fi
-        kill -0 "$pid" 2>/dev/null || { echo "error: $name exited before serving" >&2; exit 1; }
-        sleep 0.2
-    done
-    echo "error: $name did not serve $uri within 30 s" >&2
-    exit 1
-}
-
 dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2
 host=src/ExportPS.Host/bin/Release/net8.0/exportps-host.dll
 
@@ -66,7 +52,7 @@ remote_port=$(free_port)
 remote_uri="nbd://127.0.0.1:$remote_port/"
 nbdkit --foreground --ipaddr 127.0.0.1 --port "$remote_port" memory "$SIZE" &
 remote_pid=$!
-wait_served "$remote_uri" "$remote_pid" nbdkit
+wait_nbd_served "$remote_uri" "$remote_pid" nbdkit
 echo "Filling the remote $remote_uri with 1 GiB of random data" >&2
 head -c "$SIZE" /dev/urandom >"$work/disk.img"
 timeout 300 nbdcopy --request-size=$COPY_REQUEST "$work/disk.img" "$remote_uri"
@@ -97,7 +83,7 @@ start_server() {
         *) echo "unknown server $1" >&2; exit 1 ;;
     esac
     server_pid=$!
-    wait_served "$uri" "$server_pid" "$1"
+    wait_nbd_served "$uri" "$server_pid" "$1"
 }
 
 # Runs one fio job against the current server; appends "job server ops bytes seconds cpu_ticks" to the results.
@@ -114,12 +100,7 @@ run_job() {
         --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
         --output-format=json --output="$work/fio.json" >/dev/null
     after=$(cpu_ticks "$server_pid")
-    read -r ops bytes seconds < <("$PYTHON" -c '
-import json, sys
-job = json.load(open(sys.argv[1]))["jobs"][0]
-ops = job["read"]["total_ios"] + job["write"]["total_ios"]
-io = job["read"]["io_bytes"] + job["write"]["io_bytes"]
-print(ops, io, job["job_runtime"] / 1000.0)' "$work/fio.json")
+    read -r ops bytes seconds < <(fio_totals "$work/fio.json")
     printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$server" "$ops" "$bytes" "$seconds" "$((after - before))" >>"$results"
     echo "  $server $job: $ops ops in $seconds s" >&2
 }
