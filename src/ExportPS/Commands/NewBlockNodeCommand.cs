@@ -78,7 +78,7 @@ public sealed class NewBlockNodeCommand : EngineCommand
 
     /// <summary>Nbd: connections to open when the server advertises multi-conn (requests are spread over them).</summary>
     [Parameter(ParameterSetName = NbdSet)]
-    [ValidateRange(1, (int)BlockNodeOptions.MaxMultiConn)]
+    [ValidateRange(1u, BlockNodeOptions.MaxMultiConn)]
     public uint MultiConn { get; set; } = 1;
 
     [Parameter]
