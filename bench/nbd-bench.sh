@@ -71,15 +71,7 @@ start_server() {
         *) echo "unknown server $name" >&2; exit 1 ;;
     esac
     server_pid=$!
-    for _ in $(seq 150); do
-        if timeout 5 nbdinfo --size "$uri" >/dev/null 2>&1; then
-            return 0
-        fi
-        kill -0 "$server_pid" 2>/dev/null || { echo "error: $name exited before serving" >&2; exit 1; }
-        sleep 0.2
-    done
-    echo "error: $name did not serve $uri within 30 s" >&2
-    exit 1
+    wait_nbd_served "$uri" "$server_pid" "$name"
 }
 
 # Runs one job against the current server; appends "job server ops bytes seconds cpu_ticks" to the results.
@@ -109,12 +101,7 @@ run_job() {
             timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
                 --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
                 --output-format=json --output="$work/fio.json" >/dev/null
-            read -r ops bytes seconds < <("$PYTHON" -c '
-import json, sys
-job = json.load(open(sys.argv[1]))["jobs"][0]
-ops = job["read"]["total_ios"] + job["write"]["total_ios"]
-io = job["read"]["io_bytes"] + job["write"]["io_bytes"]
-print(ops, io, job["job_runtime"] / 1000.0)' "$work/fio.json")
+            read -r ops bytes seconds < <(fio_totals "$work/fio.json")
             ;;
     esac
     after=$(cpu_ticks "$server_pid")

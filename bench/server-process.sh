@@ -1,5 +1,5 @@
 # Shared by the bench scripts: the one server under test ($server_pid, the server process itself), stopped by its id,
-# and a free loopback port. The sourcing script sets PYTHON.
+# waiting for an NBD server to answer, fio's totals, and a free loopback port. The sourcing script sets PYTHON.
 server_pid=""
 
 stop_server() {
@@ -10,6 +10,30 @@ stop_server() {
         wait "$server_pid" 2>/dev/null || true
         server_pid=""
     fi
+}
+
+# Waits until the NBD URI $1 answers (nbdinfo), for up to 30 s; exits if the process $2 (named $3) ends first.
+wait_nbd_served() {
+    local uri=$1 pid=$2 name=$3
+    for _ in $(seq 150); do
+        if timeout 5 nbdinfo --size "$uri" >/dev/null 2>&1; then
+            return 0
+        fi
+        kill -0 "$pid" 2>/dev/null || { echo "error: $name exited before serving" >&2; exit 1; }
+        sleep 0.2
+    done
+    echo "error: $name did not serve $uri within 30 s" >&2
+    exit 1
+}
+
+# Prints "operations bytes seconds" of the first job in fio's JSON output file $1 (reads and writes together).
+fio_totals() {
+    "$PYTHON" -c '
+import json, sys
+job = json.load(open(sys.argv[1]))["jobs"][0]
+ops = job["read"]["total_ios"] + job["write"]["total_ios"]
+io = job["read"]["io_bytes"] + job["write"]["io_bytes"]
+print(ops, io, job["job_runtime"] / 1000.0)' "$1"
 }
 
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }

@@ -33,6 +33,14 @@ Describe 'New-BlockNode -Driver Nbd' {
         $node.OpenTimeout | Should -Be 2
     }
 
+    It 'opens -MultiConn connections to a server that advertises multi-conn' {
+        $node = New-BlockNode nc-remote Nbd -Server $socket -Export golden -MultiConn 3 -PassThru
+        $node.XMultiConn | Should -Be 3
+        $node.Connections | Should -Be 3
+        (Get-BlockExport -Id nc-exp).Clients | Should -Be 3
+        { New-BlockNode nc-many Nbd -Server $socket -Export golden -MultiConn 17 } | Should -Throw -ErrorId 'ParameterArgumentValidationError,ExportPS.Commands.NewBlockNodeCommand'
+    }
+
     It 'takes unix:PATH and writes the node with -PassThru' {
         $node = New-BlockNode nc-remote Nbd -Server "unix:$socket" -Export golden -PassThru
         $node | Should -BeOfType ([ExportPS.Engine.Model.BlockNodeInfo])

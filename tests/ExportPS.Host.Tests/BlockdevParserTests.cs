@@ -26,7 +26,7 @@ public class BlockdevParserTests
     public void Nbd_driver_takes_the_members_of_BlockdevOptionsNbd()
     {
         var options = Blockdev("driver=nbd,node-name=golden,server.type=inet,server.host=10.0.0.5,server.port=10809,export=img,"
-            + "tls-creds=tlsc,tls-hostname=images,reconnect-delay=30,open-timeout=5,x-dirty-bitmap=qemu:dirty-bitmap:b0");
+            + "tls-creds=tlsc,tls-hostname=images,reconnect-delay=30,open-timeout=5,x-dirty-bitmap=qemu:dirty-bitmap:b0,x-multi-conn=4");
 
         Assert.Equal(BlockDriverKind.Nbd, options.Driver);
         Assert.Equal(SocketAddressOptions.Inet("10.0.0.5", 10809), options.Server);
@@ -36,6 +36,7 @@ public class BlockdevParserTests
         Assert.Equal(30u, options.ReconnectDelay);
         Assert.Equal(5u, options.OpenTimeout);
         Assert.Equal("qemu:dirty-bitmap:b0", options.XDirtyBitmap);
+        Assert.Equal(4u, options.XMultiConn);
         Assert.Equal(SocketAddressOptions.Unix("/run/nbd.sock"), Blockdev("driver=nbd,node-name=n,server.type=unix,server.path=/run/nbd.sock").Server);
     }
 

@@ -40,7 +40,8 @@ internal static class BlockDriverFactory
             throw Invalid(options, $"Compression is not supported by driver '{options.Driver}', only by 'Memory'");
         }
 
-        if (options.Driver != BlockDriverKind.Nbd && (options.Server ?? (object?)options.Export ?? options.TlsCreds ?? options.TlsHostname ?? options.XDirtyBitmap) is not null)
+        if (options.Driver != BlockDriverKind.Nbd && (options.Server ?? (object?)options.Export ?? options.TlsCreds ?? options.TlsHostname ?? options.XDirtyBitmap) is not null
+            || (options.Driver != BlockDriverKind.Nbd && options.XMultiConn != 1))
         {
             throw Invalid(options, $"Server, export and TLS options are not supported by driver '{options.Driver}', only by 'Nbd'");
         }
@@ -61,6 +62,11 @@ internal static class BlockDriverFactory
         if (options.Server.Kind == SocketAddressKind.Fd)
         {
             throw Invalid(options, "An nbd node connects to an inet or unix address, not to a passed file descriptor");
+        }
+
+        if (options.XMultiConn is 0 or > BlockNodeOptions.MaxMultiConn)
+        {
+            throw Invalid(options, $"x-multi-conn must be between 1 and {BlockNodeOptions.MaxMultiConn}");
         }
 
         if (options.TlsHostname is not null && options.TlsCreds is null)

@@ -146,9 +146,11 @@ internal sealed class BlockGraph(ControlPlane control, UserObjects objects) : IB
         ReconnectDelay = node.Options.ReconnectDelay,
         OpenTimeout = node.Options.OpenTimeout,
         XDirtyBitmap = node.Options.XDirtyBitmap,
-        ConnectionState = nbd.Link.State,
-        Reconnects = nbd.Link.Reconnects,
-        ConnectionError = nbd.Link.LastError,
+        XMultiConn = node.Options.XMultiConn,
+        Connections = nbd.Connections,
+        ConnectionState = nbd.State,
+        Reconnects = nbd.Reconnects,
+        ConnectionError = nbd.LastError,
     };
 
     // ---- dirty bitmaps -----------------------------------------------------------------------------------------

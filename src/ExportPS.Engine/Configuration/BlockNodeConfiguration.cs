@@ -64,6 +64,9 @@ public sealed record BlockNodeConfiguration
     /// <summary>Nbd only.</summary>
     public string? XDirtyBitmap { get; init; }
 
+    /// <summary>Nbd only: connections when the server advertises multi-conn.</summary>
+    public uint XMultiConn { get; init; } = 1;
+
     public BlockNodeOptions ToOptions() => new()
     {
         NodeName = NodeName,
@@ -87,5 +90,6 @@ public sealed record BlockNodeConfiguration
         ReconnectDelay = ReconnectDelay,
         OpenTimeout = OpenTimeout,
         XDirtyBitmap = XDirtyBitmap,
+        XMultiConn = XMultiConn,
     };
 }

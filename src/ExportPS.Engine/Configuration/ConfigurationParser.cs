@@ -118,7 +118,7 @@ public static class ConfigurationParser
             new("File"), new("Discard"), new("DetectZeroes", "detect-zeroes"), new("NoFlush", "no-flush", "cache.no-flush"),
             new("ForceShare", "force-share"), new("Server"), new("Export"), new("TlsCreds", "tls-creds"),
             new("TlsHostname", "tls-hostname"), new("ReconnectDelay", "reconnect-delay"), new("OpenTimeout", "open-timeout"),
-            new("XDirtyBitmap", "x-dirty-bitmap"), Ensure);
+            new("XDirtyBitmap", "x-dirty-bitmap"), new("XMultiConn", "x-multi-conn"), Ensure);
         string nodeName = section.RequiredName("NodeName");
         var ensure = EnsureOf(section);
         if (ensure == ConfigurationEnsure.Absent)
@@ -160,7 +160,7 @@ public static class ConfigurationParser
         }
         else
         {
-            foreach (string remoteOnly in new[] { "Server", "Export", "TlsCreds", "TlsHostname", "ReconnectDelay", "OpenTimeout", "XDirtyBitmap" })
+            foreach (string remoteOnly in new[] { "Server", "Export", "TlsCreds", "TlsHostname", "ReconnectDelay", "OpenTimeout", "XDirtyBitmap", "XMultiConn" })
             {
                 section.Forbid(remoteOnly, "applies only to driver nbd");
             }
@@ -204,6 +204,7 @@ public static class ConfigurationParser
             ReconnectDelay = (uint)(section.Integer("ReconnectDelay", 0, uint.MaxValue) ?? 0),
             OpenTimeout = (uint)(section.Integer("OpenTimeout", 0, uint.MaxValue) ?? 0),
             XDirtyBitmap = section.String("XDirtyBitmap"),
+            XMultiConn = (uint)(section.Integer("XMultiConn", 1, BlockNodeOptions.MaxMultiConn) ?? 1),
         };
         return BlockNodeOptionRules.Violation(node.ToOptions()) is { } violation
             ? throw ConfigurationSection.Error(section.PathOf(violation.Property), violation.Message)

@@ -72,6 +72,7 @@ public static class ConfigurationWriter
         AddIf(table, "ReconnectDelay", node.ReconnectDelay, node.ReconnectDelay != 0);
         AddIf(table, "OpenTimeout", node.OpenTimeout, node.OpenTimeout != 0);
         AddIf(table, "XDirtyBitmap", node.XDirtyBitmap, node.XDirtyBitmap is not null);
+        AddIf(table, "XMultiConn", node.XMultiConn, node.XMultiConn != 1);
         return table;
     }
 

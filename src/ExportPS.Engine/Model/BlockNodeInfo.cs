@@ -59,6 +59,12 @@ public sealed record BlockNodeInfo
 
     public string? XDirtyBitmap { get; init; }
 
+    /// <summary>Nbd: connections asked for (x-multi-conn).</summary>
+    public uint XMultiConn { get; init; } = 1;
+
+    /// <summary>Nbd: connections open to the server (1 unless it advertises multi-conn).</summary>
+    public int Connections { get; init; }
+
     /// <summary>Nbd: the connection to the server now.</summary>
     public NbdConnectionState? ConnectionState { get; init; }
 

@@ -94,4 +94,12 @@ public sealed record BlockNodeOptions
     /// "qemu:dirty-bitmap:NAME"): its bit 0 reads as a hole, so dirty ranges show as unallocated.
     /// </summary>
     public string? XDirtyBitmap { get; init; }
+
+    /// <summary>
+    /// Nbd: connections to open when the server advertises multi-conn (ExportPS's x-multi-conn, 1 to
+    /// <see cref="MaxMultiConn"/>); requests are spread over them. A server without multi-conn gets one.
+    /// </summary>
+    public uint XMultiConn { get; init; } = 1;
+
+    public const uint MaxMultiConn = 16;
 }

@@ -68,6 +68,7 @@ internal static class BlockNodeOptionsReader
         XDirtyBitmap = reader.String("x-dirty-bitmap"),
         ReconnectDelay = reader.UInt32("reconnect-delay") ?? 0,
         OpenTimeout = reader.UInt32("open-timeout") ?? 0,
+        XMultiConn = reader.UInt32("x-multi-conn") ?? 1,
     };
 
     /// <summary>raw's file: a node given by name. QEMU also takes the child's options inline; ExportPS wants the child added first.</summary>

@@ -76,6 +76,11 @@ public sealed class NewBlockNodeCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string? XDirtyBitmap { get; set; }
 
+    /// <summary>Nbd: connections to open when the server advertises multi-conn (requests are spread over them).</summary>
+    [Parameter(ParameterSetName = NbdSet)]
+    [ValidateRange(1u, BlockNodeOptions.MaxMultiConn)]
+    public uint MultiConn { get; set; } = 1;
+
     [Parameter]
     public SwitchParameter ReadOnly { get; set; }
 
@@ -128,6 +133,7 @@ public sealed class NewBlockNodeCommand : EngineCommand
             ReconnectDelay = ReconnectDelay,
             OpenTimeout = OpenTimeout,
             XDirtyBitmap = XDirtyBitmap,
+            XMultiConn = MultiConn,
         };
 
         InvokeWithPassThru(NodeName, $"Create {Driver} block node", () => TargetEngine.AddBlockNode(options), PassThru);

@@ -127,6 +127,7 @@ public sealed class ConfigurationRoundTripTests : IDisposable
         {
             ReconnectDelay = nonDefault ? 5u : 0u,
             OpenTimeout = nonDefault ? 2u : 0u,
+            XMultiConn = nonDefault ? 2u : 1u,
         },
         _ => throw new ArgumentOutOfRangeException(nameof(driver), driver, "a new driver needs its case here"),
     };

@@ -23,7 +23,7 @@ public sealed class BlockNodeAddCodecTests
         new()
         {
             NodeName = "remote-tls", Driver = BlockDriverKind.Nbd, Server = SocketAddressOptions.Inet("images.example.com", 10810), Export = "golden",
-            TlsCreds = "tlsc", TlsHostname = "images", ReconnectDelay = 30, OpenTimeout = 5, XDirtyBitmap = "qemu:dirty-bitmap:b0", ReadOnly = true,
+            TlsCreds = "tlsc", TlsHostname = "images", ReconnectDelay = 30, OpenTimeout = 5, XDirtyBitmap = "qemu:dirty-bitmap:b0", XMultiConn = 4, ReadOnly = true,
         },
     ];
 

@@ -47,6 +47,7 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
             ReconnectDelay = node.ReconnectDelay,
             OpenTimeout = node.OpenTimeout,
             XDirtyBitmap = node.XDirtyBitmap,
+            XMultiConn = node.XMultiConn,
         }).ToArray(),
     };
 
@@ -93,7 +94,8 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
         .Compare("TlsHostname", desired.TlsHostname, actual.TlsHostname)
         .Compare("ReconnectDelay", desired.ReconnectDelay, actual.ReconnectDelay)
         .Compare("OpenTimeout", desired.OpenTimeout, actual.OpenTimeout)
-        .Compare("XDirtyBitmap", desired.XDirtyBitmap, actual.XDirtyBitmap);
+        .Compare("XDirtyBitmap", desired.XDirtyBitmap, actual.XDirtyBitmap)
+        .Compare("XMultiConn", desired.XMultiConn, actual.XMultiConn);
 
     protected override string Summary(BlockNodeConfiguration item) => new ItemSummary
         {

@@ -1,4 +1,5 @@
 using System.Buffers;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Tls;
 using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
@@ -11,35 +12,70 @@ namespace ExportPS.Engine.Block.Drivers.Nbd;
 /// does not divide are widened (reads) or read-modify-written (writes). FUA, trim, write-zeroes (with NO_HOLE and
 /// FAST_ZERO) and flush pass through when the server offers them and are emulated or dropped as QEMU does when it does
 /// not; block status comes from the negotiated metadata context. A request whose connection is lost is sent again on
-/// the next one (<see cref="NbdClientLink"/>).
+/// the next one (<see cref="NbdClientLink"/>). When the server advertises multi-conn (its connections see each other's
+/// writes, and a flush on one covers writes completed on all), x-multi-conn links are opened and requests take turns.
 /// </summary>
 internal sealed class NbdBlockDriver : IBlockDriver
 {
-    private readonly NbdClientLink _link;
+    private readonly NbdClientLink[] _links;
     private readonly TlsCredentials? _tls;
+    private uint _nextLink;
 
     /// <summary>Serializes read-modify-write of partial blocks, so two of them never write back each other's old bytes.</summary>
     private readonly SemaphoreSlim _partialBlocks = new(1, 1);
 
-    private NbdBlockDriver(NbdClientLink link, TlsCredentials? tls)
+    private NbdBlockDriver(NbdClientLink[] links, TlsCredentials? tls)
     {
-        _link = link;
+        _links = links;
         _tls = tls;
-        var export = link.Export;
+        var export = links[0].Export;
         Alignment = export.MinimumBlock;
         MaxData = (int)Math.Min(export.MaximumBlock, int.MaxValue & ~(Alignment - 1));
         MaxEffect = int.MaxValue & ~(Alignment - 1);
     }
 
-    /// <summary>Connects (see <see cref="NbdClientLink.Open"/>); the credentials count the node as a user until it closes.</summary>
+    /// <summary>
+    /// Connects (see <see cref="NbdClientLink.Open"/>), then opens the further multi-conn links; the credentials count
+    /// the node as a user until it closes.
+    /// </summary>
     public static NbdBlockDriver Open(BlockNodeOptions options, TlsCredentials? tls)
     {
-        var link = NbdClientLink.Open(NbdClientSettings.From(options, tls), options.NodeName);
+        var settings = NbdClientSettings.From(options, tls);
+        var links = new List<NbdClientLink> { NbdClientLink.Open(settings, options.NodeName) };
+        try
+        {
+            int count = links[0].Export.Has(FlagCanMultiConn) ? (int)options.XMultiConn : 1;
+            while (links.Count < count)
+            {
+                links.Add(NbdClientLink.Open(settings, options.NodeName));
+                if (links[^1].Export.DifferenceFrom(links[0].Export) is { } difference)
+                {
+                    throw new EngineException(ErrorIds.BlockNodeOpenFailed, EngineErrorCategory.IoError,
+                        $"Connection {links.Count} to '{settings.Server}' differs from the first: {difference}") { Target = options.NodeName };
+                }
+            }
+        }
+        catch
+        {
+            links.ForEach(link => link.Dispose());
+            throw;
+        }
+
         tls?.AddUser();
-        return new NbdBlockDriver(link, tls);
+        return new NbdBlockDriver([.. links], tls);
     }
 
-    public NbdClientLink Link => _link;
+    /// <summary>Connections open (or being made again) to the server.</summary>
+    public int Connections => _links.Length;
+
+    /// <summary>The least healthy link's state.</summary>
+    public NbdConnectionState State => _links.Max(link => link.State);
+
+    /// <summary>Connections made again after a loss, on all links.</summary>
+    public int Reconnects => _links.Sum(link => link.Reconnects);
+
+    /// <summary>Why a connection last ended or an attempt failed, on the first link that has a reason.</summary>
+    public string? LastError => _links.Select(link => link.LastError).FirstOrDefault(error => error is not null);
 
     /// <summary>The server's minimum block size: offsets and lengths sent are multiples of it.</summary>
     private uint Alignment { get; }
@@ -50,7 +86,7 @@ internal sealed class NbdBlockDriver : IBlockDriver
     /// <summary>Largest TRIM, WRITE_ZEROES or BLOCK_STATUS range sent.</summary>
     private long MaxEffect { get; }
 
-    private NbdRemoteExport Export => _link.Export;
+    private NbdRemoteExport Export => _links[0].Export;
 
     public long Size => Export.Size;
 
@@ -213,9 +249,10 @@ internal sealed class NbdBlockDriver : IBlockDriver
     private async Task<NbdClientRequest> RunAsync(ushort type, ushort flags, long offset, long length, Memory<byte> destination,
         ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
+        var link = _links.Length == 1 ? _links[0] : _links[Interlocked.Increment(ref _nextLink) % (uint)_links.Length];
         while (true)
         {
-            var session = await _link.AcquireAsync(cancellationToken).ConfigureAwait(false);
+            var session = await link.AcquireAsync(cancellationToken).ConfigureAwait(false);
             var request = new NbdClientRequest(type, offset, length, destination);
             try
             {
@@ -224,7 +261,7 @@ internal sealed class NbdBlockDriver : IBlockDriver
             }
             catch (NbdConnectionLostException e)
             {
-                _link.Lost(session, e.InnerException ?? e);
+                link.Lost(session, e.InnerException ?? e);
             }
         }
     }
@@ -254,7 +291,11 @@ internal sealed class NbdBlockDriver : IBlockDriver
 
     public void Dispose()
     {
-        _link.Dispose();
+        foreach (var link in _links)
+        {
+            link.Dispose();
+        }
+
         _tls?.RemoveUser();
         _partialBlocks.Dispose();
     }

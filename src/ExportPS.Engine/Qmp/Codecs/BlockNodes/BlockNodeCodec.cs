@@ -28,6 +28,8 @@ internal static class BlockNodeCodec
     private const string NbdReconnectDelay = "x-nbd-reconnect-delay";
     private const string NbdOpenTimeout = "x-nbd-open-timeout";
     private const string NbdStatusContext = "x-nbd-x-dirty-bitmap";
+    private const string NbdMultiConn = "x-nbd-x-multi-conn";
+    private const string NbdConnections = "x-nbd-connections";
 
     public static JsonObject WriteAdd(BlockNodeOptions options)
     {
@@ -92,6 +94,11 @@ internal static class BlockNodeCodec
         QmpMembers.SetIf(args, "tls-creds", options.TlsCreds);
         QmpMembers.SetIf(args, "tls-hostname", options.TlsHostname);
         QmpMembers.SetIf(args, "x-dirty-bitmap", options.XDirtyBitmap);
+        if (options.XMultiConn != 1)
+        {
+            args["x-multi-conn"] = options.XMultiConn;
+        }
+
         if (options.ReconnectDelay != 0)
         {
             args["reconnect-delay"] = options.ReconnectDelay;
@@ -153,6 +160,8 @@ internal static class BlockNodeCodec
             info[NbdReconnectDelay] = node.ReconnectDelay;
             info[NbdOpenTimeout] = node.OpenTimeout;
             QmpMembers.SetIf(info, NbdStatusContext, node.XDirtyBitmap);
+            info[NbdMultiConn] = node.XMultiConn;
+            info[NbdConnections] = node.Connections;
         }
 
         var dirty = DirtyBitmapCodec.WriteInfos(bitmaps);
@@ -202,6 +211,8 @@ internal static class BlockNodeCodec
             ReconnectDelay = node.TryGetProperty(NbdReconnectDelay, out var delay) ? delay.GetUInt32() : 0,
             OpenTimeout = node.TryGetProperty(NbdOpenTimeout, out var timeout) ? timeout.GetUInt32() : 0,
             XDirtyBitmap = QmpMembers.String(node, NbdStatusContext),
+            XMultiConn = node.TryGetProperty(NbdMultiConn, out var multiConn) ? multiConn.GetUInt32() : 1,
+            Connections = node.TryGetProperty(NbdConnections, out var connections) ? connections.GetInt32() : 0,
         };
     }
 
