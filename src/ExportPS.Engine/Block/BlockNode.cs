@@ -153,6 +153,17 @@ public sealed class BlockNode : IDisposable
             length);
     }
 
+    /// <summary>Prefetch (NBD_CMD_CACHE) in this node's driver and, for what the overlay may not hold, in its backing node.</summary>
+    public async ValueTask PrefetchAsync(long offset, long length, CancellationToken cancellationToken = default)
+    {
+        CheckRange(offset, length);
+        await _driver.PrefetchAsync(offset, length, cancellationToken).ConfigureAwait(false);
+        if (Backing is { } backing && offset < backing.Size)
+        {
+            await backing.PrefetchAsync(offset, Math.Min(length, backing.Size - offset), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Writes zeroes; <see cref="WriteZeroesFlags.MayUnmap"/> counts only on a node with discard=unmap, as in QEMU.</summary>
     public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags = WriteZeroesFlags.None, CancellationToken cancellationToken = default)
     {

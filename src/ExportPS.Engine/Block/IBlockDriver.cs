@@ -46,6 +46,12 @@ public interface IBlockDriver : IDisposable
     /// <summary>Status of the run that starts at <paramref name="offset"/>, at most <paramref name="length"/> (&gt; 0) bytes long.</summary>
     ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// NBD_CMD_CACHE: brings the range nearer its readers. A driver that reads from memory or the page cache has nothing
+    /// to do; a remote one passes the request on.
+    /// </summary>
+    ValueTask PrefetchAsync(long offset, long length, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+
     /// <summary>Changes the size (a growable FUSE export's truncate); a driver that cannot resize refuses.</summary>
     ValueTask TruncateAsync(long size, CancellationToken cancellationToken) =>
         throw new BlockIoException(BlockError.NotSupported, "The block driver cannot change the image size");

@@ -48,6 +48,20 @@ public sealed class NbdClientReExportTests : IDisposable
     }
 
     [Fact]
+    public void CacheRequestsToTheReExportReachTheRemoteServer()
+    {
+        string image = _directory.SparseFile(4 << 20);
+        string log = _directory.File("nbdkit.log");
+        using var nbdkit = PeerNbdServer.NbdkitServer(_directory, true, "--filter=log", "file", image, $"logfile={log}");
+        _engine.AddBlockNode(nbdkit.NodeOptions());
+        string uri = ReExport("remote");
+
+        PeerProcess.Run(Peer.Python3, ["-c", $"import nbd; h = nbd.NBD(); h.connect_uri('{uri}'); h.cache(65536, 1048576); h.shutdown()"]).Check("libnbd cache");
+        Assert.Contains(File.ReadLines(log), line => line.Contains(" Cache ", StringComparison.Ordinal)
+            && line.Contains("offset=0x100000", StringComparison.Ordinal) && line.Contains("count=0x10000", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task TlsConnectionChecksTheServerCertificateAgainstTheCa()
     {
         using var server = NbdTestServer.WithTls(unix: false);

@@ -170,7 +170,7 @@ internal sealed partial class NbdConnection
                 await node.FlushAsync();
                 return 0;
             case CmdCache:
-                // Every driver here serves reads from memory or the page cache already: nothing to prefetch.
+                await node.PrefetchAsync(offset, (long)request.Length);
                 return 0;
             case CmdBlockStatus:
                 return await BlockStatusAsync(request, export);

@@ -167,6 +167,12 @@ internal sealed class NbdBlockDriver : IBlockDriver
     public ValueTask FlushAsync(CancellationToken cancellationToken) =>
         Export.Has(FlagSendFlush) ? new ValueTask(RunAsync(CmdFlush, 0, 0, 0, default, default, cancellationToken)) : ValueTask.CompletedTask;
 
+    /// <summary>NBD_CMD_CACHE is passed on when the server takes it; otherwise there is nothing to ask for.</summary>
+    public ValueTask PrefetchAsync(long offset, long length, CancellationToken cancellationToken) =>
+        Export.Has(FlagSendCache)
+            ? new ValueTask(Split(offset, length, MaxEffect, (at, part) => RunAsync(CmdCache, 0, at, part, default, default, cancellationToken)))
+            : ValueTask.CompletedTask;
+
     /// <summary>Trim is advisory: without server support, or for the partial blocks at the ends, nothing happens.</summary>
     public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken)
     {
