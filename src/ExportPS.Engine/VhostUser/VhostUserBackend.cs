@@ -151,6 +151,7 @@ public sealed class VhostUserBackend : IDisposable
                 }
 
                 Features = value;
+                _device.FeaturesNegotiated(value);
                 foreach (var queue in _queues)
                 {
                     queue.EventIdx = (value & VirtioFeatures.RingEventIdx) != 0;
