@@ -5,8 +5,9 @@ namespace ExportPS.Engine.Tests.Guest;
 
 /// <summary>
 /// Guest A's virtio-net device on a vhost-user netdev of its QEMU whose back-end is ExportPS, guest B on a stream
-/// netdev, both ExportPS netdevs on one hub: the guests ping each other both ways, and the vhost-user netdev counts the
-/// frames. A's NIC uses INTx (vectors=0): QEMU 7.2 under TCG crashes with a vhost-user netdev on MSI-X.
+/// netdev, both ExportPS netdevs on one hub: the guests ping each other both ways (the vhost-user netdev counting the
+/// frames), across a link flap of the vhost-user netdev and a reload of A's virtio-net driver (which stops the rings
+/// and sets them up again on the same connection). A's NIC uses INTx (vectors=0): QEMU 7.2 under TCG crashes with a vhost-user netdev on MSI-X.
 /// </summary>
 public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTests.Pair>
 {
@@ -22,6 +23,35 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
         var vhost = _pair.Engine.GetNetdevs().Single(n => n.Id == "v0");
         Assert.True(vhost.Connected, "guest A's QEMU is connected");
         Assert.True(vhost.SentFrames >= 6 && vhost.ReceivedFrames >= 6, $"the vhost-user netdev carried both pings: {vhost}");
+    }
+
+    [Fact]
+    public async Task ALinkDownOnTheVhostUserNetdevCutsThePathUntilItIsUpAgain()
+    {
+        _pair.Engine.SetLink("v0", false);
+        try
+        {
+            var lost = await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 2, 5));
+            Assert.NotEqual(0, lost.ExitCode);
+            Assert.True(_pair.Engine.GetNetdevs().Single(n => n.Id == "v0").ReceivedDroppedLinkDown >= 2, "B's requests were dropped as link-down");
+        }
+        finally
+        {
+            _pair.Engine.SetLink("v0", true);
+        }
+
+        (await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 3, 30))).Check("B pings A once the link is up again");
+    }
+
+    [Fact]
+    public async Task AfterAGuestDriverReload_TheRingsAreSetUpAgainAndThePingsGoThrough()
+    {
+        string reload = "d=$(basename $(readlink /sys/class/net/eth0/device)) && echo $d > /sys/bus/virtio/drivers/virtio_net/unbind"
+            + " && echo $d > /sys/bus/virtio/drivers/virtio_net/bind && sleep 1"
+            + $" && ip addr add {Pair.AddressA}/16 dev eth0 && ip link set eth0 up";
+        (await _pair.A.RunAsync(reload)).Check("reloading A's virtio-net driver");
+        (await _pair.A.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressB, 3, 30))).Check("A pings B after the reload");
+        (await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 3, 30))).Check("B pings A after the reload");
     }
 
     /// <summary>The engine with its hub, and the two guests booted against it, for all the tests.</summary>
