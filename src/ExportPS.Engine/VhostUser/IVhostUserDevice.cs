@@ -12,6 +12,9 @@ public interface IVhostUserDevice
     /// <summary>A window of the config space; null when it is outside the config space.</summary>
     byte[]? ReadConfig(uint offset, int length);
 
+    /// <summary>Protocol features the back-end implements but this device does not offer.</summary>
+    VhostUserProtocolFeatures WithheldProtocolFeatures => VhostUserProtocolFeatures.None;
+
     /// <summary>The front-end set the features the driver accepted (SET_FEATURES); a device whose layout depends on them keeps them.</summary>
     void FeaturesNegotiated(ulong features)
     {

@@ -22,6 +22,7 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
         (await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 3, 30))).Check("B pings A (vhost-user)");
         var vhost = _pair.Engine.GetNetdevs().Single(n => n.Id == "v0");
         Assert.True(vhost.Connected, "guest A's QEMU is connected");
+        (await _pair.A.RunAsync("ls -d /sys/class/net/eth0/queues/tx-1")).Check("A's NIC runs two queue pairs");
         Assert.True(vhost.SentFrames >= 6 && vhost.ReceivedFrames >= 6, $"the vhost-user netdev carried both pings: {vhost}");
     }
 
@@ -72,7 +73,7 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
         {
             string vhostSocket = Path.Combine(_directory.Path, "v0.sock");
             string streamSocket = Path.Combine(_directory.Path, "s1.sock");
-            Engine.AddNetdev(new VhostUserNetdevOptions { Id = "v0", Chardev = "c0", SocketPath = vhostSocket });
+            Engine.AddNetdev(new VhostUserNetdevOptions { Id = "v0", Chardev = "c0", SocketPath = vhostSocket, Queues = 2 });
             Engine.AddNetdev(new HubportNetdevOptions { Id = "p0", HubId = 0, Netdev = "v0" });
             Engine.AddNetdev(new StreamNetdevOptions { Id = "s1", Server = true, Address = SocketAddressOptions.Unix(streamSocket) });
             Engine.AddNetdev(new HubportNetdevOptions { Id = "p1", HubId = 0, Netdev = "s1" });
@@ -80,9 +81,9 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
             var a = QemuGuest.BootAsync(Directory.CreateDirectory(Path.Combine(_directory.Path, "a")).FullName,
             [
                 "-chardev", $"socket,id=c0,path={vhostSocket}",
-                "-netdev", "vhost-user,id=n0,chardev=c0",
-                "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:78:00:01,vectors=0",
-            ], timeout: TimeSpan.FromSeconds(180));
+                "-netdev", "vhost-user,id=n0,chardev=c0,queues=2",
+                "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:78:00:01,mq=on,vectors=0",
+            ], cpus: 2, timeout: TimeSpan.FromSeconds(180));
             var b = QemuGuest.BootAsync(Directory.CreateDirectory(Path.Combine(_directory.Path, "b")).FullName,
             [
                 "-netdev", $"stream,id=n0,server=off,addr.type=unix,addr.path={streamSocket}",

@@ -234,4 +234,14 @@ public sealed class VirtioNetDeviceTests : IDisposable
         Assert.Equal(6, device.NumQueues);
         Assert.Equal(Modern, device.Features & Modern);
     }
+
+    [Fact]
+    public void TheBackEndOfANetDevice_OffersNoMemorySlotsAndNoInflightArea()
+    {
+        using var backend = new VhostUserBackend(_device);
+        Assert.Equal(VhostUserProtocolFeatures.None,
+            backend.OfferedProtocol & (VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem));
+        Assert.Equal(VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck,
+            backend.OfferedProtocol & (VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck));
+    }
 }

@@ -38,6 +38,14 @@ public sealed class VirtioNetDevice : IVhostUserDevice
 
     public int NumQueues => 2 * Options.QueuePairs;
 
+    /// <summary>
+    /// QEMU's vhost-user-net is one vhost device per queue pair on one connection: with memory slots each device adds
+    /// the same regions again, while the whole table (SET_MEM_TABLE) is sent once, by the first. No in-flight area
+    /// either: a network front-end keeps none (a frame lost in a reconnect is lost, as on a wire).
+    /// </summary>
+    public VhostUserProtocolFeatures WithheldProtocolFeatures =>
+        VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem;
+
     /// <summary>The features the front-end set last.</summary>
     public ulong NegotiatedFeatures => Volatile.Read(ref _negotiated);
 
