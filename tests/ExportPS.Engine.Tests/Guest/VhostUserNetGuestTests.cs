@@ -20,7 +20,7 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
     {
         (await _pair.A.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressB, 3, 30))).Check("A (vhost-user) pings B");
         (await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 3, 30))).Check("B pings A (vhost-user)");
-        var vhost = _pair.Engine.GetNetdevs().Single(n => n.Id == "v0");
+        var vhost = _pair.Info("v0");
         Assert.True(vhost.Connected, "guest A's QEMU is connected");
         (await _pair.A.RunAsync("ls -d /sys/class/net/eth0/queues/tx-1")).Check("A's NIC runs two queue pairs");
         Assert.True(vhost.SentFrames >= 6 && vhost.ReceivedFrames >= 6, $"the vhost-user netdev carried both pings: {vhost}");
@@ -34,7 +34,7 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
         {
             var lost = await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 2, 5));
             Assert.NotEqual(0, lost.ExitCode);
-            Assert.True(_pair.Engine.GetNetdevs().Single(n => n.Id == "v0").ReceivedDroppedLinkDown >= 2, "B's requests were dropped as link-down");
+            Assert.True(_pair.Info("v0").ReceivedDroppedLinkDown >= 2, "B's requests were dropped as link-down");
         }
         finally
         {
@@ -56,53 +56,32 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
     }
 
     /// <summary>The engine with its hub, and the two guests booted against it, for all the tests.</summary>
-    public sealed class Pair : IAsyncLifetime
+    public sealed class Pair() : GuestPairFixture(AddressA, AddressB)
     {
         public const string AddressA = "169.254.78.1";
         public const string AddressB = "169.254.78.2";
 
-        private readonly TempDirectory _directory = new();
-
-        public ExportEngine Engine { get; } = new();
-
-        internal QemuGuest A { get; private set; } = null!;
-
-        internal QemuGuest B { get; private set; } = null!;
-
-        public async Task InitializeAsync()
+        internal override async Task<(QemuGuest A, QemuGuest B)> BootAsync()
         {
-            string vhostSocket = Path.Combine(_directory.Path, "v0.sock");
-            string streamSocket = Path.Combine(_directory.Path, "s1.sock");
+            string vhostSocket = Path.Combine(Directory.Path, "v0.sock");
+            string streamSocket = Path.Combine(Directory.Path, "s1.sock");
             Engine.AddNetdev(new VhostUserNetdevOptions { Id = "v0", Chardev = "c0", SocketPath = vhostSocket, Queues = 2 });
             Engine.AddNetdev(new HubportNetdevOptions { Id = "p0", HubId = 0, Netdev = "v0" });
             Engine.AddNetdev(new StreamNetdevOptions { Id = "s1", Server = true, Address = SocketAddressOptions.Unix(streamSocket) });
             Engine.AddNetdev(new HubportNetdevOptions { Id = "p1", HubId = 0, Netdev = "s1" });
 
-            var a = QemuGuest.BootAsync(Directory.CreateDirectory(Path.Combine(_directory.Path, "a")).FullName,
+            var a = QemuGuest.BootAsync(System.IO.Directory.CreateDirectory(Path.Combine(Directory.Path, "a")).FullName,
             [
                 "-chardev", $"socket,id=c0,path={vhostSocket}",
                 "-netdev", "vhost-user,id=n0,chardev=c0,queues=2",
                 "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:78:00:01,mq=on,vectors=0",
             ], cpus: 2, timeout: TimeSpan.FromSeconds(180));
-            var b = QemuGuest.BootAsync(Directory.CreateDirectory(Path.Combine(_directory.Path, "b")).FullName,
+            var b = QemuGuest.BootAsync(System.IO.Directory.CreateDirectory(Path.Combine(Directory.Path, "b")).FullName,
             [
                 "-netdev", $"stream,id=n0,server=off,addr.type=unix,addr.path={streamSocket}",
                 "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:78:00:02",
             ], timeout: TimeSpan.FromSeconds(180));
-            A = await a;
-            B = await b;
-            (await A.RunAsync($"ip addr add {AddressA}/16 dev eth0 && ip link set eth0 up")).Check("configuring A's eth0");
-            (await B.RunAsync($"ip addr add {AddressB}/16 dev eth0 && ip link set eth0 up")).Check("configuring B's eth0");
-        }
-
-        public async Task DisposeAsync()
-        {
-            if (A is not null)
-                await A.DisposeAsync();
-            if (B is not null)
-                await B.DisposeAsync();
-            Engine.Dispose();
-            _directory.Dispose();
+            return (await a, await b);
         }
     }
 }
