@@ -51,7 +51,7 @@ Describe 'Netdev cmdlets' {
 
         It 'binds each socket mode to its own parameter set' {
             $command = Get-Command Add-Netdev
-            $command.ParameterSets.Name | Sort-Object | Should -Be @('Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap')
+            $command.ParameterSets.Name | Sort-Object | Should -Be @('Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap', 'VhostUser')
             { Add-Netdev -Id nd-x -Listen 127.0.0.1:1 -Connect 127.0.0.1:2 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
             $localAddr = $command.Parameters['LocalAddr'].ParameterSets
             $localAddr['SocketUdp'].IsMandatory, $localAddr['SocketMcast'].IsMandatory | Should -Be @($true, $false)
@@ -358,5 +358,50 @@ Describe 'Add-Netdev tap and l2tpv3' {
         Add-Netdev -Id nd-l -Src 127.0.0.1 -Dst 127.0.0.1 -TxSession 1 -TxCookie 1 -ErrorAction SilentlyContinue -ErrorVariable err
         Assert-EngineError $err -ErrorId InvalidNetdevOptions -Category InvalidArgument
         Get-Netdev | Should -BeNullOrEmpty
+    }
+}
+
+Describe 'Add-Netdev vhost-user' {
+    BeforeAll {
+        . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
+        Clear-TestEngine
+        $script:dir = (New-Item -ItemType Directory -Path ([IO.Path]::Combine([IO.Path]::GetTempPath(), "eps-vu-$([guid]::NewGuid().ToString('N').Substring(0, 8))"))).FullName
+    }
+
+    AfterAll {
+        Clear-TestEngine
+        Remove-Item -LiteralPath $script:dir -Recurse -Force
+    }
+
+    AfterEach {
+        Get-Netdev | Remove-Netdev
+    }
+
+    It 'has a parameter set whose mandatory parameters are -VhostUser and -SocketPath' {
+        $set = (Get-Command -Name Add-Netdev).ParameterSets | Where-Object Name -EQ VhostUser
+        $set.Parameters | Where-Object IsMandatory | ForEach-Object Name | Sort-Object | Should -Be @('Id', 'SocketPath', 'VhostUser')
+        $set.Parameters.Name | Should -Contain 'Queues'
+    }
+
+    It 'listens on the socket, names its chardev after the netdev, and removes the socket with the netdev' {
+        $socket = "$script:dir/v0.sock"
+        $netdev = Add-Netdev -Id nd-v -VhostUser -SocketPath $socket -Queues 2 -PassThru
+        $netdev.Type, $netdev.Connected | Should -Be @('vhost-user', $false)
+        $netdev.Options | Should -Be "chardev=nd-v,queues=2,x-socket-path=$socket"
+        $socket | Should -Exist
+        Remove-Netdev -Id nd-v
+        $socket | Should -Not -Exist
+    }
+
+    It 'refuses queue pairs beyond QEMU''s limit as InvalidNetdevOptions' {
+        Add-Netdev -Id nd-v -VhostUser -SocketPath "$script:dir/q.sock" -Queues 1024 -PassThru | Remove-Netdev
+        { Add-Netdev -Id nd-v -VhostUser -SocketPath "$script:dir/q.sock" -Queues 1025 } | Should -Throw -ErrorId 'ParameterArgumentValidationError*'
+        Get-Netdev | Should -BeNullOrEmpty
+    }
+
+    It 'creates nothing with -WhatIf' {
+        Add-Netdev -Id nd-v -VhostUser -SocketPath "$script:dir/w.sock" -WhatIf
+        Get-Netdev | Should -BeNullOrEmpty
+        "$script:dir/w.sock" | Should -Not -Exist
     }
 }

@@ -52,7 +52,7 @@ internal static class HostRunner
                     continue;
                 }
 
-                HostOptionParser.Parse(option).Apply(engine);
+                monitors.ResolveChardev(HostOptionParser.Parse(option)).Apply(engine);
             }
             catch (Exception e) when (e is CommandLineException or EngineException)
             {

@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using ExportPS.Engine;
+using ExportPS.Engine.Model;
 using ExportPS.Engine.Qmp;
 using ExportPS.Host.CommandLine;
 
@@ -7,12 +8,14 @@ namespace ExportPS.Host;
 
 /// <summary>
 /// The host's --chardev and --monitor options: each monitor is a QmpServer on its chardev's socket. Unlike QEMU's
-/// socket chardev, which talks to one client at a time, each serves any number of clients at once.
+/// socket chardev, which talks to one client at a time, each serves any number of clients at once. A vhost-user
+/// --netdev takes its chardev's socket path from here (<see cref="ResolveChardev"/>); a chardev serves one user.
 /// </summary>
 internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
 {
     private readonly Dictionary<string, ChardevOptions> _chardevs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QmpServer> _servers = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _netdevChardevs = new(StringComparer.Ordinal);
     private readonly ManualResetEvent _quit = new(false);
 
     /// <summary>Set when a client executes quit (after its reply went out).</summary>
@@ -41,17 +44,40 @@ internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
         }
     }
 
-    private void Start(string chardevId)
+    /// <summary>
+    /// A vhost-user netdev names its socket by chardev: the chardev's path goes into the options (x-socket-path), and the
+    /// chardev is in use from then on. Other netdevs, and one that already has a path, pass unchanged.
+    /// </summary>
+    public HostStep ResolveChardev(HostStep step)
+    {
+        if (step is not AddNetdevStep { Options: VhostUserNetdevOptions { SocketPath: null } vhostUser })
+        {
+            return step;
+        }
+
+        var chardev = Claim(vhostUser.Chardev);
+        _netdevChardevs.Add(chardev.Id);
+        return new AddNetdevStep(vhostUser with { SocketPath = chardev.Path });
+    }
+
+    private ChardevOptions Claim(string chardevId)
     {
         if (!_chardevs.TryGetValue(chardevId, out var chardev))
         {
             throw new CommandLineException($"chardev \"{chardevId}\" not found");
         }
 
-        if (_servers.ContainsKey(chardevId))
+        if (_servers.ContainsKey(chardevId) || _netdevChardevs.Contains(chardevId))
         {
             throw new CommandLineException($"Device '{chardevId}' is in use");
         }
+
+        return chardev;
+    }
+
+    private void Start(string chardevId)
+    {
+        var chardev = Claim(chardevId);
 
         QmpServer server;
         try

@@ -52,12 +52,16 @@ internal static class UsageText
                    | fd=<n> | fds=<n>:<n>... | helper=<helper>[,br=<bridge>]   [,sndbuf=<bytes>]
           --netdev [type=]l2tpv3,id=<id>,src=<addr>,dst=<addr>,txsession=<n>[,rxsession=<n>][,udp=on,srcport=<port>,dstport=<port>]
                    [,ipv6=on][,txcookie=<n>,rxcookie=<n>[,cookie64=on]][,counter=on][,pincounter=on][,offset=<bytes>]
+          --netdev [type=]vhost-user,id=<id>,chardev=<chardev id>[,queues=<n>]
                                  add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs);
-                                 x-peer=<id> (not on hubport) peers it directly with an existing netdev instead
+                                 x-peer=<id> (not on hubport) peers it directly with an existing netdev instead;
+                                 vhost-user serves a guest's QEMU as its vhost-user-net back-end on the chardev's
+                                 unix socket (give the --chardev first)
 
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]
-                                 serve QMP on the chardev's unix socket (any number of clients at once)
+                                 serve QMP on the chardev's unix socket (any number of clients at once); a chardev
+                                 serves one monitor or one vhost-user netdev
 
         Sizes take the suffixes k, M, G, T, P and E. Options run in the order given; the host runs until SIGINT, SIGTERM or QMP quit.
         """;

@@ -40,9 +40,15 @@ public class NetdevParserTests
     [InlineData("nic,id=a", "Parameter 'type' does not accept value 'nic'")]
     public void Bad_netdevs_are_refused(string argument, string message) => Assert.Equal(message, Error("netdev", argument));
 
+    [Fact]
+    public void Vhost_user_reads_its_chardev_and_queues()
+    {
+        Assert.Equal(new VhostUserNetdevOptions { Id = "v0", Chardev = "c0", Queues = 2 }, Netdev("vhost-user,id=v0,chardev=c0,queues=2"));
+        Assert.Equal("Parameter 'chardev' is missing", Error("netdev", "vhost-user,id=v"));
+    }
+
     [Theory]
     [InlineData("vde,id=t")]
-    [InlineData("vhost-user,id=v")]
     [InlineData("netmap,id=n,ifname=vale0:0")]
     public void Types_ExportPS_does_not_run_are_refused_as_not_supported(string argument)
     {

@@ -10,8 +10,8 @@ namespace ExportPS.Engine.Qapi;
 /// </summary>
 internal static class NetdevOptionsReader
 {
-    /// <summary>Types of the second netdev part (vhost-user, libslirp, VDE, the bridge netdev).</summary>
-    private static readonly string[] NotYetSupported = ["vhost-user", "user", "vde", "bridge"];
+    /// <summary>Types of the second netdev part (libslirp, VDE, the bridge netdev).</summary>
+    private static readonly string[] NotYetSupported = ["user", "vde", "bridge"];
 
     public static NetdevOptions Read(OptionReader reader)
     {
@@ -50,6 +50,14 @@ internal static class NetdevOptionsReader
             },
             TapNetdevOptions.TypeName => ReadTap(reader, id),
             L2tpv3NetdevOptions.TypeName => ReadL2tpv3(reader, id),
+            VhostUserNetdevOptions.TypeName => new VhostUserNetdevOptions
+            {
+                Id = id,
+                Chardev = reader.RequireString("chardev"),
+                VhostForce = reader.Bool("vhostforce"),
+                Queues = reader.UInt32("queues"),
+                SocketPath = reader.String(SocketPathKey),
+            },
             "netmap" => throw Netmap(reader),
             _ when NotYetSupported.Contains(type) => throw NotSupported($"Netdev type '{type}' is not supported by ExportPS yet"),
             _ => throw reader.NotAccepted("type", type),
@@ -59,6 +67,9 @@ internal static class NetdevOptionsReader
         reader.RejectUnexpected();
         return options;
     }
+
+    /// <summary>The vhost-user socket's path, in place of a chardev object (see <see cref="VhostUserNetdevOptions.SocketPath"/>).</summary>
+    public const string SocketPathKey = "x-socket-path";
 
     /// <summary>The member that peers a new netdev directly with another (see <see cref="NetdevOptions.Peer"/>).</summary>
     public const string PeerKey = "x-peer";

@@ -25,6 +25,9 @@ public sealed class DescriptorChain
     /// </summary>
     public bool EndsInMappedWritable { get; internal set; }
 
+    /// <summary>The chain was taken again after a reconnect (from the in-flight area), not off the available ring.</summary>
+    internal bool Resubmitted { get; set; }
+
     /// <summary>The memory the pieces point into, acquired until the chain is completed.</summary>
     internal GuestMemory? Memory { get; set; }
 
@@ -37,5 +40,6 @@ public sealed class DescriptorChain
         WritableLength = 0;
         Fault = DescriptorChainFault.None;
         EndsInMappedWritable = false;
+        Resubmitted = false;
     }
 }

@@ -1,6 +1,6 @@
 namespace ExportPS.Engine.VhostUser;
 
-/// <summary>What the vhost-user back-end needs from the virtio device behind it (virtio-blk now, virtio-net later).</summary>
+/// <summary>What the vhost-user back-end needs from the virtio device behind it (virtio-blk, virtio-net).</summary>
 public interface IVhostUserDevice
 {
     /// <summary>The virtio feature bits the device offers, ring features included.</summary>
@@ -11,6 +11,14 @@ public interface IVhostUserDevice
 
     /// <summary>A window of the config space; null when it is outside the config space.</summary>
     byte[]? ReadConfig(uint offset, int length);
+
+    /// <summary>Protocol features the back-end implements but this device does not offer.</summary>
+    VhostUserProtocolFeatures WithheldProtocolFeatures => VhostUserProtocolFeatures.None;
+
+    /// <summary>The front-end set the features the driver accepted (SET_FEATURES); a device whose layout depends on them keeps them.</summary>
+    void FeaturesNegotiated(ulong features)
+    {
+    }
 
     /// <summary>Serves what is available on <paramref name="queue"/> (after a kick); one caller per queue at a time.</summary>
     void ProcessQueue(SplitVirtqueue queue);

@@ -127,7 +127,17 @@ public sealed unsafe partial class SplitVirtqueue
         }
     }
 
-    /// <summary>Before the used entry is written: the head a restart would have to repair.</summary>
+    /// <summary>A request given back unused (<see cref="Unpop"/>) is no longer in flight.</summary>
+    private void UnmarkInflight(ushort head)
+    {
+        if (Tracks(head))
+        {
+            *InflightState(head) = 0;
+            _inflightCounter--;
+        }
+    }
+
+    /// <summary>Before the used entries are written: the head a restart would have to repair.</summary>
     private void BeginInflightCompletion(ushort head)
     {
         if (Tracks(head))

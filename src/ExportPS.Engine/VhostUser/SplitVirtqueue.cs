@@ -254,6 +254,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
             if (_resubmit.TryDequeue(out ushort resubmitted))
             {
                 Take(chain, resubmitted);
+                chain.Resubmitted = true;
                 return true;
             }
 
@@ -329,7 +330,15 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     /// Returns <paramref name="chain"/> to the driver with <paramref name="written"/> bytes written into its writable
     /// buffers, and signals the call eventfd when the driver asked for it. Callable from any thread.
     /// </summary>
-    public void Complete(DescriptorChain chain, uint written)
+    public void Complete(DescriptorChain chain, uint written) =>
+        Complete(new ReadOnlySpan<DescriptorChain>(in chain), new ReadOnlySpan<uint>(in written));
+
+    /// <summary>
+    /// Returns several chains at once, in order, with the bytes written into each: their used entries are published
+    /// together (one used index store), as a virtio-net receive spread over mergeable buffers needs, since the driver
+    /// reads the count of buffers in the first and takes the others right after it.
+    /// </summary>
+    public void Complete(ReadOnlySpan<DescriptorChain> chains, ReadOnlySpan<uint> written)
     {
         bool notify = false;
         EventFd? call;
@@ -337,27 +346,31 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
         {
             if (_used is not null && !_abandoned)
             {
-                BeginInflightCompletion(chain.Head);
-                byte* element = _used + 4 + (8 * (_usedIndex & (Size - 1)));
-                *(uint*)element = chain.Head;
-                *(uint*)(element + 4) = written;
-                _usedIndex++;
+                BeginInflightCompletion(chains[^1].Head);
+                for (int i = 0; i < chains.Length; i++)
+                {
+                    byte* element = _used + 4 + (8 * ((ushort)(_usedIndex + i) & (Size - 1)));
+                    *(uint*)element = chains[i].Head;
+                    *(uint*)(element + 4) = written[i];
+                }
 
-                // Release: the element (and the data written into the buffers) is visible before the new index.
+                _usedIndex += (ushort)chains.Length;
+
+                // Release: the elements (and the data written into the buffers) are visible before the new index.
                 Volatile.Write(ref UsedIndex, _usedIndex);
-                EndInflightCompletion(chain.Head);
+                foreach (var chain in chains)
+                {
+                    EndInflightCompletion(chain.Head);
+                }
+
                 notify = NeedsNotification();
             }
 
             call = Call;
-            Completed++;
-            chain.Memory?.Release();
-            chain.Memory = null;
-            if (--_inFlight == 0 && !Started)
+            Completed += chains.Length;
+            foreach (var chain in chains)
             {
-                UnmapRings();
-                _drained?.TrySetResult(LastAvailIndex);
-                _drained = null;
+                Release(chain);
             }
         }
 
@@ -371,6 +384,51 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
             {
                 // The front-end replaced or dropped the call eventfd meanwhile: nobody waits on this one any more.
             }
+        }
+    }
+
+    /// <summary>
+    /// Gives back <paramref name="chain"/>, the last one taken, unused: the next <see cref="TryPop"/> takes it again (a
+    /// virtio-net receive that found too few buffers for its frame leaves them for a later one).
+    /// </summary>
+    public void Unpop(DescriptorChain chain)
+    {
+        lock (_gate)
+        {
+            if (chain.Resubmitted)
+            {
+                var rest = _resubmit.ToArray();
+                _resubmit.Clear();
+                _resubmit.Enqueue(chain.Head);
+                foreach (ushort head in rest)
+                {
+                    _resubmit.Enqueue(head);
+                }
+            }
+            else
+            {
+                UnmarkInflight(chain.Head);
+                LastAvailIndex--;
+                if (EventIdx && _used is not null)
+                {
+                    Volatile.Write(ref AvailEvent, LastAvailIndex);
+                }
+            }
+
+            Release(chain);
+        }
+    }
+
+    /// <summary>The chain no longer holds its memory; the last one out of a stopped ring unmaps it. Under the lock.</summary>
+    private void Release(DescriptorChain chain)
+    {
+        chain.Memory?.Release();
+        chain.Memory = null;
+        if (--_inFlight == 0 && !Started)
+        {
+            UnmapRings();
+            _drained?.TrySetResult(LastAvailIndex);
+            _drained = null;
         }
     }
 

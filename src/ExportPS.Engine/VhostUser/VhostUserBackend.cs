@@ -34,6 +34,9 @@ public sealed class VhostUserBackend : IDisposable
 
     public ulong Features { get; private set; }
 
+    /// <summary>The protocol features offered: those implemented here that the device does not withhold.</summary>
+    public VhostUserProtocolFeatures OfferedProtocol => OfferedProtocolFeatures & ~_device.WithheldProtocolFeatures;
+
     public VhostUserProtocolFeatures ProtocolFeatures { get; private set; }
 
     public bool HasOwner { get; private set; }
@@ -115,7 +118,7 @@ public sealed class VhostUserBackend : IDisposable
         ulong? value = request switch
         {
             VhostUserRequest.GetFeatures => OfferedFeatures,
-            VhostUserRequest.GetProtocolFeatures => (ulong)OfferedProtocolFeatures,
+            VhostUserRequest.GetProtocolFeatures => (ulong)OfferedProtocol,
             VhostUserRequest.GetQueueNum => (ulong)_queues.Length,
             VhostUserRequest.GetMaxMemSlots => GuestMemory.MaxSlots,
             VhostUserRequest.GetStatus => DeviceStatus,
@@ -151,6 +154,7 @@ public sealed class VhostUserBackend : IDisposable
                 }
 
                 Features = value;
+                _device.FeaturesNegotiated(value);
                 foreach (var queue in _queues)
                 {
                     queue.EventIdx = (value & VirtioFeatures.RingEventIdx) != 0;
@@ -159,9 +163,9 @@ public sealed class VhostUserBackend : IDisposable
 
                 return (null, null);
             case VhostUserRequest.SetProtocolFeatures:
-                if ((value & ~(ulong)OfferedProtocolFeatures) != 0)
+                if ((value & ~(ulong)OfferedProtocol) != 0)
                 {
-                    return (null, $"protocol features 0x{value & ~(ulong)OfferedProtocolFeatures:x} were not offered");
+                    return (null, $"protocol features 0x{value & ~(ulong)OfferedProtocol:x} were not offered");
                 }
 
                 ProtocolFeatures = (VhostUserProtocolFeatures)value;

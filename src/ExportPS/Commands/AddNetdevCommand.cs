@@ -5,7 +5,7 @@ using ExportPS.Engine.Model;
 namespace ExportPS.Commands;
 
 /// <summary>
-/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3), and one per mode of the socket type,
+/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3, vhost-user), and one per mode of the socket type,
 /// whose listen/connect/udp/mcast/fd options exclude each other; the set's mandatory parameter picks it. The tap set's
 /// ways of getting the interface (new, -Fd, -Fds, -Helper) are told apart by the engine, with QEMU's errors.
 /// </summary>
@@ -23,6 +23,7 @@ public sealed class AddNetdevCommand : EngineCommand
     private const string SocketFdSet = "SocketFd";
     private const string TapSet = "Tap";
     private const string L2tpv3Set = "L2tpv3";
+    private const string VhostUserSet = "VhostUser";
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -107,9 +108,13 @@ public sealed class AddNetdevCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string[]? Fds { get; set; }
 
-    /// <summary>tap queues=: how many queues to open on the interface (multiqueue when over 1).</summary>
+    /// <summary>
+    /// tap queues=: how many queues to open on the interface (multiqueue when over 1); vhost-user queues=: the queue
+    /// pairs offered to the front-end. The engine checks each type's limit.
+    /// </summary>
     [Parameter(ParameterSetName = TapSet)]
-    [ValidateRange(1u, (uint)TapNetdevOptions.MaxQueues)]
+    [Parameter(ParameterSetName = VhostUserSet)]
+    [ValidateRange(1u, (uint)VhostUserNetdevOptions.MaxQueues)]
     public uint Queues { get; set; }
 
     /// <summary>tap vnet_hdr=on: the tap carries a virtio-net header, which ExportPS strips and adds.</summary>
@@ -204,6 +209,15 @@ public sealed class AddNetdevCommand : EngineCommand
     [ValidateRange(0u, L2tpv3NetdevOptions.MaxOffset)]
     public uint Offset { get; set; }
 
+    /// <summary>A vhost-user netdev: ExportPS is the vhost-user-net back-end a guest's QEMU connects to.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = VhostUserSet)]
+    public SwitchParameter VhostUser { get; set; }
+
+    /// <summary>vhost-user: the unix socket to listen on (x-socket-path; QEMU names it through a chardev, here the netdev's id).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = VhostUserSet)]
+    [ValidateNotNullOrEmpty]
+    public string SocketPath { get; set; } = null!;
+
     /// <summary>x-peer (an ExportPS extension): an existing netdev, without a peer, to peer this one with directly.</summary>
     [Parameter(ParameterSetName = StreamSet)]
     [Parameter(ParameterSetName = DgramSet)]
@@ -214,6 +228,7 @@ public sealed class AddNetdevCommand : EngineCommand
     [Parameter(ParameterSetName = SocketFdSet)]
     [Parameter(ParameterSetName = TapSet)]
     [Parameter(ParameterSetName = L2tpv3Set)]
+    [Parameter(ParameterSetName = VhostUserSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(NetdevIdCompleter))]
     public string? Peer { get; set; }
@@ -233,6 +248,14 @@ public sealed class AddNetdevCommand : EngineCommand
                 HubPortSet => new HubportNetdevOptions { Id = Id, HubId = HubId, Netdev = Netdev },
                 TapSet => TapOptions(),
                 L2tpv3Set => L2tpv3Options(),
+                VhostUserSet => new VhostUserNetdevOptions
+                {
+                    Id = Id,
+                    Peer = Peer,
+                    Chardev = Id,
+                    Queues = IfBound(Queues),
+                    SocketPath = SessionState.Path.GetUnresolvedProviderPathFromPSPath(SocketPath),
+                },
                 _ => new SocketNetdevOptions
                 {
                     Id = Id,

@@ -63,30 +63,20 @@ public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pa
     }
 
     /// <summary>The engine with its hub, and the two guests booted against it, for all the tests.</summary>
-    public sealed class Pair : IAsyncLifetime
+    public sealed class Pair() : GuestPairFixture(AddressA, AddressB)
     {
         public const string AddressA = "169.254.77.1";
         public const string AddressB = "169.254.77.2";
 
-        private readonly TempDirectory _directory = new();
-
-        public ExportEngine Engine { get; } = new();
-
-        internal QemuGuest A { get; private set; } = null!;
-
-        internal QemuGuest B { get; private set; } = null!;
-
-        public NetdevInfo Info(string id) => Engine.GetNetdevs().Single(n => n.Id == id);
-
-        public async Task InitializeAsync()
+        internal override async Task<(QemuGuest A, QemuGuest B)> BootAsync()
         {
             var guests = new Task<QemuGuest>[2];
             for (int i = 0; i < 2; i++)
             {
-                string socket = Path.Combine(_directory.Path, $"s{i}.sock");
+                string socket = Path.Combine(Directory.Path, $"s{i}.sock");
                 Engine.AddNetdev(new StreamNetdevOptions { Id = $"s{i}", Server = true, Address = SocketAddressOptions.Unix(socket) });
                 Engine.AddNetdev(new HubportNetdevOptions { Id = $"p{i}", HubId = 0, Netdev = $"s{i}" });
-                string guestDirectory = Directory.CreateDirectory(Path.Combine(_directory.Path, $"guest{i}")).FullName;
+                string guestDirectory = System.IO.Directory.CreateDirectory(Path.Combine(Directory.Path, $"guest{i}")).FullName;
                 guests[i] = QemuGuest.BootAsync(guestDirectory,
                 [
                     "-netdev", $"stream,id=n0,server=off,addr.type=unix,addr.path={socket}",
@@ -94,20 +84,7 @@ public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pa
                 ], timeout: TimeSpan.FromSeconds(180));
             }
 
-            A = await guests[0];
-            B = await guests[1];
-            (await A.RunAsync($"ip addr add {AddressA}/16 dev eth0 && ip link set eth0 up")).Check("configuring A's eth0");
-            (await B.RunAsync($"ip addr add {AddressB}/16 dev eth0 && ip link set eth0 up")).Check("configuring B's eth0");
-        }
-
-        public async Task DisposeAsync()
-        {
-            if (A is not null)
-                await A.DisposeAsync();
-            if (B is not null)
-                await B.DisposeAsync();
-            Engine.Dispose();
-            _directory.Dispose();
+            return (await guests[0], await guests[1]);
         }
     }
 }

@@ -51,6 +51,20 @@ public sealed class NetdevQmpTests : IDisposable
     }
 
     [Fact]
+    public void AVhostUserNetdevGoesOverQmpWithItsSocketPathInPlaceOfAChardevObject()
+    {
+        var vhostUser = new VhostUserNetdevOptions { Id = "v0", Chardev = "c0", Queues = 2, SocketPath = _dir.File("v0.sock") };
+        var added = _client.AddNetdev(vhostUser);
+        Assert.Equal(_engine.GetNetdevs().Single(), added);
+        Assert.Equal(("vhost-user", false), (added.Type, added.Connected));
+        Assert.True(File.Exists(_dir.File("v0.sock")));
+
+        var e = Assert.Throws<EngineException>(() => _client.AddNetdev(vhostUser with { Id = "v1", SocketPath = null }));
+        Assert.Equal(ErrorIds.InvalidNetdevOptions, e.ErrorId);
+        Assert.Contains("x-socket-path", e.Message);
+    }
+
+    [Fact]
     public async Task AConnectToAHostThatDoesNotAnswerHoldsUpNoOtherClientAndTheNetdevIsAddedWhileItConnects()
     {
         using var far = new BlackHoleListener();

@@ -82,7 +82,6 @@ public sealed class NetdevServiceTests : IDisposable
     }
 
     [Theory]
-    [InlineData("vhost-user")]
     [InlineData("user")]
     [InlineData("vde")]
     [InlineData("bridge")]
@@ -91,6 +90,26 @@ public sealed class NetdevServiceTests : IDisposable
         var e = Assert.Throws<EngineException>(() => Read($$"""{"type":"{{type}}","id":"n"}"""));
         Assert.Equal((ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported), (e.ErrorId, e.Category));
         Assert.Contains($"'{type}' is not supported by ExportPS yet", e.Message);
+    }
+
+    [Fact]
+    public void VhostUserReadsItsChardevQueuesAndSocketPath()
+    {
+        Assert.Equal(new VhostUserNetdevOptions { Id = "v", Chardev = "c0", Queues = 2, VhostForce = true, SocketPath = "/run/v.sock" },
+            Read("""{"type":"vhost-user","id":"v","chardev":"c0","queues":2,"vhostforce":true,"x-socket-path":"/run/v.sock"}"""));
+        Assert.Equal("Parameter 'chardev' is missing", Assert.Throws<EngineException>(() => Read("""{"type":"vhost-user","id":"v"}""")).Message);
+    }
+
+    [Theory]
+    [InlineData(null, 1u, "ExportPS has no chardev objects (no chardev-add); give the socket path in x-socket-path")]
+    [InlineData("/tmp/v.sock", 0u, "vhost-user number of queues must be in range [1, 1024]")]
+    [InlineData("/tmp/v.sock", 1025u, "vhost-user number of queues must be in range [1, 1024]")]
+    public void AVhostUserNetdevWithoutSocketPathOrWithQueuesOutOfRangeIsRefused(string? socketPath, uint queues, string message)
+    {
+        var e = Assert.Throws<EngineException>(() => _engine.AddNetdev(new VhostUserNetdevOptions { Id = "v", Chardev = "c0", Queues = queues, SocketPath = socketPath }));
+        Assert.Equal(ErrorIds.InvalidNetdevOptions, e.ErrorId);
+        Assert.Contains(message, e.Message);
+        Assert.Empty(_engine.GetNetdevs());
     }
 
     [Fact]

@@ -40,9 +40,9 @@ internal sealed class TestVring
     public ushort AvailableIndex { get; private set; }
 
     /// <summary>Configures <paramref name="queue"/> as SET_VRING_NUM and SET_VRING_ADDR would, and starts it.</summary>
-    public SplitVirtqueue CreateQueue(bool eventIdx = false, bool indirect = true)
+    public SplitVirtqueue CreateQueue(bool eventIdx = false, bool indirect = true, int index = 0)
     {
-        var queue = new SplitVirtqueue(0) { EventIdx = eventIdx, IndirectDescriptors = indirect, Enabled = true };
+        var queue = new SplitVirtqueue(index) { EventIdx = eventIdx, IndirectDescriptors = indirect, Enabled = true };
         Assert.True(queue.TrySetSize((uint)Size));
         queue.Addresses = Addresses();
         Assert.True(queue.TryStart(_guest.Memory, out string? error), error);

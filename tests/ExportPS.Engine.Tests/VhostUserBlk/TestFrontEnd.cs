@@ -138,11 +138,14 @@ internal sealed class TestFrontEnd : IDisposable
         return Assert.IsType<ConfigPayload>(Receive(VhostUserRequest.GetConfig)).Data;
     }
 
-    /// <summary>The handshake up to the memory table, as QEMU's vhost-user-blk does it.</summary>
-    public void Negotiate(VhostUserProtocolFeatures alsoWanted = VhostUserProtocolFeatures.None)
+    /// <summary>
+    /// The handshake up to the memory table, as QEMU's vhost-user-blk does it; <paramref name="wantedFeatures"/> are the
+    /// virtio features this front-end accepts when offered (vhost-user-blk's by default).
+    /// </summary>
+    public void Negotiate(VhostUserProtocolFeatures alsoWanted = VhostUserProtocolFeatures.None, ulong wantedFeatures = WantedFeatures)
     {
         Offered = Get(VhostUserRequest.GetFeatures);
-        Accepted = Offered & WantedFeatures;
+        Accepted = Offered & wantedFeatures;
         ulong protocol = Get(VhostUserRequest.GetProtocolFeatures);
         var wanted = VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck | VhostUserProtocolFeatures.Config | alsoWanted;
         Assert.Equal((ulong)wanted, protocol & (ulong)wanted);
@@ -205,6 +208,9 @@ internal sealed class TestFrontEnd : IDisposable
     public byte[] Data(Posted request, int length) => Guest.At(request.Data, length).ToArray();
 
     public byte Status(Posted request) => Guest.At(request.Status, 1)[0];
+
+    /// <summary>Kicks <paramref name="queue"/> (its position among the started rings) without waiting.</summary>
+    public void Kick(int queue) => _rings[queue].Kick.Signal();
 
     /// <summary>Kicks <paramref name="queue"/> and waits until its used index reaches <paramref name="used"/> and the call came.</summary>
     public void KickAndWait(int queue, int used)

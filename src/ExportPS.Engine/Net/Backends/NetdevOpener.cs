@@ -7,7 +7,7 @@ using ExportPS.Engine.Transport;
 namespace ExportPS.Engine.Net.Backends;
 
 /// <summary>
-/// Opens the sockets (or tap devices) of a socket, stream, dgram, l2tpv3 or tap netdev and makes the netdev with its backend (not yet started).
+/// Opens the sockets (or tap devices) of a socket, stream, dgram, l2tpv3, tap or vhost-user netdev and makes the netdev with its backend (not yet started).
 /// Sockets are bound here, so an address in use fails the netdev_add, as in QEMU. A client waits a moment for its first
 /// connection: a refusal within it fails the add; a connection still in progress then completes in the background, as
 /// QEMU 7.2's socket connect= and stream client do (they return at once and connect later).
@@ -28,6 +28,7 @@ internal static class NetdevOpener
                 DgramNetdevOptions dgram => OpenDgram(dgram),
                 L2tpv3NetdevOptions l2tpv3 => L2tpv3Opener.Open(l2tpv3),
                 TapNetdevOptions tap => TapOpener.Open(tap),
+                VhostUserNetdevOptions vhostUser => OpenVhostUser(vhostUser),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), options.Type, "not a wire netdev"),
             };
         }
@@ -86,6 +87,13 @@ internal static class NetdevOpener
         var local = new IPEndPoint(NetHostPort.ResolveHost(options.Local.Host, IPAddress.Any), options.Local.Port);
         var remote = new IPEndPoint(NetHostPort.ResolveHost(options.Remote.Host, IPAddress.Loopback), options.Remote.Port);
         return Datagram(options.Id, type, new Socket(local.AddressFamily, SocketType.Dgram, ProtocolType.Udp), local, remote);
+    }
+
+    /// <summary>vhost-user: the back-end listens on the socket and serves QEMU when it connects.</summary>
+    private static Netdev OpenVhostUser(VhostUserNetdevOptions options)
+    {
+        var listener = SocketListener.BindUnix(options.SocketPath!);
+        return new Netdev(options.Id, owner => new VhostUserNetBackend(owner, listener, options.QueuePairs));
     }
 
     private static Netdev Listening(string id, string type, SocketListener listener) =>

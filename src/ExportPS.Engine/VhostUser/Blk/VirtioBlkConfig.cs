@@ -49,24 +49,4 @@ public static class VirtioBlkConfig
         span[WriteZeroesMayUnmapOffset] = 1;
         return config;
     }
-
-    /// <summary>
-    /// The window GET_CONFIG asks for: bytes past the defined fields read as zero. Null when the window leaves the
-    /// 256-byte config space.
-    /// </summary>
-    public static byte[]? Read(byte[] config, uint offset, int length)
-    {
-        if (offset > ConfigPayload.MaxSize || length > ConfigPayload.MaxSize - offset)
-        {
-            return null;
-        }
-
-        var window = new byte[length];
-        if (offset < config.Length)
-        {
-            config.AsSpan((int)offset, Math.Min(length, config.Length - (int)offset)).CopyTo(window);
-        }
-
-        return window;
-    }
 }

@@ -46,7 +46,7 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
     public int NumQueues => Options.NumQueues;
 
     /// <summary>A window of the config space (GET_CONFIG); null when it leaves the config space.</summary>
-    public byte[]? ReadConfig(uint offset, int length) => VirtioBlkConfig.Read(VirtioBlkConfig.Build(Options, _node.Size), offset, length);
+    public byte[]? ReadConfig(uint offset, int length) => VirtioConfigWindow.Read(VirtioBlkConfig.Build(Options, _node.Size), offset, length);
 
     /// <summary>
     /// Takes every available request off <paramref name="queue"/> and starts it, then re-arms notifications; loops while

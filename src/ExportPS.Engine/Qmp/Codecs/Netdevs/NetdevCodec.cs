@@ -43,6 +43,12 @@ internal static class NetdevCodec
             case L2tpv3NetdevOptions l2tpv3:
                 WriteL2tpv3(args, l2tpv3);
                 break;
+            case VhostUserNetdevOptions vhostUser:
+                args["chardev"] = vhostUser.Chardev;
+                SetIf(args, "vhostforce", vhostUser.VhostForce);
+                SetIf(args, "queues", vhostUser.Queues);
+                QmpMembers.SetIf(args, NetdevOptionsReader.SocketPathKey, vhostUser.SocketPath);
+                break;
             case HubportNetdevOptions hubport:
                 args["hubid"] = hubport.HubId;
                 QmpMembers.SetIf(args, "netdev", hubport.Netdev);
