@@ -7,7 +7,7 @@ namespace ExportPS.Engine.Block;
 /// The in-process block graph: named nodes, their backing and file children, and their dirty bitmaps. Subsystems that
 /// hold nodes (exports) register a <see cref="AddNodeUser">user check</see> so a node in use cannot be deleted.
 /// </summary>
-internal sealed class BlockGraph(ControlPlane control) : IBlockGraph, IDisposable
+internal sealed partial class BlockGraph(ControlPlane control) : IBlockGraph, IDisposable
 {
     private readonly Dictionary<string, BlockNode> _nodes = new(StringComparer.Ordinal);
     private readonly List<Func<BlockNode, string?>> _nodeUsers = [];

@@ -40,6 +40,9 @@ public sealed class BlockNode : IDisposable
 
     public BlockNodeOptions Options { get; }
 
+    /// <summary>The driver, for the graph's calls that only some drivers take (x-fault-inject's rules).</summary>
+    internal IBlockDriver Driver => _driver;
+
     public string NodeName => Options.NodeName;
 
     public BlockNode? Backing { get; }

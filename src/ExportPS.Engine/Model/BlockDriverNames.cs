@@ -19,6 +19,9 @@ public static class BlockDriverNames
         // The PowerShell enum name (New-BlockNode -Driver Null), accepted beside QEMU's two.
         new("null", BlockDriverKind.Null),
         new("raw", BlockDriverKind.Raw),
+
+        // An ExportPS extension, hence QEMU's x- prefix.
+        new("x-fault-inject", BlockDriverKind.FaultInject),
     ];
 
     /// <summary>The name QEMU reports for <paramref name="driver"/>.</summary>
