@@ -32,7 +32,7 @@ Describe 'Block fault cmdlets' {
         $rule.Errno | Should -Be 'ENOSPC'
         $rule.RemainingCount | Should -Be 2
         $rule.Probability | Should -Be 0.5
-        $rule.Delay | Should -Be ([TimeSpan]::FromMilliseconds(10))
+        $rule.DelayMilliseconds | Should -Be 10
         $rule.ShortBytes | Should -Be 512
         $rule.Length | Should -BeNullOrEmpty
 

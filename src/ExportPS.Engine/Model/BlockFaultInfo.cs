@@ -18,7 +18,8 @@ public sealed record BlockFaultInfo
     /// <summary>Hits left before the rule stops hitting; null: no limit.</summary>
     public long? RemainingCount { get; init; }
 
-    public TimeSpan Delay { get; init; }
+    /// <summary>How long a hit request waits, in milliseconds (a plain number, so the record survives remoting).</summary>
+    public long DelayMilliseconds { get; init; }
 
     public long? ShortBytes { get; init; }
 

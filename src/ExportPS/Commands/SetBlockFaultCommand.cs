@@ -21,12 +21,12 @@ public sealed class SetBlockFaultCommand : EngineCommand
     public BlockFaultErrno Errno { get; set; } = BlockFaultErrno.EIO;
 
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long Offset { get; set; }
 
     /// <summary>Not given: the range runs to the end of the node.</summary>
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long Length { get; set; }
 
     [Parameter]
@@ -35,14 +35,14 @@ public sealed class SetBlockFaultCommand : EngineCommand
 
     /// <summary>Not given: no limit.</summary>
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long Count { get; set; }
 
     [Parameter]
     public TimeSpan Delay { get; set; }
 
     [Parameter]
-    [ValidateRange(0, long.MaxValue)]
+    [ValidateRange(0L, long.MaxValue)]
     public long ShortBytes { get; set; }
 
     [Parameter]

@@ -42,9 +42,9 @@ public sealed class QmpBlockFaultTests : IDisposable
 
         Assert.Equal(_local.GetBlockFaults(), _engine.GetBlockFaults());
         var write = _engine.GetBlockFaults()[0];
-        Assert.Equal((BlockFaultOperation.Write, BlockFaultErrno.ENOSPC, 4096L, 8192L, 0.5, 3L, 20.0, 512L, 0L),
+        Assert.Equal((BlockFaultOperation.Write, BlockFaultErrno.ENOSPC, 4096L, 8192L, 0.5, 3L, 20L, 512L, 0L),
             (write.Operation, write.Errno, write.Offset, write.Length!.Value, write.Probability, write.RemainingCount!.Value,
-                write.Delay.TotalMilliseconds, write.ShortBytes!.Value, write.Hits));
+                write.DelayMilliseconds, write.ShortBytes!.Value, write.Hits));
 
         _engine.ClearBlockFault("f", BlockFaultOperation.Write);
         Assert.Equal([BlockFaultOperation.WriteZeroes], _engine.GetBlockFaults().Select(f => f.Operation));

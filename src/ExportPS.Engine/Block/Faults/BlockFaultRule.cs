@@ -51,7 +51,7 @@ internal sealed class BlockFaultRule
         Length = Options.Length,
         Probability = Options.Probability,
         RemainingCount = _remaining,
-        Delay = Options.Delay,
+        DelayMilliseconds = (long)Options.Delay.TotalMilliseconds,
         ShortBytes = Options.ShortBytes,
         Hits = _hits,
     };

@@ -86,7 +86,7 @@ internal static class BlockFaultCodec
             [Errno] = NameOf(fault.Errno),
             [Offset] = fault.Offset,
             [Probability] = fault.Probability,
-            [DelayMs] = (long)fault.Delay.TotalMilliseconds,
+            [DelayMs] = fault.DelayMilliseconds,
             ["hits"] = fault.Hits,
         };
         QmpMembers.SetIf(info, Length, fault.Length);
@@ -104,7 +104,7 @@ internal static class BlockFaultCodec
         Length = OptionalInt64(fault, Length),
         Probability = fault.GetProperty(Probability).GetDouble(),
         RemainingCount = OptionalInt64(fault, "remaining-count"),
-        Delay = TimeSpan.FromMilliseconds(fault.GetProperty(DelayMs).GetInt64()),
+        DelayMilliseconds = fault.GetProperty(DelayMs).GetInt64(),
         ShortBytes = OptionalInt64(fault, ShortBytes),
         Hits = fault.GetProperty("hits").GetInt64(),
     };
