@@ -22,6 +22,8 @@ internal static class UsageText
 
           --blockdev [driver=]file,node-name=<N>,filename=<path>[,read-only=on|off][,cache.direct=on|off]
           --blockdev [driver=]raw,node-name=<N>,file=<node-name of a file node>
+          --blockdev [driver=]x-fault-inject,node-name=<N>,file=<node-name>
+                                 a test filter that fails or delays requests its rules hit (x-block-fault-set)
           --blockdev [driver=]memory,node-name=<N>,size=<size>[,compression=lz4|none][,backing=<N>]
           --blockdev [driver=]null-co|null,node-name=<N>[,size=<size>][,read-zeroes=on|off]
                                  add a block node (also as JSON: --blockdev '{"driver":"file",...}');

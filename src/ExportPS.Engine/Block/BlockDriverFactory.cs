@@ -19,6 +19,7 @@ internal static class BlockDriverFactory
             BlockDriverKind.Memory => new MemoryBlockDriver(RequireSize(options), options.Compression == BlockCompression.Lz4 ? Lz4ChunkCodec.Instance : null),
             BlockDriverKind.Raw => new RawBlockDriver(RequireWritableIfWritable(options, file)),
             BlockDriverKind.Null => new NullBlockDriver(RequireSize(options), options.ReadZeroes),
+            BlockDriverKind.FaultInject => new FaultInjectBlockDriver(RequireWritableIfWritable(options, file)),
             BlockDriverKind.Nbd => throw new InvalidOperationException("The graph opens nbd nodes with OpenRemote, outside its lock"),
             _ => throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.NotSupported,
                 $"Driver '{options.Driver}' is not available") { Target = options.NodeName },
@@ -28,11 +29,11 @@ internal static class BlockDriverFactory
     /// <summary>Options that belong to one driver only.</summary>
     private static void CheckCommon(BlockNodeOptions options)
     {
-        if ((options.File is null) != (options.Driver != BlockDriverKind.Raw))
+        if ((options.File is null) == TakesFile(options.Driver))
         {
             throw Invalid(options, options.File is null
-                ? "Parameter 'file' is missing for driver 'raw'"
-                : $"Parameter 'file' is not supported by driver '{options.Driver}', only by 'Raw'");
+                ? $"Parameter 'file' is missing for driver '{BlockDriverNames.Of(options.Driver)}'"
+                : $"Parameter 'file' is not supported by driver '{options.Driver}', only by 'Raw' and 'FaultInject'");
         }
 
         if (options.Compression != BlockCompression.None && options.Driver != BlockDriverKind.Memory)
@@ -77,11 +78,14 @@ internal static class BlockDriverFactory
         return NbdBlockDriver.Open(options, credentials);
     }
 
+    /// <summary>The filter drivers: their storage is another node, their file child.</summary>
+    public static bool TakesFile(BlockDriverKind driver) => driver is BlockDriverKind.Raw or BlockDriverKind.FaultInject;
+
     private static BlockNode RequireWritableIfWritable(BlockNodeOptions options, BlockNode? child) =>
-        child is null ? throw new ArgumentNullException(nameof(child), "The engine resolves the file child before opening a raw node")
+        child is null ? throw new ArgumentNullException(nameof(child), "The engine resolves the file child before opening a filter node")
         : child.ReadOnly && !options.ReadOnly
             ? throw new EngineException(ErrorIds.InvalidBlockNodeOptions, EngineErrorCategory.PermissionDenied,
-                $"Block node '{child.NodeName}' is read-only: a writable raw node cannot use it") { Target = options.NodeName }
+                $"Block node '{child.NodeName}' is read-only: a writable {BlockDriverNames.Of(options.Driver)} node cannot use it") { Target = options.NodeName }
             : child;
 
     private static string RequirePath(BlockNodeOptions options) =>

@@ -10,7 +10,7 @@ namespace ExportPS.Engine.Block;
 /// hold nodes (exports) register a <see cref="AddNodeUser">user check</see> so a node in use cannot be deleted.
 /// Nodes of a remote driver (nbd) connect before the graph is locked, so a slow server holds up no other call.
 /// </summary>
-internal sealed class BlockGraph(ControlPlane control, UserObjects objects) : IBlockGraph, IDisposable
+internal sealed partial class BlockGraph(ControlPlane control, UserObjects objects) : IBlockGraph, IDisposable
 {
     private readonly Dictionary<string, BlockNode> _nodes = new(StringComparer.Ordinal);
     private readonly List<Func<BlockNode, string?>> _nodeUsers = [];

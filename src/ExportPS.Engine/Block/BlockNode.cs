@@ -40,6 +40,9 @@ public sealed class BlockNode : IDisposable
 
     public BlockNodeOptions Options { get; }
 
+    /// <summary>The driver, for the graph's calls that only some drivers take (x-fault-inject's rules, an nbd node's connection).</summary>
+    internal IBlockDriver Driver => _driver;
+
     public string NodeName => Options.NodeName;
 
     public BlockNode? Backing { get; }
@@ -59,9 +62,6 @@ public sealed class BlockNode : IDisposable
     public bool ZeroesStayAllocated => _driver.ZeroesStayAllocated;
 
     public DirtyBitmapSet Bitmaps { get; }
-
-    /// <summary>The driver, for the graph to describe driver-specific state (an nbd node's connection).</summary>
-    internal IBlockDriver Driver => _driver;
 
     // Requests check their arguments synchronously (a refused request throws at the call), and the common case, a node
     // without backing whose driver completes synchronously, allocates nothing: no async state machine is involved.

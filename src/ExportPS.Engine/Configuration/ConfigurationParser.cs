@@ -138,14 +138,14 @@ public static class ConfigurationParser
             section.Forbid("Path", "applies only to driver file");
         }
 
-        if (driver == BlockDriverKind.Raw)
+        if (BlockDriverFactory.TakesFile(driver))
         {
-            section.Forbid("Size", "applies only to drivers memory and null; a raw node has the size of its file node");
+            section.Forbid("Size", $"applies only to drivers memory and null; a {BlockDriverNames.Of(driver)} node has the size of its file node");
             section.Require("File");
         }
         else
         {
-            section.Forbid("File", "applies only to driver raw");
+            section.Forbid("File", "applies only to driver raw or x-fault-inject");
         }
 
         if (driver is BlockDriverKind.Memory or BlockDriverKind.Null)

@@ -5,9 +5,12 @@ namespace ExportPS.Engine.Configuration;
 /// <summary>The values enums accept in a configuration: QEMU's spelling and the PowerShell (enum) name, case-insensitively.</summary>
 internal static class ConfigurationSpellings
 {
-    /// <summary>QEMU's driver names.</summary>
+    /// <summary>QEMU's driver names, and the enum names that differ from them (FaultInject for x-fault-inject).</summary>
     public static readonly IReadOnlyDictionary<string, BlockDriverKind> Drivers = Of(
-        BlockDriverNames.All.Select(name => (name.Key, name.Value)).ToArray());
+        BlockDriverNames.All.Select(name => (name.Key, name.Value))
+            .Concat(Enum.GetValues<BlockDriverKind>().Select(kind => (kind.ToString(), kind)))
+            .DistinctBy(spelling => spelling.Item1, StringComparer.OrdinalIgnoreCase)
+            .ToArray());
 
     public static readonly IReadOnlyDictionary<string, BlockCompression> Compressions = Of(
         ("none", BlockCompression.None), ("lz4", BlockCompression.Lz4));

@@ -20,6 +20,9 @@ public static class BlockDriverNames
         new("null", BlockDriverKind.Null),
         new("raw", BlockDriverKind.Raw),
         new("nbd", BlockDriverKind.Nbd),
+
+        // An ExportPS extension, hence QEMU's x- prefix.
+        new("x-fault-inject", BlockDriverKind.FaultInject),
     ];
 
     /// <summary>The name QEMU reports for <paramref name="driver"/>.</summary>

@@ -12,6 +12,8 @@ public enum BlockDriverKind
 
     /// <summary>QEMU's nbd protocol driver: the node is an export of a remote NBD server.</summary>
     Nbd,
+    /// <summary>ExportPS's x-fault-inject test filter: passes requests to its file child and fails those its armed rules hit.</summary>
+    FaultInject,
 }
 
 public enum BlockCompression
@@ -33,7 +35,7 @@ public sealed record BlockNodeOptions
     /// <summary>File: the image path (QEMU's filename).</summary>
     public string? Path { get; init; }
 
-    /// <summary>Raw: node name of the child node it passes requests to (QEMU's file).</summary>
+    /// <summary>Raw and FaultInject: node name of the child node it passes requests to (QEMU's file).</summary>
     public string? File { get; init; }
 
     /// <summary>Memory and Null: the virtual size in bytes.</summary>

@@ -36,7 +36,7 @@ internal static class BlockNodeOptionsReader
         options = driver switch
         {
             BlockDriverKind.File => options with { Path = reader.RequireString("filename") },
-            BlockDriverKind.Raw => options with { File = ReadChild(reader) },
+            BlockDriverKind.Raw or BlockDriverKind.FaultInject => options with { File = ReadChild(reader) },
             BlockDriverKind.Nbd => ReadNbd(reader, options),
             BlockDriverKind.Memory => options with
             {

@@ -58,6 +58,17 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
         _ => throw WrongType(key, "integer"),
     };
 
+    /// <summary>A QAPI number: keyval text in invariant notation, or any JSON number.</summary>
+    public double? Double(string key) => Scalar(key, "number") switch
+    {
+        null => null,
+        OptionText text => double.TryParse(text.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out double parsed)
+            ? parsed
+            : throw Error($"Parameter '{PathOf(key)}' expects number"),
+        OptionJsonScalar { Value.ValueKind: JsonValueKind.Number } json => json.Value.GetDouble(),
+        _ => throw WrongType(key, "number"),
+    };
+
     public uint? UInt32(string key) => (uint?)Unsigned(key, uint.MaxValue, "uint32_t");
 
     /// <summary>A uint64 (l2tpv3's cookies): the full unsigned range, which <see cref="Int64"/> cannot hold.</summary>

@@ -31,6 +31,9 @@ internal sealed class QmpCommands
             ["block-dirty-bitmap-enable"] = a => OnBitmap(a, _engine.EnableDirtyBitmap),
             ["block-dirty-bitmap-disable"] = a => OnBitmap(a, _engine.DisableDirtyBitmap),
             ["block-dirty-bitmap-merge"] = BitmapMerge,
+            [BlockFaultCodec.SetCommand] = BlockFaultSet,
+            [BlockFaultCodec.ClearCommand] = BlockFaultClear,
+            [BlockFaultCodec.QueryCommand] = QueryBlockFaults,
             ["object-add"] = ObjectAdd,
             ["object-del"] = ObjectDel,
             ["query-iothreads"] = QueryIoThreads,
@@ -200,6 +203,27 @@ internal sealed class QmpCommands
     {
         args.RejectUnexpected();
         return new JsonArray(_engine.GetIoThreads().Select(t => (JsonNode)IoThreadCodec.WriteInfo(t)).ToArray());
+    }
+
+    // ---- fault rules of x-fault-inject nodes -----------------------------------------------------------------------
+
+    private JsonNode BlockFaultSet(OptionReader args)
+    {
+        _engine.SetBlockFault(BlockFaultCodec.ReadSet(args));
+        return Empty();
+    }
+
+    private JsonNode BlockFaultClear(OptionReader args)
+    {
+        var (nodeName, operation) = BlockFaultCodec.ReadClear(args);
+        _engine.ClearBlockFault(nodeName, operation);
+        return Empty();
+    }
+
+    private JsonNode QueryBlockFaults(OptionReader args)
+    {
+        args.RejectUnexpected();
+        return new JsonArray(_engine.GetBlockFaults().Select(f => (JsonNode)BlockFaultCodec.WriteInfo(f)).ToArray());
     }
 
     // ---- NBD server ----------------------------------------------------------------------------------------------

@@ -98,6 +98,20 @@ public sealed class QmpExportEngine : IExportEngine, IDisposable
     public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() =>
         Run("query-named-block-nodes").EnumerateArray().SelectMany(DirtyBitmapCodec.ReadInfos).ToArray();
 
+    // ---- fault rules of x-fault-inject nodes (an ExportPS host only) ----------------------------------------------
+
+    public void SetBlockFault(BlockFaultOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Run(BlockFaultCodec.SetCommand, BlockFaultCodec.WriteSet(options));
+    }
+
+    public void ClearBlockFault(string nodeName, BlockFaultOperation? operation) =>
+        Run(BlockFaultCodec.ClearCommand, BlockFaultCodec.WriteClear(nodeName, operation));
+
+    public IReadOnlyList<BlockFaultInfo> GetBlockFaults() =>
+        Run(BlockFaultCodec.QueryCommand).EnumerateArray().Select(BlockFaultCodec.ReadInfo).ToArray();
+
     // ---- iothreads -----------------------------------------------------------------------------------------------
 
     private const long QemuDefaultPollMaxNs = 32768;

@@ -34,6 +34,12 @@ public class ComposedEngine(IBlockGraph graph, IUserObjects objects, IBlockExpor
 
     public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() => graph.GetDirtyBitmaps();
 
+    public void SetBlockFault(BlockFaultOptions options) => graph.SetBlockFault(options);
+
+    public void ClearBlockFault(string nodeName, BlockFaultOperation? operation) => graph.ClearBlockFault(nodeName, operation);
+
+    public IReadOnlyList<BlockFaultInfo> GetBlockFaults() => graph.GetBlockFaults();
+
     public IoThreadInfo AddIoThread(IoThreadOptions options) => objects.AddIoThread(options);
 
     public void RemoveIoThread(string id) => objects.RemoveIoThread(id);

@@ -25,4 +25,13 @@ public interface IBlockGraph
     void MergeDirtyBitmaps(string nodeName, string target, IReadOnlyList<string> sources);
 
     IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps();
+
+    /// <summary>Arms a fault rule on an x-fault-inject node (x-block-fault-set), replacing the rule its operation had.</summary>
+    void SetBlockFault(BlockFaultOptions options);
+
+    /// <summary>Disarms the rule of <paramref name="operation"/> on the node, or all of its rules when null (x-block-fault-clear).</summary>
+    void ClearBlockFault(string nodeName, BlockFaultOperation? operation);
+
+    /// <summary>The armed rules of every x-fault-inject node (x-query-block-faults).</summary>
+    IReadOnlyList<BlockFaultInfo> GetBlockFaults();
 }

@@ -101,7 +101,7 @@ public sealed class ConfigurationRoundTripTests : IDisposable
         Assert.Empty(plan.Steps);
     }
 
-    /// <summary>A node of the driver; raw sits on a child node of its own (a file, or a read-only memory disk), memory on a backing node.</summary>
+    /// <summary>A node of the driver; raw and x-fault-inject sit on a child node of their own (a file, or a read-only memory disk), memory on a backing node.</summary>
     private BlockNodeOptions NodeOptions(ExportEngine engine, BlockDriverKind driver, bool nonDefault) => driver switch
     {
         BlockDriverKind.File => new() { NodeName = "disk", Driver = driver, Path = NewFile(), ReadOnly = nonDefault },
@@ -114,7 +114,7 @@ public sealed class ConfigurationRoundTripTests : IDisposable
             Backing = nonDefault ? engine.AddBlockNode(new() { NodeName = "base", Driver = driver, Size = 2 * Size, ReadOnly = true }).NodeName : null,
         },
         BlockDriverKind.Null => new() { NodeName = "disk", Driver = driver, Size = Size, ReadZeroes = !nonDefault },
-        BlockDriverKind.Raw => new()
+        BlockDriverKind.Raw or BlockDriverKind.FaultInject => new()
         {
             NodeName = "disk",
             Driver = driver,

@@ -69,6 +69,12 @@ internal sealed class DeferredDeletionEngine(ExportEngine inner, TimeSpan delay)
 
     public IReadOnlyList<DirtyBitmapInfo> GetDirtyBitmaps() => inner.GetDirtyBitmaps();
 
+    public void SetBlockFault(BlockFaultOptions options) => inner.SetBlockFault(options);
+
+    public void ClearBlockFault(string nodeName, BlockFaultOperation? operation) => inner.ClearBlockFault(nodeName, operation);
+
+    public IReadOnlyList<BlockFaultInfo> GetBlockFaults() => inner.GetBlockFaults();
+
     public IoThreadInfo AddIoThread(IoThreadOptions options) => Log($"AddIoThread {options.Id}", () => inner.AddIoThread(options));
 
     public void RemoveIoThread(string id) => Log($"RemoveIoThread {id}", () => { inner.RemoveIoThread(id); return 0; });

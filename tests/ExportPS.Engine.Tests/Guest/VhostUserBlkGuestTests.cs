@@ -11,7 +11,7 @@ namespace ExportPS.Engine.Tests.Guest;
 /// ExportPS's vhost-user-blk back-end end to end: a QEMU guest (TCG, two vCPUs) boots with four virtio disks served by
 /// an in-process engine — a writable one with two queues, a read-only one, one to remove under I/O and one behind a
 /// reconnecting chardev — and reads, writes and discards on them with busybox. The guest finds each disk by its serial
-/// (the export id).
+/// (the export id). The writable disk is served through an x-fault-inject node without rules until a test arms one.
 /// </summary>
 public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTests.Machine>
 {
@@ -93,6 +93,27 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
         Assert.False(status.Data);
         Assert.True(status.Zero);
         Assert.Equal(new byte[4 << 20], TestNodes.Read(node, 16L << 20, 4 << 20));
+    }
+
+    [Fact]
+    public async Task AnInjectedFaultIsAnIoErrorInTheGuestUntilItIsCleared()
+    {
+        string rw = _machine.Device("vub-rw");
+        long offset = DiskSize - (1 << 20);
+        string read = $"dd if=/dev/{rw} of=/dev/null bs=4096 skip={offset / 4096} count=1 iflag=direct";
+        Engine.SetBlockFault(new BlockFaultOptions { NodeName = "rw-faults", Operation = BlockFaultOperation.Read, Offset = offset, Length = 4096 });
+        try
+        {
+            var failed = await _machine.Guest.RunAsync(read + " 2>&1", Step);
+            Assert.NotEqual(0, failed.ExitCode);
+            Assert.Contains("Input/output error", failed.Output);
+        }
+        finally
+        {
+            Engine.ClearBlockFault("rw-faults", null);
+        }
+
+        await RunAsync(read, "reading again after the fault was cleared");
     }
 
     [Fact]
@@ -218,12 +239,13 @@ public sealed class VhostUserBlkGuestTests : IClassFixture<VhostUserBlkGuestTest
         public async Task InitializeAsync()
         {
             Engine.AddBlockNode(new BlockNodeOptions { NodeName = "rw", Driver = BlockDriverKind.Memory, Size = DiskSize, Discard = BlockDiscardMode.Unmap });
+            Engine.AddBlockNode(new BlockNodeOptions { NodeName = "rw-faults", Driver = BlockDriverKind.FaultInject, File = "rw", Discard = BlockDiscardMode.Unmap });
             foreach (string name in new[] { "ro", "victim", "again" })
             {
                 Engine.AddBlockNode(new BlockNodeOptions { NodeName = name, Driver = BlockDriverKind.Memory, Size = SmallDiskSize });
             }
 
-            AddExport("vub-rw", "rw", Socket("rw"), numQueues: 2);
+            AddExport("vub-rw", "rw-faults", Socket("rw"), numQueues: 2);
             AddExport("vub-ro", "ro", Socket("ro"), writable: false);
             AddExport("vub-victim", "victim", Socket("victim"));
             AddExport("vub-again", "again", Socket("again"));

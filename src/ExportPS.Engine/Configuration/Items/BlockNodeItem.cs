@@ -29,7 +29,7 @@ internal sealed class BlockNodeItem : ConfigurationItemType<BlockNodeConfigurati
             NodeName = node.NodeName,
             Driver = node.Driver,
             Path = node.Driver == BlockDriverKind.File ? node.Path : null,
-            File = node.Driver == BlockDriverKind.Raw ? node.File : null,
+            File = node.Driver is BlockDriverKind.Raw or BlockDriverKind.FaultInject ? node.File : null,
             Size = node.Driver is BlockDriverKind.Memory or BlockDriverKind.Null ? node.Size : null,
             ReadOnly = node.ReadOnly,
             Backing = node.Backing,

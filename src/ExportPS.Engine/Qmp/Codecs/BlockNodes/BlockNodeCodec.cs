@@ -65,7 +65,7 @@ internal static class BlockNodeCodec
                 QmpMembers.SetIf(args, "size", options.Size);
                 args["read-zeroes"] = options.ReadZeroes;
                 break;
-            case BlockDriverKind.Raw:
+            case BlockDriverKind.Raw or BlockDriverKind.FaultInject:
                 args["file"] = options.File;
                 break;
             case BlockDriverKind.Nbd:
