@@ -7,7 +7,8 @@ namespace ExportPS.Engine.Net.Backends;
 /// The backend of dgram netdevs and of socket udp=/mcast=: one datagram is one frame. A reader thread receives into a
 /// buffer one byte over the frame limit, so an oversize datagram is told from one at the limit, counted and dropped;
 /// a <see cref="QueuedFrameWriter"/> sends delivered frames to the remote address (or, for a connected socket, to its
-/// peer). A remote that is not there loses the frame as a datagram network would.
+/// peer). A remote that is not there loses the frame as a datagram network would. l2tpv3 netdevs are this backend
+/// with an <see cref="IDatagramEncapsulation"/> that wraps each frame in a header and checks it on the way in.
 /// </summary>
 internal sealed class DatagramBackend : INetWorkerBackend
 {
@@ -15,22 +16,27 @@ internal sealed class DatagramBackend : INetWorkerBackend
     private readonly Netdev _owner;
     private readonly SocketAddress? _remote;
     private readonly string? _boundPath;
+    private readonly IDatagramEncapsulation? _encapsulation;
+    private readonly byte[] _sendBuffer;
     private readonly QueuedFrameWriter _writer;
     private readonly Thread _reader;
     private volatile bool _stopped;
 
-    /// <param name="type">"dgram" or "socket".</param>
+    /// <param name="type">"dgram", "socket" or "l2tpv3".</param>
     /// <param name="owner">The netdev frames from the far end go to.</param>
     /// <param name="socket">The bound datagram socket.</param>
     /// <param name="remote">Where frames are sent; null for a connected socket.</param>
     /// <param name="boundPath">The unix socket file this backend bound, removed when it stops.</param>
-    public DatagramBackend(string type, Netdev owner, Socket socket, EndPoint? remote, string? boundPath = null)
+    /// <param name="encapsulation">What goes around each frame on the wire; null: nothing.</param>
+    public DatagramBackend(string type, Netdev owner, Socket socket, EndPoint? remote, string? boundPath = null, IDatagramEncapsulation? encapsulation = null)
     {
         Type = type;
         _owner = owner;
         _socket = socket;
         _remote = remote?.Serialize();
         _boundPath = boundPath;
+        _encapsulation = encapsulation;
+        _sendBuffer = encapsulation is null ? [] : new byte[encapsulation.MaxOverhead + NetFrameLimits.MaxFrameLength];
         _writer = new QueuedFrameWriter($"netdev {owner.Id} tx", WriteFrame);
         _reader = new Thread(ReadLoop) { IsBackground = true, Name = $"netdev {owner.Id} rx" };
     }
@@ -64,6 +70,8 @@ internal sealed class DatagramBackend : INetWorkerBackend
 
     private void WriteFrame(ReadOnlySpan<byte> frame)
     {
+        if (_encapsulation is not null)
+            frame = _sendBuffer.AsSpan(0, _encapsulation.Wrap(frame, _sendBuffer));
         try
         {
             if (_remote is null)
@@ -79,7 +87,7 @@ internal sealed class DatagramBackend : INetWorkerBackend
 
     private void ReadLoop()
     {
-        var buffer = new byte[DatagramFraming.ReceiveBufferLength(NetFrameLimits.MaxFrameLength)];
+        var buffer = new byte[(_encapsulation?.MaxOverhead ?? 0) + DatagramFraming.ReceiveBufferLength(NetFrameLimits.MaxFrameLength)];
         while (!_stopped)
         {
             int received;
@@ -99,8 +107,20 @@ internal sealed class DatagramBackend : INetWorkerBackend
                 continue;
             }
 
-            if (DatagramFraming.IsFrame(received, NetFrameLimits.MaxFrameLength, out var reason))
-                _owner.Send(buffer.AsSpan(0, received));
+            var frame = buffer.AsSpan(0, received);
+            if (_encapsulation is not null)
+            {
+                if (!_encapsulation.TryUnwrap(frame, out var inner))
+                {
+                    _owner.RecordSendDrop(NetDropReason.Malformed);
+                    continue;
+                }
+
+                frame = frame[inner];
+            }
+
+            if (DatagramFraming.IsFrame(frame.Length, NetFrameLimits.MaxFrameLength, out var reason))
+                _owner.Send(frame);
             else
                 _owner.RecordSendDrop(reason);
         }

@@ -25,7 +25,8 @@ internal static class L2tpv3Opener
         {
             socket.Bind(local);
             var header = L2tpv3Header.From(options);
-            return new Netdev(options.Id, owner => new L2tpv3Backend(owner, socket, remote, header));
+            var encapsulation = new L2tpv3Encapsulation(header, receivesIPv4Header: !udp && family == AddressFamily.InterNetwork);
+            return new Netdev(options.Id, owner => new DatagramBackend(L2tpv3NetdevOptions.TypeName, owner, socket, remote, encapsulation: encapsulation));
         }
         catch
         {
