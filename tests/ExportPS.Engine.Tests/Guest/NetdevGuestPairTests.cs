@@ -17,6 +17,10 @@ public sealed class NetdevGuestPairTests : IClassFixture<NetdevGuestPairTests.Pa
 
     internal static string Ping(string address, int count, int deadlineSeconds) => $"ping -c {count} -W 2 -w {deadlineSeconds} {address}";
 
+    /// <summary>Pings once a second until one is answered (busybox's ping stops after -c sent, answered or not); fails after the given tries.</summary>
+    internal static string WaitForAnswer(string address, int tries) =>
+        $"i=0; until ping -c 1 -W 1 {address} >/dev/null; do i=$((i+1)); [ $i -ge {tries} ] && exit 1; done; true";
+
     [Fact]
     public async Task TheGuestsPingEachOtherThroughTheHubAndALinkDownCutsThePathUntilItIsUpAgain()
     {

@@ -41,6 +41,9 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
             _pair.Engine.SetLink("v0", true);
         }
 
+        // The guest learns of the link from the device's config space (VIRTIO_NET_S_LINK_UP) and brings its carrier back
+        // a moment later: the first pings may still go nowhere.
+        (await _pair.B.RunAsync(NetdevGuestPairTests.WaitForAnswer(Pair.AddressA, 30))).Check("B reaches A once the link is up again");
         (await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 3, 30))).Check("B pings A once the link is up again");
     }
 
