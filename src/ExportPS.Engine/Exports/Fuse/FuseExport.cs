@@ -18,9 +18,13 @@ internal sealed class FuseExport : BlockExport
 {
     private const int ReaderThreads = 4;
 
+    /// <summary>How long a removal waits for the readers to finish their requests and end the connection.</summary>
+    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+
     private readonly FuseMount _mount;
     private readonly FuseFile _file;
     private readonly SafeFileHandle _stop;
+    private readonly ManualResetEventSlim _readersDone = new();
     private int _readersLeft = ReaderThreads;
 
     public FuseExport(BlockExportOptions options, FuseExportOptions branch, BlockNode node, IoThread? ioThread, FuseMount mount)
@@ -104,6 +108,7 @@ internal sealed class FuseExport : BlockExport
                 _mount.Dispose();
                 _stop.Dispose();
                 ReleaseReference();
+                _readersDone.Set();
             }
         }
     }
@@ -148,9 +153,9 @@ internal sealed class FuseExport : BlockExport
     protected override unsafe void OnShutdownRequested(bool dropClients)
     {
         _mount.Detach();
-        if (!dropClients)
+        if (!dropClients && _file.OpenHandles > 0)
         {
-            return;
+            return; // a graceful stop: the export goes when the last holder closes the file
         }
 
         // The readers stop and the last one closes the device, which ends the connection for whoever holds the file.
@@ -163,5 +168,9 @@ internal sealed class FuseExport : BlockExport
         {
             // The connection has already ended.
         }
+
+        // As in QEMU, the export is gone (and BLOCK_EXPORT_DELETED raised) by the time the removal returns, unless a
+        // request is stuck in the node.
+        _readersDone.Wait(StopTimeout);
     }
 }
