@@ -18,15 +18,16 @@ internal sealed class FuseMount : IDisposable
     /// <summary>The file system type /proc/self/mountinfo shows for ExportPS's mounts.</summary>
     public const string FileSystemType = "fuse.exportps";
 
-    private readonly bool _byHelper;
+    /// <summary>The fusermount3 that mounted this (and unmounts it); null when it was mount(2).</summary>
+    private readonly string? _fusermount;
     private int _detached;
 
-    private FuseMount(SafeFileHandle device, string mountPoint, bool allowOther, bool byHelper)
+    private FuseMount(SafeFileHandle device, string mountPoint, bool allowOther, string? fusermount)
     {
         Device = device;
         MountPoint = mountPoint;
         AllowOther = allowOther;
-        _byHelper = byHelper;
+        _fusermount = fusermount;
     }
 
     /// <summary>The connection: requests are read from it and replies written to it (non-blocking).</summary>
@@ -76,7 +77,7 @@ internal sealed class FuseMount : IDisposable
                     $"Failed to mount FUSE session to export on '{path}': {Native.ErrorText(errno)}") { Target = id };
             }
 
-            return new FuseMount(device, path, other, byHelper: false);
+            return new FuseMount(device, path, other, fusermount: null);
         }
         catch
         {
@@ -102,7 +103,7 @@ internal sealed class FuseMount : IDisposable
                 device = FusermountMount.Mount(fusermount, path, readOnly, other);
             }
 
-            return new FuseMount(device, path, other, byHelper: true);
+            return new FuseMount(device, path, other, fusermount);
         }
         catch (IOException e)
         {
@@ -187,9 +188,9 @@ internal sealed class FuseMount : IDisposable
     {
         if (Interlocked.Exchange(ref _detached, 1) == 0)
         {
-            if (_byHelper)
+            if (_fusermount is not null)
             {
-                FusermountMount.Detach(MountPoint);
+                FusermountMount.Detach(_fusermount, MountPoint);
             }
             else
             {

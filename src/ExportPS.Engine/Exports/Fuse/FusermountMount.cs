@@ -42,13 +42,8 @@ internal static class FusermountMount
     }
 
     /// <summary>Detaches the mount (fusermount3 -u -z); a failure leaves it for the kernel to drop once the connection closes.</summary>
-    public static void Detach(string path)
+    public static void Detach(string fusermount, string path)
     {
-        if (Find() is not { } fusermount)
-        {
-            return;
-        }
-
         try
         {
             using var process = HelperProcess.Start(new ProcessStartInfo(fusermount) { ArgumentList = { "-u", "-z", "--", path } }, "fusermount3 -u");
