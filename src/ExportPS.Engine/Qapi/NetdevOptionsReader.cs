@@ -10,8 +10,8 @@ namespace ExportPS.Engine.Qapi;
 /// </summary>
 internal static class NetdevOptionsReader
 {
-    /// <summary>Types of the second netdev part (libslirp, VDE, the bridge netdev).</summary>
-    private static readonly string[] NotYetSupported = ["user", "vde", "bridge"];
+    /// <summary>Types of the second netdev part (libslirp).</summary>
+    private static readonly string[] NotYetSupported = ["user"];
 
     public static NetdevOptions Read(OptionReader reader)
     {
@@ -50,6 +50,8 @@ internal static class NetdevOptionsReader
             },
             TapNetdevOptions.TypeName => ReadTap(reader, id),
             L2tpv3NetdevOptions.TypeName => ReadL2tpv3(reader, id),
+            VdeNetdevOptions.TypeName => ReadVde(reader, id),
+            BridgeNetdevOptions.TypeName => new BridgeNetdevOptions { Id = id, Br = reader.String("br"), Helper = reader.String("helper") },
             VhostUserNetdevOptions.TypeName => new VhostUserNetdevOptions
             {
                 Id = id,
@@ -111,6 +113,15 @@ internal static class NetdevOptionsReader
         TxSession = reader.UInt32("txsession") ?? throw reader.Missing("txsession"),
         RxSession = reader.UInt32("rxsession"),
         Offset = reader.UInt32("offset"),
+    };
+
+    private static VdeNetdevOptions ReadVde(OptionReader reader, string id) => new()
+    {
+        Id = id,
+        Sock = reader.String("sock"),
+        Port = reader.UInt16("port"),
+        Group = reader.String("group"),
+        Mode = reader.FileMode("mode"),
     };
 
     private static SocketAddressOptions ReadAddress(OptionReader reader, string key) =>

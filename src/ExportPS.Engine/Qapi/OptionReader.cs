@@ -85,18 +85,43 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
 
     public ushort? UInt16(string key) => (ushort?)Unsigned(key, ushort.MaxValue, "uint16_t");
 
-    private long? Unsigned(string key, long maximum, string typeName)
+    /// <summary>A uint16 file mode; as text also in C's octal (0700) or hex (0x1c0) notation, as QEMU reads integers.</summary>
+    public ushort? FileMode(string key) => (ushort?)Unsigned(key, ushort.MaxValue, "uint16_t", radixPrefixes: true);
+
+    private long? Unsigned(string key, long maximum, string typeName, bool radixPrefixes = false)
     {
         long? value = Scalar(key, "integer") switch
         {
             null => null,
-            OptionText text => long.TryParse(text.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out long parsed)
+            OptionText text => (radixPrefixes ? TryParseWithRadixPrefix(text.Value, out long parsed)
+                    : long.TryParse(text.Value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out parsed))
                 ? parsed
                 : throw Error($"Parameter '{PathOf(key)}' expects integer"),
             OptionJsonScalar { Value.ValueKind: JsonValueKind.Number } json => json.Value.TryGetInt64(out long number) ? number : -1,
             _ => throw WrongType(key, "integer"),
         };
         return value < 0 || value > maximum ? throw Error($"Parameter '{PathOf(key)}' expects {typeName}") : value;
+    }
+
+    /// <summary>strtol's base 0: "0x" starts a hex number, "0" an octal one, anything else is decimal.</summary>
+    private static bool TryParseWithRadixPrefix(string text, out long value)
+    {
+        if (text.StartsWith("0x", StringComparison.OrdinalIgnoreCase))
+            return long.TryParse(text.AsSpan(2), NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out value);
+        if (text.Length > 1 && text[0] == '0')
+        {
+            value = 0;
+            foreach (char digit in text.AsSpan(1))
+            {
+                if (digit is < '0' or > '7' || value > long.MaxValue / 8)
+                    return false;
+                value = (value * 8) + (digit - '0');
+            }
+
+            return true;
+        }
+
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out value);
     }
 
     /// <summary>

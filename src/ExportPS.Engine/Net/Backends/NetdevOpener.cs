@@ -7,7 +7,7 @@ using ExportPS.Engine.Transport;
 namespace ExportPS.Engine.Net.Backends;
 
 /// <summary>
-/// Opens the sockets (or tap devices) of a socket, stream, dgram, l2tpv3, tap or vhost-user netdev and makes the netdev with its backend (not yet started).
+/// Opens the sockets (or tap devices, or VDE switch ports) of a socket, stream, dgram, l2tpv3, tap, bridge, vde or vhost-user netdev and makes the netdev with its backend (not yet started).
 /// Sockets are bound here, so an address in use fails the netdev_add, as in QEMU. A client waits a moment for its first
 /// connection: a refusal within it fails the add; a connection still in progress then completes in the background, as
 /// QEMU 7.2's socket connect= and stream client do (they return at once and connect later).
@@ -28,6 +28,8 @@ internal static class NetdevOpener
                 DgramNetdevOptions dgram => OpenDgram(dgram),
                 L2tpv3NetdevOptions l2tpv3 => L2tpv3Opener.Open(l2tpv3),
                 TapNetdevOptions tap => TapOpener.Open(tap),
+                BridgeNetdevOptions bridge => TapOpener.Open(bridge),
+                VdeNetdevOptions vde => OpenVde(vde),
                 VhostUserNetdevOptions vhostUser => OpenVhostUser(vhostUser),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), options.Type, "not a wire netdev"),
             };
@@ -94,6 +96,13 @@ internal static class NetdevOpener
     {
         var listener = SocketListener.BindUnix(options.SocketPath!);
         return new Netdev(options.Id, owner => new VhostUserNetBackend(owner, listener, options.QueuePairs));
+    }
+
+    /// <summary>vde: a port on the switch, taken here so that a switch that is not there fails the add.</summary>
+    private static Netdev OpenVde(VdeNetdevOptions options)
+    {
+        var connection = VdeConnection.Open(options);
+        return new Netdev(options.Id, owner => new VdeBackend(owner, connection));
     }
 
     private static Netdev Listening(string id, string type, SocketListener listener) =>

@@ -13,8 +13,6 @@ namespace ExportPS.Engine.Net.Backends;
 /// </summary>
 internal sealed class TapBackend : INetWorkerBackend
 {
-    public const string TypeName = "tap";
-
     private const int EthernetAddressesLength = 12;
 
     private readonly Netdev _owner;
@@ -26,11 +24,13 @@ internal sealed class TapBackend : INetWorkerBackend
     private volatile bool _stopped;
     private volatile bool _interfaceGone;
 
+    /// <param name="type">"tap", or "bridge" for the bridge netdev's tap.</param>
     /// <param name="owner">The netdev frames from the interface go to.</param>
     /// <param name="queues">The interface's queues (one unless multiqueue); the backend owns them.</param>
     /// <param name="downScript">Run on Dispose before the queues are closed, if any.</param>
-    public TapBackend(Netdev owner, IReadOnlyList<TapDevice> queues, Action? downScript)
+    public TapBackend(string type, Netdev owner, IReadOnlyList<TapDevice> queues, Action? downScript)
     {
+        Type = type;
         _owner = owner;
         _queues = [.. queues];
         _downScript = downScript;
@@ -45,7 +45,7 @@ internal sealed class TapBackend : INetWorkerBackend
         }
     }
 
-    public string Type => TypeName;
+    public string Type { get; }
 
     /// <summary>The interface name, as the kernel has it.</summary>
     public string InterfaceName => _queues[0].Name;

@@ -7,11 +7,19 @@ namespace ExportPS.Engine.Net.Backends;
 /// <summary>
 /// Gets the queues of a tap netdev the way its options ask: adopted descriptors (fd=, fds=), the bridge helper's
 /// descriptor (helper=, br=), or /dev/net/tun (ifname=, queues=, vnet_hdr=), then script= for the new interface.
-/// Whatever was opened is closed again when a later step fails, so a failed netdev_add leaves nothing behind.
+/// Whatever was opened is closed again when a later step fails, so a failed netdev_add leaves nothing behind. A bridge
+/// netdev is the helper= way with QEMU's defaults for the helper and the bridge.
 /// </summary>
 internal static class TapOpener
 {
-    public static Netdev Open(TapNetdevOptions options)
+    public static Netdev Open(BridgeNetdevOptions options) => Open(new TapNetdevOptions
+    {
+        Id = options.Id,
+        Helper = options.Helper ?? TapNetdevOptions.DefaultHelper,
+        Br = options.Br ?? TapNetdevOptions.DefaultBridge,
+    }, BridgeNetdevOptions.TypeName);
+
+    public static Netdev Open(TapNetdevOptions options, string type = TapNetdevOptions.TypeName)
     {
         var queues = new List<TapDevice>();
         try
@@ -43,7 +51,7 @@ internal static class TapOpener
                     queue.SetSendBuffer(sndbuf);
             }
 
-            return new Netdev(options.Id, owner => new TapBackend(owner, queues, downScript));
+            return new Netdev(options.Id, owner => new TapBackend(type, owner, queues, downScript));
         }
         catch
         {

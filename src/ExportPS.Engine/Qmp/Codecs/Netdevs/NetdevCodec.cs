@@ -43,6 +43,16 @@ internal static class NetdevCodec
             case L2tpv3NetdevOptions l2tpv3:
                 WriteL2tpv3(args, l2tpv3);
                 break;
+            case VdeNetdevOptions vde:
+                QmpMembers.SetIf(args, "sock", vde.Sock);
+                SetIf(args, "port", vde.Port);
+                QmpMembers.SetIf(args, "group", vde.Group);
+                SetIf(args, "mode", vde.Mode);
+                break;
+            case BridgeNetdevOptions bridge:
+                QmpMembers.SetIf(args, "br", bridge.Br);
+                QmpMembers.SetIf(args, "helper", bridge.Helper);
+                break;
             case VhostUserNetdevOptions vhostUser:
                 args["chardev"] = vhostUser.Chardev;
                 SetIf(args, "vhostforce", vhostUser.VhostForce);
