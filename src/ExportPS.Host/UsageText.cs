@@ -54,11 +54,14 @@ internal static class UsageText
                    | fd=<n> | fds=<n>:<n>... | helper=<helper>[,br=<bridge>]   [,sndbuf=<bytes>]
           --netdev [type=]l2tpv3,id=<id>,src=<addr>,dst=<addr>,txsession=<n>[,rxsession=<n>][,udp=on,srcport=<port>,dstport=<port>]
                    [,ipv6=on][,txcookie=<n>,rxcookie=<n>[,cookie64=on]][,counter=on][,pincounter=on][,offset=<bytes>]
+          --netdev [type=]vde,id=<id>[,sock=<switch>][,port=<n>][,group=<group>][,mode=<octal>]
+          --netdev [type=]bridge,id=<id>[,br=<bridge>][,helper=<helper>]
           --netdev [type=]vhost-user,id=<id>,chardev=<chardev id>[,queues=<n>]
                                  add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs);
                                  x-peer=<id> (not on hubport) peers it directly with an existing netdev instead;
                                  vhost-user serves a guest's QEMU as its vhost-user-net back-end on the chardev's
-                                 unix socket (give the --chardev first)
+                                 unix socket (give the --chardev first); vde takes a port on a VDE switch
+                                 (libvdeplug); bridge is a tap the helper attaches to a bridge (default br0)
 
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]

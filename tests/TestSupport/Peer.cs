@@ -20,6 +20,7 @@ internal static class Peer
     public const string Busybox = "/bin/busybox";
     public const string Nbdkit = "/usr/bin/nbdkit";
     public const string NbdServer = "/usr/bin/nbd-server";
+    public const string VdeSwitch = "/usr/bin/vde_switch";
 
     private static readonly Dictionary<string, string> Packages = new(StringComparer.Ordinal)
     {
@@ -35,6 +36,7 @@ internal static class Peer
         ["qemu-system-x86_64"] = "qemu-system-x86",
         ["nbdkit"] = "nbdkit",
         ["nbd-server"] = "nbd-server",
+        ["vde_switch"] = "vde2",
         ["busybox"] = "busybox-static", // the test guest's initramfs has no shared libraries
     };
 

@@ -118,9 +118,11 @@ internal static partial class PeerProcess
         private bool _disposed;
 
         /// <param name="onOutputLine">Called with each stdout line as it arrives (on a pool thread).</param>
-        public Background(string file, IEnumerable<string> arguments, Action<string>? onOutputLine = null, IDictionary<string, string>? environment = null)
+        /// <param name="holdStdinOpen">Give the process a stdin pipe that stays open, never written (vde_switch exits at end of file on its console).</param>
+        public Background(string file, IEnumerable<string> arguments, Action<string>? onOutputLine = null, IDictionary<string, string>? environment = null,
+            bool holdStdinOpen = false)
         {
-            _process = Process.Start(StartInfo(file, arguments, environment, workingDirectory: null, redirectStdin: false))
+            _process = Process.Start(StartInfo(file, arguments, environment, workingDirectory: null, redirectStdin: holdStdinOpen))
                 ?? throw new InvalidOperationException($"{file} did not start");
             _process.OutputDataReceived += (_, e) =>
             {

@@ -5,13 +5,13 @@ using ExportPS.Engine.Model;
 namespace ExportPS.Commands;
 
 /// <summary>
-/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3, vhost-user), and one per mode of the socket type,
+/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3, vde, bridge, vhost-user), and one per mode of the socket type,
 /// whose listen/connect/udp/mcast/fd options exclude each other; the set's mandatory parameter picks it. The tap set's
 /// ways of getting the interface (new, -Fd, -Fds, -Helper) are told apart by the engine, with QEMU's errors.
 /// </summary>
 [Cmdlet(VerbsCommon.Add, "Netdev", SupportsShouldProcess = true, DefaultParameterSetName = StreamSet)]
 [OutputType(typeof(NetdevInfo))]
-public sealed class AddNetdevCommand : EngineCommand
+public sealed partial class AddNetdevCommand : EngineCommand
 {
     private const string StreamSet = "Stream";
     private const string DgramSet = "Dgram";
@@ -131,13 +131,15 @@ public sealed class AddNetdevCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string? DownScript { get; set; }
 
-    /// <summary>tap helper=: the bridge helper that opens the tap (Debian's: /usr/lib/qemu/qemu-bridge-helper).</summary>
+    /// <summary>tap and bridge helper=: the bridge helper that opens the tap (Debian's: /usr/lib/qemu/qemu-bridge-helper).</summary>
     [Parameter(ParameterSetName = TapSet)]
+    [Parameter(ParameterSetName = BridgeSet)]
     [ValidateNotNullOrEmpty]
     public string? Helper { get; set; }
 
-    /// <summary>tap br=: the bridge the helper attaches the tap to (default br0).</summary>
+    /// <summary>tap br= (default br0), and the bridge netdev's br=, which picks the Bridge set: the bridge the helper attaches the tap to.</summary>
     [Parameter(ParameterSetName = TapSet)]
+    [Parameter(Mandatory = true, ParameterSetName = BridgeSet)]
     [Alias("Br")]
     [ValidateNotNullOrEmpty]
     public string? Bridge { get; set; }
@@ -229,6 +231,8 @@ public sealed class AddNetdevCommand : EngineCommand
     [Parameter(ParameterSetName = TapSet)]
     [Parameter(ParameterSetName = L2tpv3Set)]
     [Parameter(ParameterSetName = VhostUserSet)]
+    [Parameter(ParameterSetName = VdeSet)]
+    [Parameter(ParameterSetName = BridgeSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(NetdevIdCompleter))]
     public string? Peer { get; set; }
@@ -248,6 +252,8 @@ public sealed class AddNetdevCommand : EngineCommand
                 HubPortSet => new HubportNetdevOptions { Id = Id, HubId = HubId, Netdev = Netdev },
                 TapSet => TapOptions(),
                 L2tpv3Set => L2tpv3Options(),
+                VdeSet => VdeOptions(),
+                BridgeSet => new BridgeNetdevOptions { Id = Id, Peer = Peer, Br = Bridge, Helper = Helper },
                 VhostUserSet => new VhostUserNetdevOptions
                 {
                     Id = Id,

@@ -83,8 +83,6 @@ public sealed class NetdevServiceTests : IDisposable
 
     [Theory]
     [InlineData("user")]
-    [InlineData("vde")]
-    [InlineData("bridge")]
     public void TypesExportPSDoesNotRunYetAreRefusedAsNotSupported(string type)
     {
         var e = Assert.Throws<EngineException>(() => Read($$"""{"type":"{{type}}","id":"n"}"""));

@@ -28,8 +28,26 @@ internal sealed unsafe class VdeConnection : SafeHandle
     /// <summary>The descriptor that reads end-of-file once the switch has closed the port.</summary>
     public int ControlFd => Native.VdeCtlFd(handle);
 
-    /// <summary>Opens a port as the options ask; throws an IOException with QEMU's text when libvdeplug cannot.</summary>
+    /// <summary>How long the switch has to answer the request for a port.</summary>
+    public static readonly TimeSpan OpenTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Opens a port as the options ask; throws an IOException with QEMU's text when libvdeplug cannot. vde_switch never
+    /// answers a request for a port past its last one, and libvdeplug waits for the answer without a limit, so the
+    /// open runs on a thread of its own and the add fails after <see cref="OpenTimeout"/>; that thread is left waiting
+    /// until the switch answers or goes, and closes the port if it gets one.
+    /// </summary>
     public static VdeConnection Open(VdeNetdevOptions options)
+    {
+        var opening = Task.Factory.StartNew(() => OpenNow(options), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        if (Task.WaitAny([opening], OpenTimeout) == 0)
+            return opening.GetAwaiter().GetResult();
+        opening.ContinueWith(late => late.Result.Dispose(), CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion, TaskScheduler.Default);
+        throw new IOException($"Could not open vde: the switch did not answer within {OpenTimeout.TotalSeconds} s"
+            + (options.Port is { } port ? $" (is port {port} one of its ports?)" : ""));
+    }
+
+    private static VdeConnection OpenNow(VdeNetdevOptions options)
     {
         byte[]? url = NulTerminated(options.Sock);
         byte[]? group = NulTerminated(options.Group);
