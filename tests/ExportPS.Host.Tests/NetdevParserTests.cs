@@ -48,7 +48,7 @@ public class NetdevParserTests
     }
 
     [Theory]
-    [InlineData("vde,id=t")]
+    [InlineData("user,id=t")]
     [InlineData("netmap,id=n,ifname=vale0:0")]
     public void Types_ExportPS_does_not_run_are_refused_as_not_supported(string argument)
     {

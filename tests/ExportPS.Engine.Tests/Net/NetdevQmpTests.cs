@@ -65,6 +65,22 @@ public sealed class NetdevQmpTests : IDisposable
     }
 
     [Fact]
+    public void VdeAndBridgeNetdevsGoOverQmpWithTheirOptions()
+    {
+        using var vdeSwitch = new TestVdeSwitch(_dir.Path);
+        var vde = new VdeNetdevOptions { Id = "v0", Sock = vdeSwitch.Directory, Port = 2, Group = "root", Mode = 0x1F8 };
+        var added = _client.AddNetdev(vde);
+        Assert.Equal(_engine.GetNetdevs().Single(), added);
+        Assert.Equal(("vde", $"sock={vdeSwitch.Directory},port=2,group=root,mode=0770"), (added.Type, added.Options));
+        _client.RemoveNetdev("v0");
+
+        var e = Assert.Throws<EngineException>(() => _client.AddNetdev(new BridgeNetdevOptions { Id = "b0", Br = "x", Helper = "/bin/false" }));
+        Assert.Equal(ErrorIds.NetdevOpenFailed, e.ErrorId);
+        Assert.Contains("bridge helper /bin/false failed", e.Message);
+        Assert.Empty(_client.GetNetdevs());
+    }
+
+    [Fact]
     public async Task AConnectToAHostThatDoesNotAnswerHoldsUpNoOtherClientAndTheNetdevIsAddedWhileItConnects()
     {
         using var far = new BlackHoleListener();

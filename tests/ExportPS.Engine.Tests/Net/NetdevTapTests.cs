@@ -33,6 +33,7 @@ public sealed class NetdevTapTests : IDisposable
         NewMultiqueueInterface,
         AdoptedDescriptor,
         DebiansBridgeHelper,
+        BridgeNetdevToAVethOnTheBridge,
     }
 
     [Theory]
@@ -41,13 +42,14 @@ public sealed class NetdevTapTests : IDisposable
     [InlineData(TapSource.NewMultiqueueInterface)]
     [InlineData(TapSource.AdoptedDescriptor)]
     [InlineData(TapSource.DebiansBridgeHelper)]
+    [InlineData(TapSource.BridgeNetdevToAVethOnTheBridge)]
     public void TheKernelBehindTheTapAnswersAnArpRequestThroughTheHub(TapSource source)
     {
         string name = TestNetworkNamespace.UniqueInterfaceName();
         string downLog = _test.File("down.log");
         var options = Tap(source, name, downLog);
         var added = Engine.AddNetdev(options);
-        Assert.Equal(("tap", options.Summary()), (added.Type, added.Options));
+        Assert.Equal((options.Type, options.Summary()), (added.Type, added.Options));
         string addressed = Configure(source, name);
 
         using var far = NetTestPorts.BoundUdp();
@@ -74,8 +76,12 @@ public sealed class NetdevTapTests : IDisposable
             Assert.Equal(name, File.ReadAllText(downLog).Trim());
     }
 
-    /// <summary>The options of each source; a new interface's script moves it into the namespace, as a real script would set it up.</summary>
-    private TapNetdevOptions Tap(TapSource source, string name, string downLog)
+    /// <summary>
+    /// The options of each source; a new interface's script moves it into the namespace, as a real script would set it
+    /// up. A bridge netdev's tap joins bridge <paramref name="name"/>, which holds one end of a veth pair whose other end
+    /// (<paramref name="name"/>v) has the address, so the ARP exchange crosses the bridge.
+    /// </summary>
+    private NetdevOptions Tap(TapSource source, string name, string downLog)
     {
         var tap = new TapNetdevOptions { Id = "t" };
         switch (source)
@@ -96,20 +102,36 @@ public sealed class NetdevTapTests : IDisposable
                 int fd = (int)device.Handle.DangerousGetHandle();
                 device.Handle.SetHandleAsInvalid(); // the netdev owns it from now on
                 return tap with { Fd = fd.ToString() };
+            case TapSource.DebiansBridgeHelper:
+                return tap with { Helper = BridgeHelperInNamespace(name), Br = name };
             default:
-                // The helper runs inside the namespace, where /etc/qemu/bridge.conf (from /etc/netns) allows the bridge.
-                TestNetworkNamespace.Ip("-n", _namespace.Name, "link", "add", name, "type", "bridge");
-                Directory.CreateDirectory("/etc/qemu"); // the mount point `ip netns exec` binds the namespace's file over
-                Directory.CreateDirectory(Path.Combine(_namespace.EtcDirectory, "qemu"));
-                File.WriteAllText(Path.Combine(_namespace.EtcDirectory, "qemu", "bridge.conf"), $"allow {name}\n");
-                return tap with { Helper = $"{TestNetworkNamespace.IpCommand} netns exec {_namespace.Name} {TapNetdevOptions.DefaultHelper}", Br = name };
+                string helper = BridgeHelperInNamespace(name);
+                TestNetworkNamespace.Ip("-n", _namespace.Name, "link", "add", name + "b", "type", "veth", "peer", "name", name + "v");
+                TestNetworkNamespace.Ip("-n", _namespace.Name, "link", "set", name + "b", "master", name, "up");
+                TestNetworkNamespace.Ip("-n", _namespace.Name, "link", "set", name, "up");
+                return new BridgeNetdevOptions { Id = "t", Helper = helper, Br = name };
         }
+    }
+
+    /// <summary>
+    /// Makes bridge <paramref name="name"/> in the namespace; returns Debian's helper run inside the namespace, where
+    /// /etc/qemu/bridge.conf (from /etc/netns) allows the bridge.
+    /// </summary>
+    private string BridgeHelperInNamespace(string name)
+    {
+        TestNetworkNamespace.Ip("-n", _namespace.Name, "link", "add", name, "type", "bridge");
+        Directory.CreateDirectory("/etc/qemu"); // the mount point `ip netns exec` binds the namespace's file over
+        Directory.CreateDirectory(Path.Combine(_namespace.EtcDirectory, "qemu"));
+        File.WriteAllText(Path.Combine(_namespace.EtcDirectory, "qemu", "bridge.conf"), $"allow {name}\n");
+        return $"{TestNetworkNamespace.IpCommand} netns exec {_namespace.Name} {TapNetdevOptions.DefaultHelper}";
     }
 
     /// <summary>Puts the namespace's address on the interface that reaches the tap; returns that interface.</summary>
     private string Configure(TapSource source, string name)
     {
-        if (source is not (TapSource.NewInterfaceMovedInByItsScript or TapSource.DebiansBridgeHelper))
+        if (source == TapSource.BridgeNetdevToAVethOnTheBridge)
+            name += "v";
+        else if (source is not (TapSource.NewInterfaceMovedInByItsScript or TapSource.DebiansBridgeHelper))
             _namespace.MoveIn(name);
         _namespace.AddressUp(name);
         return name;
@@ -168,6 +190,17 @@ public sealed class NetdevTapTests : IDisposable
         var e = Assert.Throws<EngineException>(() => Engine.AddNetdev(options));
         Assert.Equal(errorId, e.ErrorId);
         Assert.Contains(message, e.Message);
+        Assert.Empty(Engine.GetNetdevs());
+    }
+
+    [Fact]
+    public void ABridgeNetdevRunsQemusDefaultHelperAndReportsItsFailure()
+    {
+        var e = Assert.Throws<EngineException>(() => Engine.AddNetdev(NetdevServiceTests.Read("""{"type":"bridge","id":"b"}""")));
+        Assert.Equal(ErrorIds.NetdevOpenFailed, e.ErrorId);
+        Assert.StartsWith($"netdev 'b' (bridge): bridge helper {TapNetdevOptions.DefaultHelper} ", e.Message);
+        e = Assert.Throws<EngineException>(() => Engine.AddNetdev(NetdevServiceTests.Read("""{"type":"bridge","id":"b","br":"x","helper":"/bin/false"}""")));
+        Assert.Contains("bridge helper /bin/false failed with status 1", e.Message);
         Assert.Empty(Engine.GetNetdevs());
     }
 

@@ -231,6 +231,16 @@ public sealed class QmpDifferentialTests : IDisposable
         new("""{"execute":"netdev_add","arguments":{"type":"hubport","id":"h2","hubid":"x"}}"""),
         new("""{"execute":"netdev_add","arguments":{"type":"hubport","id":"h1","hubid":2}}"""),
         new("""{"execute":"netdev_add","arguments":{"type":"hubport","hubid":2}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v0","sock":"{DIR}/switch"}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v1","sock":"{DIR}/switch","port":3,"group":"root","mode":416}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v2","sock":"{DIR}/none"}}""", "ExportPS's text names the netdev"),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v2","port":65536}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v2","mode":-1}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v2","sock":5}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"vde","id":"v1","sock":"{DIR}/switch"}}"""),
+        new("""{"execute":"netdev_add","arguments":{"type":"bridge","id":"b1","br":"x","helper":"/bin/false"}}""", "ExportPS's text names the netdev, the helper and how it ended"),
+        new("""{"execute":"netdev_add","arguments":{"type":"bridge","id":"b1","br":7}}"""),
+        new("""{"execute":"netdev_del","arguments":{"id":"v0"}}"""),
         new("""{"execute":"netdev_add","arguments":{"type":"bogus","id":"b0"}}"""),
         new("""{"execute":"netdev_add","arguments":{"type":"hubport","id":"h2","hubid":2,"bogus":1}}"""),
 
@@ -314,6 +324,7 @@ public sealed class QmpDifferentialTests : IDisposable
     [Fact]
     public void The_netdev_script_gives_the_same_outcomes_from_qemu_system_x86_64_and_ExportPS()
     {
+        using var vdeSwitch = new Net.TestVdeSwitch(_dir.Path); // {DIR}/switch
         // Each run has its own {RUN}: QEMU leaves a dgram netdev's socket file behind, and the second bind would find it.
         List<Outcome> qemu;
         using (var machineNone = QemuQmpProcess.MachineNone(_dir.Path))
