@@ -1,5 +1,6 @@
 using ExportPS.Host.CommandLine;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Model;
 using ExportPS.Engine.Qapi;
 using Xunit;
 
@@ -13,6 +14,13 @@ internal static class HostParsing
     public static T Step<T>(string option, string argument) where T : HostStep => Assert.IsType<T>(Step(option, argument));
 
     public static T Object<T>(string argument) where T : UserObjectOptions => Assert.IsType<T>(Step<AddObjectStep>("object", argument).Object);
+
+    /// <summary>A --netdev argument in qemu-system-x86_64's syntax, read as the host reads it.</summary>
+    public static NetdevOptions Netdev(string argument) => Step<AddNetdevStep>("netdev", argument).Options;
+
+    /// <summary>The same netdev as netdev_add's arguments, read as the QMP server reads them.</summary>
+    public static NetdevOptions NetdevFromQmp(string json) =>
+        NetdevOptionsReader.Read(new OptionReader(OptionTree.FromJson(System.Text.Json.JsonDocument.Parse(json).RootElement)));
 
     /// <summary>The refusal of a bad option: syntax errors are the host's, errors in the values the engine reader's.</summary>
     public static string Error(string option, string argument)

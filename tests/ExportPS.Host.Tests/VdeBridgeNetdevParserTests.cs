@@ -1,6 +1,4 @@
 using ExportPS.Engine.Model;
-using ExportPS.Engine.Qapi;
-using ExportPS.Host.CommandLine;
 using Xunit;
 using static ExportPS.Host.Tests.HostParsing;
 
@@ -9,17 +7,12 @@ namespace ExportPS.Host.Tests;
 /// <summary>--netdev vde,... and --netdev bridge,... in qemu-system-x86_64's syntax, and the same as QMP arguments.</summary>
 public class VdeBridgeNetdevParserTests
 {
-    private static NetdevOptions Netdev(string argument) => Step<AddNetdevStep>("netdev", argument).Options;
-
-    private static NetdevOptions Qmp(string json) =>
-        NetdevOptionsReader.Read(new OptionReader(OptionTree.FromJson(System.Text.Json.JsonDocument.Parse(json).RootElement)));
-
     [Fact]
     public void VdeReadsEveryOptionInBothFormsWithTheModeInOctalOnTheCommandLine()
     {
         var expected = new VdeNetdevOptions { Id = "v", Sock = "/run/vde.ctl", Port = 7, Group = "kvm", Mode = 448 };
         Assert.Equal(expected, Netdev("vde,id=v,sock=/run/vde.ctl,port=7,group=kvm,mode=0700"));
-        Assert.Equal(expected, Qmp("""{"type":"vde","id":"v","sock":"/run/vde.ctl","port":7,"group":"kvm","mode":448}"""));
+        Assert.Equal(expected, NetdevFromQmp("""{"type":"vde","id":"v","sock":"/run/vde.ctl","port":7,"group":"kvm","mode":448}"""));
         Assert.Equal(expected with { Mode = 448 }, Netdev("vde,id=v,sock=/run/vde.ctl,port=7,group=kvm,mode=0x1c0"));
         Assert.Equal(expected with { Mode = 700 }, Netdev("vde,id=v,sock=/run/vde.ctl,port=7,group=kvm,mode=700"));
         Assert.Equal("sock=/run/vde.ctl,port=7,group=kvm,mode=0700", expected.Summary());
@@ -31,7 +24,7 @@ public class VdeBridgeNetdevParserTests
     {
         var expected = new BridgeNetdevOptions { Id = "b", Br = "br1", Helper = "/usr/lib/qemu/qemu-bridge-helper" };
         Assert.Equal(expected, Netdev("bridge,id=b,br=br1,helper=/usr/lib/qemu/qemu-bridge-helper"));
-        Assert.Equal(expected, Qmp("""{"type":"bridge","id":"b","br":"br1","helper":"/usr/lib/qemu/qemu-bridge-helper"}"""));
+        Assert.Equal(expected, NetdevFromQmp("""{"type":"bridge","id":"b","br":"br1","helper":"/usr/lib/qemu/qemu-bridge-helper"}"""));
         Assert.Equal(new BridgeNetdevOptions { Id = "d" }, Netdev("bridge,id=d"));
     }
 
