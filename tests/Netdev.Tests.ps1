@@ -51,7 +51,7 @@ Describe 'Netdev cmdlets' {
 
         It 'binds each socket mode to its own parameter set' {
             $command = Get-Command Add-Netdev
-            $command.ParameterSets.Name | Sort-Object | Should -Be @('Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap', 'VhostUser')
+            $command.ParameterSets.Name | Sort-Object | Should -Be @('Bridge', 'Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap', 'Vde', 'VhostUser')
             { Add-Netdev -Id nd-x -Listen 127.0.0.1:1 -Connect 127.0.0.1:2 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
             $localAddr = $command.Parameters['LocalAddr'].ParameterSets
             $localAddr['SocketUdp'].IsMandatory, $localAddr['SocketMcast'].IsMandatory | Should -Be @($true, $false)
