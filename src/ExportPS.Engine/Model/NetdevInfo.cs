@@ -30,6 +30,15 @@ public sealed record NetdevInfo
     /// <summary>Whether the far end (a stream connection) is there; datagram and hub port netdevs always are.</summary>
     public bool Connected { get; init; }
 
+    /// <summary>What went wrong at the far end (a vhost-user front-end's broken ring or refused request); null when nothing did.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>
+    /// For a vhost-user netdev: the descriptor chains its guest's driver got back on each virtqueue (receive queues at even
+    /// indexes, transmit at odd), since the current front-end connected; null for other types.
+    /// </summary>
+    public long[]? VirtqueueCompletions { get; init; }
+
     public long ReceivedFrames { get; init; }
 
     public long ReceivedBytes { get; init; }

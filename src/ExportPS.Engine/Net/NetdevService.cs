@@ -266,6 +266,8 @@ internal sealed class NetdevService : INetdevs, IDisposable
             Peer = counters.Peer,
             LinkUp = counters.LinkUp,
             Connected = (netdev.Backend as INetWorkerBackend)?.Connected ?? true,
+            Failure = (netdev.Backend as INetWorkerBackend)?.Failure,
+            VirtqueueCompletions = (netdev.Backend as INetWorkerBackend)?.VirtqueueCompletions,
             ReceivedFrames = counters.ReceivedFrames,
             ReceivedBytes = counters.ReceivedBytes,
             ReceivedDropped = counters.ReceivedDropped,

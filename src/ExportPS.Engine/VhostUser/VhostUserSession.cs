@@ -29,6 +29,9 @@ internal sealed class VhostUserSession : IDisposable
     /// <summary>Why the session ended, when it was not the front-end closing the socket; null otherwise.</summary>
     public string? FailureReason { get; private set; }
 
+    /// <summary>The last request that failed, including those the front-end was told of (and the session went on).</summary>
+    public string? LastError { get; private set; }
+
     /// <summary>Serves messages until the front-end disconnects, breaks the protocol, or the session is aborted.</summary>
     public async Task RunAsync()
     {
@@ -58,6 +61,11 @@ internal sealed class VhostUserSession : IDisposable
                 }
 
                 _poller.Refresh();
+                if (outcome.Failed)
+                {
+                    LastError = outcome.Error;
+                }
+
                 if (outcome.Failed && !outcome.FailureReported)
                 {
                     FailureReason = outcome.Error;

@@ -154,6 +154,9 @@ internal static class NetdevCodec
         };
         QmpMembers.SetIf(entry, "hub", info.Hub);
         QmpMembers.SetIf(entry, "peer", info.Peer);
+        QmpMembers.SetIf(entry, "x-failure", info.Failure);
+        if (info.VirtqueueCompletions is { } completions)
+            entry["x-virtqueue-completions"] = new JsonArray([.. completions.Select(count => (JsonNode?)count)]);
         foreach (var (name, value) in Counters(info))
             entry[name] = value;
         return entry;
@@ -172,6 +175,10 @@ internal static class NetdevCodec
             Peer = QmpMembers.String(entry, "peer"),
             LinkUp = QmpMembers.Bool(entry, "up"),
             Connected = QmpMembers.Bool(entry, "connected"),
+            Failure = QmpMembers.String(entry, "x-failure"),
+            VirtqueueCompletions = entry.TryGetProperty("x-virtqueue-completions", out var completions)
+                ? [.. completions.EnumerateArray().Select(count => count.GetInt64())]
+                : null,
             ReceivedFrames = Counter("rx-frames"),
             ReceivedBytes = Counter("rx-bytes"),
             ReceivedDropped = Counter("rx-dropped"),
