@@ -34,10 +34,11 @@ public sealed record NetdevInfo
     public string? Failure { get; init; }
 
     /// <summary>
-    /// For a vhost-user netdev: the descriptor chains its guest's driver got back on each virtqueue (receive queues at even
-    /// indexes, transmit at odd), since the current front-end connected; null for other types.
+    /// For a vhost-user netdev: the descriptor chains its guest's driver got back on each virtqueue since the current
+    /// front-end connected, as "rx0=12 tx0=30 rx1=8 tx1=0" (queue pair n: receive queue 2n, transmit queue 2n+1); null
+    /// for other types.
     /// </summary>
-    public long[]? VirtqueueCompletions { get; init; }
+    public string? VirtqueueCompletions { get; init; }
 
     public long ReceivedFrames { get; init; }
 

@@ -17,10 +17,11 @@ internal sealed class VhostUserSession : IDisposable
     private readonly VringKickPoller _poller;
     private readonly CancellationTokenSource _aborted = new();
 
-    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name)
+    /// <param name="stopTimeout">How long GET_VRING_BASE waits for requests in flight (<see cref="VhostUserBackend.StopTimeout"/>).</param>
+    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name, TimeSpan? stopTimeout = null)
     {
         _transport = new UnixSocketTransport(socket, MemoryTablePayload.MaxRegions);
-        Backend = new VhostUserBackend(device);
+        Backend = new VhostUserBackend(device) { StopTimeout = stopTimeout ?? VhostUserBackend.DefaultStopTimeout };
         _poller = new VringKickPoller(Backend, device.ProcessQueue, ioThread, name);
     }
 

@@ -45,9 +45,9 @@ public sealed class VhostUserInflightTests : IDisposable
     }
 
     /// <summary>Accepts the front-end that connected and serves it on a session of its own.</summary>
-    private (VhostUserSession Session, Task Run) Serve()
+    private (VhostUserSession Session, Task Run) Serve(TimeSpan? stopTimeout = null)
     {
-        var session = new VhostUserSession(_listener.Accept(), _device, null, "inflight test");
+        var session = new VhostUserSession(_listener.Accept(), _device, null, "inflight test", stopTimeout);
         return (session, Task.Run(session.RunAsync));
     }
 
@@ -131,5 +131,49 @@ public sealed class VhostUserInflightTests : IDisposable
         second.Dispose();
         await secondRun.WaitAsync(Timeout);
         secondSession.Dispose();
+    }
+
+    /// <summary>
+    /// GET_VRING_BASE does not wait for ever on a request the node holds: after the bound the reply comes, the request is
+    /// abandoned (its completion publishes nothing) and stays marked in the inflight area, so the ring, started again on
+    /// the same connection, takes it again and the guest sees it complete once.
+    /// </summary>
+    [Fact]
+    public async Task GetVringBase_OnAHeldRequest_AnswersAfterItsBound_AndTheRestartedRingTakesTheRequestAgain()
+    {
+        var expected = TestNodes.Pattern(4096, 5);
+        await _node.WriteAsync(8192, expected);
+        _driver.SlowOffset = 8192;
+        using var frontEnd = new TestFrontEnd(SocketPath);
+        var (session, run) = Serve(TimeSpan.FromMilliseconds(200));
+        frontEnd.Negotiate(VhostUserProtocolFeatures.InflightShmem);
+        var (area, fd) = frontEnd.GetInflightFd(1, 32);
+        using var inflightFd = fd;
+        frontEnd.Send(VhostUserRequest.SetInflightFd, area, inflightFd);
+        frontEnd.StartRing(0);
+        var vring = frontEnd.Vring(0);
+        var held = frontEnd.Post(0, TypeIn, 16, inLength: 4096);
+        frontEnd.Kick(0);
+        WaitUntil(() => _driver.SlowReadWaiting, "the read is held");
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        frontEnd.Send(VhostUserRequest.GetVringBase, new VringStatePayload(0, 0));
+        Assert.Equal(new VringStatePayload(0, 1), frontEnd.Receive(VhostUserRequest.GetVringBase));
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(150), Timeout);
+        WaitUntil(() => session.LastError is not null, "the abandonment is recorded");
+        Assert.Contains("abandoned", session.LastError);
+
+        frontEnd.StartRing(0, vring, 1);
+        var queue = session.Backend.Queues[0];
+        WaitUntil(() => queue.InFlight == 2, "the held read is taken again");
+        _driver.ReleaseSlowRead();
+        WaitUntil(() => queue.InFlight == 0, "both reads completed");
+        Assert.Equal(1, vring.UsedIndex);
+        Assert.Equal(StatusOk, frontEnd.Status(held));
+        Assert.Equal(expected, frontEnd.Data(held, 4096));
+
+        frontEnd.Dispose();
+        await run.WaitAsync(Timeout);
+        session.Dispose();
     }
 }

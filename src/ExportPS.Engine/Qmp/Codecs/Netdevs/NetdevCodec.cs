@@ -155,8 +155,7 @@ internal static class NetdevCodec
         QmpMembers.SetIf(entry, "hub", info.Hub);
         QmpMembers.SetIf(entry, "peer", info.Peer);
         QmpMembers.SetIf(entry, "x-failure", info.Failure);
-        if (info.VirtqueueCompletions is { } completions)
-            entry["x-virtqueue-completions"] = new JsonArray([.. completions.Select(count => (JsonNode?)count)]);
+        QmpMembers.SetIf(entry, "x-virtqueue-completions", info.VirtqueueCompletions);
         foreach (var (name, value) in Counters(info))
             entry[name] = value;
         return entry;
@@ -176,9 +175,7 @@ internal static class NetdevCodec
             LinkUp = QmpMembers.Bool(entry, "up"),
             Connected = QmpMembers.Bool(entry, "connected"),
             Failure = QmpMembers.String(entry, "x-failure"),
-            VirtqueueCompletions = entry.TryGetProperty("x-virtqueue-completions", out var completions)
-                ? [.. completions.EnumerateArray().Select(count => count.GetInt64())]
-                : null,
+            VirtqueueCompletions = QmpMembers.String(entry, "x-virtqueue-completions"),
             ReceivedFrames = Counter("rx-frames"),
             ReceivedBytes = Counter("rx-bytes"),
             ReceivedDropped = Counter("rx-dropped"),
