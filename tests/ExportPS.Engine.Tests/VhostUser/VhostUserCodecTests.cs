@@ -98,7 +98,8 @@ public sealed class VhostUserCodecTests
     private static VhostUserProtocolException Refused(byte[] bytes, params SafeFileHandle[] fds) =>
         Assert.Throws<VhostUserProtocolException>(() => Parse(bytes, fds).Dispose());
 
-    private static byte[] Header(uint request, uint flags, uint size, int payloadLength)
+    /// <summary>A raw message: a header with any flags and announced size, then <paramref name="payloadLength"/> zero bytes.</summary>
+    internal static byte[] Header(uint request, uint flags, uint size, int payloadLength)
     {
         var bytes = new byte[VhostUserHeader.Length + payloadLength];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, request);

@@ -6,6 +6,7 @@ using ExportPS.Engine.Tests.Nbd;
 using ExportPS.Engine.Tests.VhostUser;
 using ExportPS.Engine.VhostUser;
 using ExportPS.Engine.VhostUser.Blk;
+using Microsoft.Win32.SafeHandles;
 using Xunit;
 using static ExportPS.Engine.VhostUser.Blk.VirtioBlkProtocol;
 
@@ -51,6 +52,16 @@ public sealed class VhostUserInflightTests : IDisposable
         return (session, Task.Run(session.RunAsync));
     }
 
+    /// <summary>Negotiates the inflight area, has the back-end track ring 0 in a new one, and starts the ring.</summary>
+    private static (InflightPayload Area, SafeFileHandle Fd) StartRingWithInflightArea(TestFrontEnd frontEnd)
+    {
+        frontEnd.Negotiate(VhostUserProtocolFeatures.InflightShmem);
+        var (area, fd) = frontEnd.GetInflightFd(1, 32);
+        frontEnd.Send(VhostUserRequest.SetInflightFd, area, fd);
+        frontEnd.StartRing(0);
+        return (area, fd);
+    }
+
     private static void WaitUntil(Func<bool> condition, string what) =>
         Assert.True(SpinWait.SpinUntil(condition, Timeout), $"timed out waiting until {what}");
 
@@ -87,11 +98,8 @@ public sealed class VhostUserInflightTests : IDisposable
         // First connection: a write completes, a read of the slow offset is held when the front-end goes away.
         using var first = new TestFrontEnd(SocketPath, guest);
         var (firstSession, firstRun) = Serve();
-        first.Negotiate(VhostUserProtocolFeatures.InflightShmem);
-        var (area, fd) = first.GetInflightFd(1, 32);
+        var (area, fd) = StartRingWithInflightArea(first);
         using var inflightFd = fd;
-        first.Send(VhostUserRequest.SetInflightFd, area, inflightFd);
-        first.StartRing(0);
         var vring = first.Vring(0);
         var held = first.Post(0, TypeIn, 16, inLength: 4096);
         var written = first.Post(0, TypeOut, 0, TestNodes.Pattern(4096, 3));
@@ -146,11 +154,7 @@ public sealed class VhostUserInflightTests : IDisposable
         _driver.SlowOffset = 8192;
         using var frontEnd = new TestFrontEnd(SocketPath);
         var (session, run) = Serve(TimeSpan.FromMilliseconds(200));
-        frontEnd.Negotiate(VhostUserProtocolFeatures.InflightShmem);
-        var (area, fd) = frontEnd.GetInflightFd(1, 32);
-        using var inflightFd = fd;
-        frontEnd.Send(VhostUserRequest.SetInflightFd, area, inflightFd);
-        frontEnd.StartRing(0);
+        using var inflightFd = StartRingWithInflightArea(frontEnd).Fd;
         var vring = frontEnd.Vring(0);
         var held = frontEnd.Post(0, TypeIn, 16, inLength: 4096);
         frontEnd.Kick(0);

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using ExportPS.Engine.Net;
 using ExportPS.Engine.Tests.Net;
 using ExportPS.Engine.Tests.VhostUser;
@@ -16,16 +15,6 @@ namespace ExportPS.Engine.Tests.VhostUserNet;
 /// </summary>
 public sealed partial class VhostUserNetBackendTests
 {
-    /// <summary>A raw message: a header with any flags and announced size, then the given payload bytes.</summary>
-    private static byte[] RawMessage(uint request, uint flags, uint announced, int payloadLength)
-    {
-        var bytes = new byte[VhostUserHeader.Length + payloadLength];
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes, request);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(4), flags);
-        BinaryPrimitives.WriteUInt32LittleEndian(bytes.AsSpan(8), announced);
-        return bytes;
-    }
-
     public static TheoryData<string, string> BrokenMessages => new()
     {
         { "garbage", "version" },
@@ -50,23 +39,23 @@ public sealed partial class VhostUserNetBackendTests
                     bad.SendRaw([.. Enumerable.Repeat((byte)0xee, 64)]);
                     break;
                 case "too large":
-                    bad.SendRaw(RawMessage((uint)VhostUserRequest.SetFeatures, 1, 1 << 20, 0));
+                    bad.SendRaw(VhostUserCodecTests.Header((uint)VhostUserRequest.SetFeatures, 1, 1 << 20, 0));
                     break;
                 case "wrong size":
-                    bad.SendRaw(RawMessage((uint)VhostUserRequest.SetFeatures, 1, 4, 4));
+                    bad.SendRaw(VhostUserCodecTests.Header((uint)VhostUserRequest.SetFeatures, 1, 4, 4));
                     break;
                 case "fd where none belongs":
-                    bad.SendRaw(RawMessage((uint)VhostUserRequest.SetFeatures, 1, 8, 8), extraFd.Handle);
+                    bad.SendRaw(VhostUserCodecTests.Header((uint)VhostUserRequest.SetFeatures, 1, 8, 8), extraFd.Handle);
                     break;
                 case "kick without its fd":
-                    bad.SendRaw(RawMessage((uint)VhostUserRequest.SetVringKick, 1, 8, 8));
+                    bad.SendRaw(VhostUserCodecTests.Header((uint)VhostUserRequest.SetVringKick, 1, 8, 8));
                     break;
                 case "unknown request":
-                    bad.SendRaw(RawMessage(999, 1, 0, 0));
+                    bad.SendRaw(VhostUserCodecTests.Header(999, 1, 0, 0));
                     break;
                 case "truncated":
                     // The header announces 8 bytes, 4 come, then the front-end is gone.
-                    bad.SendRaw(RawMessage((uint)VhostUserRequest.SetFeatures, 1, 8, 4));
+                    bad.SendRaw(VhostUserCodecTests.Header((uint)VhostUserRequest.SetFeatures, 1, 8, 4));
                     break;
             }
 
