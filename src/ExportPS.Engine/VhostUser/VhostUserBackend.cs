@@ -453,7 +453,8 @@ public sealed class VhostUserBackend : IDisposable
 
     /// <summary>
     /// RESET_DEVICE (and the older RESET_OWNER): the rings stopped and unconfigured, the status cleared; the negotiated
-    /// features and the memory table stay, as with libvhost-user. Requests in flight still complete into their rings.
+    /// features and the memory table stay, as with libvhost-user. Requests in flight are abandoned: they publish nothing
+    /// into the reset rings.
     /// </summary>
     private unsafe void Reset()
     {

@@ -36,7 +36,8 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
     public string Type => TypeName;
 
     /// <summary>A front-end is connected and one of its receive queues runs.</summary>
-    public bool Connected => Volatile.Read(ref _session)?.Backend.Queues.Any(q => VirtioNetDevice.IsReceiveQueue(q.Index) && q.Started && q.Enabled) ?? false;
+    public bool Connected =>
+        Volatile.Read(ref _session)?.Backend.Queues.Any(q => VirtioNetDevice.IsReceiveQueue(q.Index) && q.Started && q.Enabled) ?? false;
 
     /// <summary>Why the last front-end's session ended, when it broke the protocol; null otherwise.</summary>
     public string? LastFailure { get; private set; }

@@ -13,9 +13,10 @@ public static class VirtioNetRxSteering
     public static SplitVirtqueue? Choose(ReadOnlySpan<byte> frame, IReadOnlyList<SplitVirtqueue> queues)
     {
         int pairs = queues.Count / 2;
-        if (pairs == 0)
+        if (pairs <= 1)
         {
-            return null;
+            // One pair needs no hash.
+            return pairs == 1 && Runs(queues[0]) ? queues[0] : null;
         }
 
         uint hash = NetFlowHash.Of(frame);
