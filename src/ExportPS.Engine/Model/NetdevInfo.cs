@@ -30,6 +30,16 @@ public sealed record NetdevInfo
     /// <summary>Whether the far end (a stream connection) is there; datagram and hub port netdevs always are.</summary>
     public bool Connected { get; init; }
 
+    /// <summary>What went wrong at the far end (a vhost-user front-end's broken ring or refused request); null when nothing did.</summary>
+    public string? Failure { get; init; }
+
+    /// <summary>
+    /// For a vhost-user netdev: the descriptor chains its guest's driver got back on each virtqueue since the current
+    /// front-end connected, as "rx0=12 tx0=30 rx1=8 tx1=0" (queue pair n: receive queue 2n, transmit queue 2n+1); null
+    /// for other types.
+    /// </summary>
+    public string? VirtqueueCompletions { get; init; }
+
     public long ReceivedFrames { get; init; }
 
     public long ReceivedBytes { get; init; }

@@ -3,6 +3,7 @@ using ExportPS.Engine.Model;
 using ExportPS.Engine.Net.Backends;
 using ExportPS.Engine.Objects;
 using ExportPS.Engine.Qmp.Codecs;
+using ExportPS.Engine.VhostUser.Net;
 
 namespace ExportPS.Engine.Net;
 
@@ -266,6 +267,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
             Peer = counters.Peer,
             LinkUp = counters.LinkUp,
             Connected = (netdev.Backend as INetWorkerBackend)?.Connected ?? true,
+            Failure = (netdev.Backend as INetWorkerBackend)?.Failure,
+            VirtqueueCompletions = (netdev.Backend as INetWorkerBackend)?.VirtqueueCompletions is { } completions
+                ? VirtioNetQueueNames.Format(completions)
+                : null,
             ReceivedFrames = counters.ReceivedFrames,
             ReceivedBytes = counters.ReceivedBytes,
             ReceivedDropped = counters.ReceivedDropped,

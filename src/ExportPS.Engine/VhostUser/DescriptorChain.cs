@@ -28,6 +28,9 @@ public sealed class DescriptorChain
     /// <summary>The chain was taken again after a reconnect (from the in-flight area), not off the available ring.</summary>
     internal bool Resubmitted { get; set; }
 
+    /// <summary>The queue's generation when the chain was taken: a chain of an abandoned one publishes nothing.</summary>
+    internal int Generation { get; set; }
+
     /// <summary>The memory the pieces point into, acquired until the chain is completed.</summary>
     internal GuestMemory? Memory { get; set; }
 

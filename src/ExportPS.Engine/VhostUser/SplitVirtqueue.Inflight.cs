@@ -15,7 +15,6 @@ public sealed unsafe partial class SplitVirtqueue
     private int _inflightCapacity;
     private ulong _inflightCounter;
     private readonly Queue<ushort> _resubmit = new();
-    private bool _abandoned;
 
     /// <summary>
     /// Tracks requests in <paramref name="part"/> (this queue's part of the area, of <paramref name="capacity"/> states),
@@ -43,18 +42,11 @@ public sealed unsafe partial class SplitVirtqueue
         }
     }
 
-    /// <summary>
-    /// The connection ended with the area tracking this queue: requests still in flight complete without a used entry,
-    /// since the front-end resubmits them on its next connection and must not see them twice.
-    /// </summary>
-    private void AbandonInflight()
+    /// <summary>The connection ended: the area (unmapped next) is no longer touched, whatever still completes.</summary>
+    private void DetachInflight()
     {
-        if (_inflight is not null)
-        {
-            _abandoned = true;
-            _inflight = null;
-            _inflightCapacity = 0;
-        }
+        _inflight = null;
+        _inflightCapacity = 0;
     }
 
     private ref ushort InflightVersionField => ref *(ushort*)(_inflight + 8);

@@ -10,6 +10,11 @@ namespace ExportPS.Engine.VhostUser;
 /// breaks the protocol itself (an available index that jumps too far, a head beyond the table) stops the queue
 /// (<see cref="BrokenReason"/>); a bad chain only fails its request.
 /// </para>
+/// <para>
+/// Requests still in flight when the queue is abandoned (the connection ended, or a stop waited too long for them)
+/// belong to an older generation: they complete without touching the rings or the in-flight area, so a front-end that
+/// resubmits them (or a reconnected one that took them again) never sees them twice.
+/// </para>
 /// </summary>
 public sealed unsafe partial class SplitVirtqueue : IDisposable
 {
@@ -29,6 +34,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     private ushort _signalledUsed;
     private bool _signalledUsedValid;
     private int _inFlight;
+    private int _generation;
     private TaskCompletionSource<ushort>? _drained;
 
     public SplitVirtqueue(int index) => Index = index;
@@ -200,6 +206,31 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
         }
     }
 
+    /// <summary>
+    /// A stop (<see cref="StopAsync"/>) that waited long enough: the requests still in flight are abandoned and the stop
+    /// completes now. Returns how many were abandoned (0 when the stop completed meanwhile). Requests the in-flight area
+    /// marked stay marked, so the front-end can have them taken again.
+    /// </summary>
+    public int AbandonStop()
+    {
+        lock (_gate)
+        {
+            if (Started || _drained is null)
+            {
+                return 0;
+            }
+
+            int abandoned = _inFlight;
+            AbandonInFlight();
+            _drained.TrySetResult(LastAvailIndex);
+            _drained = null;
+            return abandoned;
+        }
+    }
+
+    /// <summary>The requests in flight now complete without a used entry. Under the lock.</summary>
+    private void AbandonInFlight() => _generation++;
+
     private void UnmapRings()
     {
         _memory?.Release();
@@ -295,6 +326,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     {
         _memory!.TryAcquire();
         chain.Memory = _memory;
+        chain.Generation = _generation;
         _inFlight++;
         chain.Reset(head);
         ReadChain(chain, head);
@@ -344,7 +376,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
         EventFd? call;
         lock (_gate)
         {
-            if (_used is not null && !_abandoned)
+            if (_used is not null && chains[0].Generation == _generation)
             {
                 BeginInflightCompletion(chains[^1].Head);
                 for (int i = 0; i < chains.Length; i++)
@@ -458,7 +490,8 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     {
         lock (_gate)
         {
-            AbandonInflight();
+            AbandonInFlight();
+            DetachInflight();
             Started = false;
             if (_inFlight == 0)
             {

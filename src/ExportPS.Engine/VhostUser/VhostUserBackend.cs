@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+using ExportPS.Engine.Net;
 using Microsoft.Win32.SafeHandles;
 
 namespace ExportPS.Engine.VhostUser;
@@ -34,8 +36,9 @@ public sealed class VhostUserBackend : IDisposable
 
     public ulong Features { get; private set; }
 
-    /// <summary>The protocol features offered: those implemented here that the device does not withhold.</summary>
-    public VhostUserProtocolFeatures OfferedProtocol => OfferedProtocolFeatures & ~_device.WithheldProtocolFeatures;
+    /// <summary>The protocol features offered: those implemented here that the device does not withhold, and the device's own.</summary>
+    public VhostUserProtocolFeatures OfferedProtocol =>
+        (OfferedProtocolFeatures & ~_device.WithheldProtocolFeatures) | _device.DeviceProtocolFeatures;
 
     public VhostUserProtocolFeatures ProtocolFeatures { get; private set; }
 
@@ -45,6 +48,11 @@ public sealed class VhostUserBackend : IDisposable
     public byte DeviceStatus { get; private set; }
 
     public GuestMemory Memory { get; private set; } = GuestMemory.CreateEmpty();
+
+    /// <summary>How long GET_VRING_BASE waits for a ring's requests in flight before it abandons them.</summary>
+    public TimeSpan StopTimeout { get; init; } = DefaultStopTimeout;
+
+    public static readonly TimeSpan DefaultStopTimeout = TimeSpan.FromSeconds(5);
 
     private SplitVirtqueue[] CreateQueues() => Enumerable.Range(0, _device.NumQueues).Select(i => new SplitVirtqueue(i)).ToArray();
 
@@ -178,9 +186,24 @@ public sealed class VhostUserBackend : IDisposable
 
                 DeviceStatus = (byte)value;
                 return (null, null);
+            case VhostUserRequest.SendRarp:
+                return (null, SendRarp(value));
             default:
                 return (null, $"vhost-user request {request} is not supported by this back-end");
         }
+    }
+
+    /// <summary>SEND_RARP carries the MAC in the first six bytes of its u64, in memory order.</summary>
+    private string? SendRarp(ulong value)
+    {
+        if ((ProtocolFeatures & VhostUserProtocolFeatures.Rarp) == 0)
+        {
+            return "SEND_RARP without the RARP protocol feature";
+        }
+
+        Span<byte> bytes = stackalloc byte[sizeof(ulong)];
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes, value);
+        return _device.SendRarp(MacAddress.FromBytes(bytes[..MacAddress.Length]));
     }
 
     private SplitVirtqueue? Queue(uint index) => index < _queues.Length ? _queues[index] : null;
@@ -220,7 +243,11 @@ public sealed class VhostUserBackend : IDisposable
         }
     }
 
-    /// <summary>GET_VRING_BASE stops the ring: the reply waits until its requests in flight are completed.</summary>
+    /// <summary>
+    /// GET_VRING_BASE stops the ring: the reply waits until its requests in flight are completed, but no longer than
+    /// <see cref="StopTimeout"/> (the front-end waits for the reply); requests still running then are abandoned and the
+    /// reply reports it as a failure.
+    /// </summary>
     private async ValueTask<(VhostUserReply? Reply, string? Error)> GetVringBaseAsync(uint index)
     {
         var queue = Queue(index);
@@ -229,9 +256,19 @@ public sealed class VhostUserBackend : IDisposable
             return (new VhostUserReply(VhostUserRequest.GetVringBase, new VringStatePayload(index, 0)), NoSuchQueue(index));
         }
 
-        ushort vringBase = await queue.StopAsync().ConfigureAwait(false);
+        var stop = queue.StopAsync();
+        int abandoned = 0;
+        if (await Task.WhenAny(stop, Task.Delay(StopTimeout)).ConfigureAwait(false) != stop)
+        {
+            abandoned = queue.AbandonStop();
+        }
+
+        ushort vringBase = await stop.ConfigureAwait(false);
         queue.SetKick(null);
-        return (new VhostUserReply(VhostUserRequest.GetVringBase, new VringStatePayload(index, vringBase)), null);
+        string? error = abandoned == 0
+            ? null
+            : $"vring {index}: {abandoned} requests were still in flight {StopTimeout.TotalSeconds:0.###} s after GET_VRING_BASE and were abandoned";
+        return (new VhostUserReply(VhostUserRequest.GetVringBase, new VringStatePayload(index, vringBase)), error);
     }
 
     private string? SetVringAddress(VringAddressPayload address)
@@ -416,7 +453,8 @@ public sealed class VhostUserBackend : IDisposable
 
     /// <summary>
     /// RESET_DEVICE (and the older RESET_OWNER): the rings stopped and unconfigured, the status cleared; the negotiated
-    /// features and the memory table stay, as with libvhost-user. Requests in flight still complete into their rings.
+    /// features and the memory table stay, as with libvhost-user. Requests in flight are abandoned: they publish nothing
+    /// into the reset rings.
     /// </summary>
     private unsafe void Reset()
     {

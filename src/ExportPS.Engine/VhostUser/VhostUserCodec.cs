@@ -177,7 +177,8 @@ public static class VhostUserCodec
             VhostUserRequest.GetFeatures or VhostUserRequest.SetOwner or VhostUserRequest.ResetOwner
                 or VhostUserRequest.GetProtocolFeatures or VhostUserRequest.GetQueueNum or VhostUserRequest.ResetDevice
                 or VhostUserRequest.GetMaxMemSlots or VhostUserRequest.GetStatus => PayloadKind.Empty,
-            VhostUserRequest.SetFeatures or VhostUserRequest.SetProtocolFeatures or VhostUserRequest.SetStatus => PayloadKind.U64,
+            VhostUserRequest.SetFeatures or VhostUserRequest.SetProtocolFeatures or VhostUserRequest.SetStatus
+                or VhostUserRequest.SendRarp => PayloadKind.U64,
             VhostUserRequest.SetVringNum or VhostUserRequest.SetVringBase or VhostUserRequest.GetVringBase
                 or VhostUserRequest.SetVringEnable or VhostUserRequest.VringKick => PayloadKind.VringState,
             VhostUserRequest.SetVringKick or VhostUserRequest.SetVringCall or VhostUserRequest.SetVringErr => PayloadKind.VringFd,

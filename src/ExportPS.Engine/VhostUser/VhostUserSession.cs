@@ -17,10 +17,11 @@ internal sealed class VhostUserSession : IDisposable
     private readonly VringKickPoller _poller;
     private readonly CancellationTokenSource _aborted = new();
 
-    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name)
+    /// <param name="stopTimeout">How long GET_VRING_BASE waits for requests in flight (<see cref="VhostUserBackend.StopTimeout"/>).</param>
+    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name, TimeSpan? stopTimeout = null)
     {
         _transport = new UnixSocketTransport(socket, MemoryTablePayload.MaxRegions);
-        Backend = new VhostUserBackend(device);
+        Backend = new VhostUserBackend(device) { StopTimeout = stopTimeout ?? VhostUserBackend.DefaultStopTimeout };
         _poller = new VringKickPoller(Backend, device.ProcessQueue, ioThread, name);
     }
 
@@ -28,6 +29,9 @@ internal sealed class VhostUserSession : IDisposable
 
     /// <summary>Why the session ended, when it was not the front-end closing the socket; null otherwise.</summary>
     public string? FailureReason { get; private set; }
+
+    /// <summary>The last request that failed, including those the front-end was told of (and the session went on).</summary>
+    public string? LastError { get; private set; }
 
     /// <summary>Serves messages until the front-end disconnects, breaks the protocol, or the session is aborted.</summary>
     public async Task RunAsync()
@@ -58,6 +62,11 @@ internal sealed class VhostUserSession : IDisposable
                 }
 
                 _poller.Refresh();
+                if (outcome.Failed)
+                {
+                    LastError = outcome.Error;
+                }
+
                 if (outcome.Failed && !outcome.FailureReported)
                 {
                     FailureReason = outcome.Error;

@@ -38,6 +38,14 @@ public abstract class GuestPairFixture : IAsyncLifetime
         (await B.RunAsync($"ip addr add {_addressB}/16 dev eth0 && ip link set eth0 up")).Check("configuring B's eth0");
     }
 
+    /// <summary>Kills guest A's QEMU (by its process id) and puts the guest <paramref name="boot"/> starts in its place, configured as A was.</summary>
+    internal async Task ReplaceAAsync(Func<Task<QemuGuest>> boot)
+    {
+        await A.DisposeAsync();
+        A = await boot();
+        (await A.RunAsync($"ip addr add {_addressA}/16 dev eth0 && ip link set eth0 up")).Check("configuring the new A's eth0");
+    }
+
     public async Task DisposeAsync()
     {
         if (A is not null)

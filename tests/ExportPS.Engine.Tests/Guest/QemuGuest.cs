@@ -131,7 +131,7 @@ internal sealed class QemuGuest : IAsyncDisposable
         "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
         "-object", $"memory-backend-memfd,id=mem,size={memoryMiB}M,share=on", "-numa", "node,memdev=mem",
         "-kernel", image.Kernel, "-initrd", image.Initramfs,
-        "-append", "console=ttyS0 panic=-1 loglevel=4",
+        "-append", "console=ttyS0 panic=-1 loglevel=4 no_timer_check",
         "-serial", $"file:{consoleLog}",
         "-chardev", $"socket,id=control,path={controlPath},server=off",
         "-serial", "chardev:control",

@@ -28,6 +28,7 @@ public sealed class VhostUserCodecTests
         { VhostUserRequest.SetOwner, EmptyPayload.Instance, 0 },
         { VhostUserRequest.SetFeatures, new U64Payload(0x1_7000_0000UL), 0 },
         { VhostUserRequest.SetStatus, new U64Payload(0xf), 0 },
+        { VhostUserRequest.SendRarp, new U64Payload(0x5634_1200_5452UL), 0 },
         { VhostUserRequest.SetVringNum, new VringStatePayload(1, 256), 0 },
         { VhostUserRequest.GetVringBase, new VringStatePayload(0, 0), 0 },
         { VhostUserRequest.SetVringKick, new VringFdPayload(3, false), 1 },
@@ -97,7 +98,8 @@ public sealed class VhostUserCodecTests
     private static VhostUserProtocolException Refused(byte[] bytes, params SafeFileHandle[] fds) =>
         Assert.Throws<VhostUserProtocolException>(() => Parse(bytes, fds).Dispose());
 
-    private static byte[] Header(uint request, uint flags, uint size, int payloadLength)
+    /// <summary>A raw message: a header with any flags and announced size, then <paramref name="payloadLength"/> zero bytes.</summary>
+    internal static byte[] Header(uint request, uint flags, uint size, int payloadLength)
     {
         var bytes = new byte[VhostUserHeader.Length + payloadLength];
         BinaryPrimitives.WriteUInt32LittleEndian(bytes, request);
@@ -194,7 +196,7 @@ public sealed class VhostUserCodecTests
     [Theory]
     [InlineData(0u)]
     [InlineData(6u)]
-    [InlineData(19u)]
+    [InlineData(20u)]
     [InlineData(99u)]
     public void UnsupportedRequests_AreRefused(uint request) =>
         Assert.Equal(VhostUserProtocolError.UnsupportedRequest, Refused(Header(request, 1, 0, 0)).Error);

@@ -6,6 +6,7 @@ using ExportPS.Engine.Tests.Nbd;
 using ExportPS.Engine.Tests.VhostUser;
 using ExportPS.Engine.VhostUser;
 using ExportPS.Engine.VhostUser.Blk;
+using Microsoft.Win32.SafeHandles;
 using Xunit;
 using static ExportPS.Engine.VhostUser.Blk.VirtioBlkProtocol;
 
@@ -45,10 +46,20 @@ public sealed class VhostUserInflightTests : IDisposable
     }
 
     /// <summary>Accepts the front-end that connected and serves it on a session of its own.</summary>
-    private (VhostUserSession Session, Task Run) Serve()
+    private (VhostUserSession Session, Task Run) Serve(TimeSpan? stopTimeout = null)
     {
-        var session = new VhostUserSession(_listener.Accept(), _device, null, "inflight test");
+        var session = new VhostUserSession(_listener.Accept(), _device, null, "inflight test", stopTimeout);
         return (session, Task.Run(session.RunAsync));
+    }
+
+    /// <summary>Negotiates the inflight area, has the back-end track ring 0 in a new one, and starts the ring.</summary>
+    private static (InflightPayload Area, SafeFileHandle Fd) StartRingWithInflightArea(TestFrontEnd frontEnd)
+    {
+        frontEnd.Negotiate(VhostUserProtocolFeatures.InflightShmem);
+        var (area, fd) = frontEnd.GetInflightFd(1, 32);
+        frontEnd.Send(VhostUserRequest.SetInflightFd, area, fd);
+        frontEnd.StartRing(0);
+        return (area, fd);
     }
 
     private static void WaitUntil(Func<bool> condition, string what) =>
@@ -87,11 +98,8 @@ public sealed class VhostUserInflightTests : IDisposable
         // First connection: a write completes, a read of the slow offset is held when the front-end goes away.
         using var first = new TestFrontEnd(SocketPath, guest);
         var (firstSession, firstRun) = Serve();
-        first.Negotiate(VhostUserProtocolFeatures.InflightShmem);
-        var (area, fd) = first.GetInflightFd(1, 32);
+        var (area, fd) = StartRingWithInflightArea(first);
         using var inflightFd = fd;
-        first.Send(VhostUserRequest.SetInflightFd, area, inflightFd);
-        first.StartRing(0);
         var vring = first.Vring(0);
         var held = first.Post(0, TypeIn, 16, inLength: 4096);
         var written = first.Post(0, TypeOut, 0, TestNodes.Pattern(4096, 3));
@@ -131,5 +139,45 @@ public sealed class VhostUserInflightTests : IDisposable
         second.Dispose();
         await secondRun.WaitAsync(Timeout);
         secondSession.Dispose();
+    }
+
+    /// <summary>
+    /// GET_VRING_BASE does not wait for ever on a request the node holds: after the bound the reply comes, the request is
+    /// abandoned (its completion publishes nothing) and stays marked in the inflight area, so the ring, started again on
+    /// the same connection, takes it again and the guest sees it complete once.
+    /// </summary>
+    [Fact]
+    public async Task GetVringBase_OnAHeldRequest_AnswersAfterItsBound_AndTheRestartedRingTakesTheRequestAgain()
+    {
+        var expected = TestNodes.Pattern(4096, 5);
+        await _node.WriteAsync(8192, expected);
+        _driver.SlowOffset = 8192;
+        using var frontEnd = new TestFrontEnd(SocketPath);
+        var (session, run) = Serve(TimeSpan.FromMilliseconds(200));
+        using var inflightFd = StartRingWithInflightArea(frontEnd).Fd;
+        var vring = frontEnd.Vring(0);
+        var held = frontEnd.Post(0, TypeIn, 16, inLength: 4096);
+        frontEnd.Kick(0);
+        WaitUntil(() => _driver.SlowReadWaiting, "the read is held");
+
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        frontEnd.Send(VhostUserRequest.GetVringBase, new VringStatePayload(0, 0));
+        Assert.Equal(new VringStatePayload(0, 1), frontEnd.Receive(VhostUserRequest.GetVringBase));
+        Assert.InRange(stopwatch.Elapsed, TimeSpan.FromMilliseconds(150), Timeout);
+        WaitUntil(() => session.LastError is not null, "the abandonment is recorded");
+        Assert.Contains("abandoned", session.LastError);
+
+        frontEnd.StartRing(0, vring, 1);
+        var queue = session.Backend.Queues[0];
+        WaitUntil(() => queue.InFlight == 2, "the held read is taken again");
+        _driver.ReleaseSlowRead();
+        WaitUntil(() => queue.InFlight == 0, "both reads completed");
+        Assert.Equal(1, vring.UsedIndex);
+        Assert.Equal(StatusOk, frontEnd.Status(held));
+        Assert.Equal(expected, frontEnd.Data(held, 4096));
+
+        frontEnd.Dispose();
+        await run.WaitAsync(Timeout);
+        session.Dispose();
     }
 }

@@ -16,7 +16,7 @@ namespace ExportPS.Engine.Tests.VhostUserNet;
 /// guest transmits reach the peer, frames the peer sends fill the guest's receive buffers, and a front-end that leaves
 /// is followed by the next one.
 /// </summary>
-public sealed class VhostUserNetBackendTests : IDisposable
+public sealed partial class VhostUserNetBackendTests : IDisposable
 {
     private const ulong NetFeatures = VirtioFeatures.Version1 | VirtioFeatures.RingIndirectDesc | VirtioFeatures.RingEventIdx
         | VirtioFeatures.ProtocolFeatures | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.Mq;
@@ -52,10 +52,10 @@ public sealed class VhostUserNetBackendTests : IDisposable
     }
 
     /// <summary>Connects, negotiates and starts every ring of <paramref name="queuePairs"/> pairs, as QEMU's vhost-user-net does.</summary>
-    private TestFrontEnd Connect(int queuePairs = 1)
+    private TestFrontEnd Connect(int queuePairs = 1, ulong features = NetFeatures, VhostUserProtocolFeatures alsoWanted = VhostUserProtocolFeatures.None)
     {
         var frontEnd = new TestFrontEnd(SocketPath);
-        frontEnd.Negotiate(wantedFeatures: NetFeatures);
+        frontEnd.Negotiate(alsoWanted, features);
         Assert.Equal((ulong)(2 * queuePairs), frontEnd.Get(VhostUserRequest.GetQueueNum));
         for (uint ring = 0; ring < 2 * queuePairs; ring++)
         {
@@ -157,5 +157,45 @@ public sealed class VhostUserNetBackendTests : IDisposable
         Transmit(frontEnd, 3, TestFrames.Ethernet(0x0800, 80), used: 1);
         Transmit(frontEnd, 1, TestFrames.Ethernet(0x0806, 90), used: 1);
         WaitFor(() => test._recorder.Frames.Count == 2, "the peer to receive both frames");
+    }
+
+    [Fact]
+    public void TwoQueuePairs_FlowsToTheGuestUseBothReceiveQueues()
+    {
+        using var test = new VhostUserNetBackendTests(queuePairs: 2);
+        using var frontEnd = test.Connect(queuePairs: 2);
+        for (int i = 0; i < 16; i++)
+        {
+            PostReceive(frontEnd, 0);
+            PostReceive(frontEnd, 2);
+        }
+
+        for (int port = 1000; port < 1016; port++)
+        {
+            test._peer.Send(VirtioNetRxSteeringTests.IPv4(17, "10.0.0.2", "10.0.0.1", (ushort)port, 53));
+        }
+
+        Assert.Equal(16, test._netdev.Received.Snapshot().Frames);
+        var completions = test.Backend.VirtqueueCompletions!;
+        Assert.Equal(16, completions[0] + completions[2]);
+        Assert.True(completions[0] > 0 && completions[2] > 0, $"both receive queues are used: {string.Join(' ', completions)}");
+        Assert.Equal(completions[0], frontEnd.Vring(0).UsedIndex);
+    }
+
+    [Fact]
+    public void SendRarp_PutsTheAnnouncementOfTheMacOnThePeer()
+    {
+        using var frontEnd = Connect(alsoWanted: VhostUserProtocolFeatures.Rarp);
+        Assert.NotEqual(0UL, frontEnd.Offered & VirtioNetFeatures.GuestAnnounce);
+        var mac = MacAddress.Parse("52:54:00:12:34:56");
+        var bytes = new byte[8];
+        mac.WriteTo(bytes);
+        frontEnd.Send(VhostUserRequest.SendRarp, new U64Payload(BitConverter.ToUInt64(bytes)));
+
+        WaitFor(() => _recorder.Frames.Count == 1, "the announcement to reach the peer");
+        var expected = new byte[RarpAnnounceFrame.Length];
+        RarpAnnounceFrame.Write(mac, expected);
+        Assert.Equal(expected, _recorder.Frames[0]);
+        Assert.Equal(1, _netdev.Sent.Snapshot().Frames);
     }
 }

@@ -7,9 +7,11 @@ namespace ExportPS.Engine.Net.Backends;
 
 /// <summary>
 /// The backend of a vhost-user netdev, ExportPS being the vhost-user-net back-end: it listens on a unix socket and serves
-/// one front-end (QEMU) at a time, a later one after the current one leaves (QEMU reconnecting). Frames the guest
-/// transmits go to the netdev's peer; frames delivered to it fill the guest's receive buffers on the first enabled
-/// receive queue, dropped as queue-full when the guest has posted none, as no-peer while no guest is running.
+/// one front-end (QEMU) at a time, a later one after the current one leaves (QEMU reconnecting, or a new QEMU). Frames
+/// the guest transmits go to the netdev's peer, and so does the RARP announcement QEMU asks for (SEND_RARP); frames
+/// delivered to it fill the guest's receive buffers on the receive queue their flow steers to
+/// (<see cref="VirtioNetRxSteering"/>), dropped as queue-full when the guest has posted none there, as no-peer while no
+/// guest is running.
 /// </summary>
 internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
 {
@@ -34,10 +36,30 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
     public string Type => TypeName;
 
     /// <summary>A front-end is connected and one of its receive queues runs.</summary>
-    public bool Connected => ReceiveQueue(Volatile.Read(ref _session)) is not null;
+    public bool Connected =>
+        Volatile.Read(ref _session)?.Backend.Queues.Any(q => VirtioNetDevice.IsReceiveQueue(q.Index) && q.Started && q.Enabled) ?? false;
 
     /// <summary>Why the last front-end's session ended, when it broke the protocol; null otherwise.</summary>
     public string? LastFailure { get; private set; }
+
+    /// <summary>
+    /// What is wrong now, or went wrong last: a broken ring of the current front-end, else its last failed request, else
+    /// why the previous front-end's session ended. Null when nothing ever failed.
+    /// </summary>
+    public string? Failure
+    {
+        get
+        {
+            var session = Volatile.Read(ref _session);
+            return session?.Backend.Queues.Select(q => q.BrokenReason).FirstOrDefault(reason => reason is not null)
+                ?? session?.LastError
+                ?? LastFailure;
+        }
+    }
+
+    /// <summary>Descriptor chains used on each virtqueue (receive queues even, transmit odd) by the current front-end.</summary>
+    public long[]? VirtqueueCompletions =>
+        Volatile.Read(ref _session)?.Backend.Queues.Select(q => q.Completed).ToArray() ?? new long[_device.NumQueues];
 
     public void Start() => _run = AcceptLoopAsync(_stop.Token);
 
@@ -52,7 +74,7 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
                 return false;
             }
 
-            var queue = ReceiveQueue(session);
+            var queue = VirtioNetRxSteering.Choose(frame, session.Backend.Queues);
             if (queue is null)
             {
                 reason = NetDropReason.QueueFull;
@@ -69,24 +91,6 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
     public void Transmit(ReadOnlySpan<byte> frame) => _owner.Send(frame);
 
     public void TransmitDropped(NetDropReason reason) => _owner.RecordSendDrop(reason);
-
-    private static SplitVirtqueue? ReceiveQueue(VhostUserSession? session)
-    {
-        if (session is null)
-        {
-            return null;
-        }
-
-        foreach (var queue in session.Backend.Queues)
-        {
-            if (VirtioNetDevice.IsReceiveQueue(queue.Index) && queue.Started && queue.Enabled)
-            {
-                return queue;
-            }
-        }
-
-        return null;
-    }
 
     private async Task AcceptLoopAsync(CancellationToken token)
     {

@@ -33,7 +33,7 @@ public sealed class VirtioNetDevice : IVhostUserDevice
 
     public ulong Features =>
         VirtioFeatures.Version1 | VirtioFeatures.RingIndirectDesc | VirtioFeatures.RingEventIdx
-        | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.Mac | VirtioNetFeatures.Status
+        | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.GuestAnnounce
         | (Options.QueuePairs > 1 ? VirtioNetFeatures.Mq : 0);
 
     public int NumQueues => 2 * Options.QueuePairs;
@@ -45,6 +45,18 @@ public sealed class VirtioNetDevice : IVhostUserDevice
     /// </summary>
     public VhostUserProtocolFeatures WithheldProtocolFeatures =>
         VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem;
+
+    /// <summary>SEND_RARP: QEMU asks a back-end to announce a migrated guest that cannot announce itself.</summary>
+    public VhostUserProtocolFeatures DeviceProtocolFeatures => VhostUserProtocolFeatures.Rarp;
+
+    /// <summary>The RARP announcement for <paramref name="mac"/> goes out as if the guest had transmitted it.</summary>
+    public string? SendRarp(MacAddress mac)
+    {
+        Span<byte> frame = stackalloc byte[RarpAnnounceFrame.Length];
+        RarpAnnounceFrame.Write(mac, frame);
+        _wire.Transmit(frame);
+        return null;
+    }
 
     /// <summary>The features the front-end set last.</summary>
     public ulong NegotiatedFeatures => Volatile.Read(ref _negotiated);

@@ -12,6 +12,12 @@ public static class VirtioNetFeatures
     /// <summary>The config space holds the link status.</summary>
     public const ulong Status = 1UL << 16;
 
+    /// <summary>
+    /// The driver can announce itself (gratuitous ARP) when the device asks; the front-end does the asking, the
+    /// back-end only offers the bit (without it QEMU sends SEND_RARP after a migration instead).
+    /// </summary>
+    public const ulong GuestAnnounce = 1UL << 21;
+
     /// <summary>More than one receive/transmit queue pair.</summary>
     public const ulong Mq = 1UL << 22;
 }

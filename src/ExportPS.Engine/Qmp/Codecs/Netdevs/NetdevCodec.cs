@@ -164,6 +164,8 @@ internal static class NetdevCodec
         };
         QmpMembers.SetIf(entry, "hub", info.Hub);
         QmpMembers.SetIf(entry, "peer", info.Peer);
+        QmpMembers.SetIf(entry, "x-failure", info.Failure);
+        QmpMembers.SetIf(entry, "x-virtqueue-completions", info.VirtqueueCompletions);
         foreach (var (name, value) in Counters(info))
             entry[name] = value;
         return entry;
@@ -182,6 +184,8 @@ internal static class NetdevCodec
             Peer = QmpMembers.String(entry, "peer"),
             LinkUp = QmpMembers.Bool(entry, "up"),
             Connected = QmpMembers.Bool(entry, "connected"),
+            Failure = QmpMembers.String(entry, "x-failure"),
+            VirtqueueCompletions = QmpMembers.String(entry, "x-virtqueue-completions"),
             ReceivedFrames = Counter("rx-frames"),
             ReceivedBytes = Counter("rx-bytes"),
             ReceivedDropped = Counter("rx-dropped"),
