@@ -51,7 +51,7 @@ guest_boot() {
     guest_pid=$!
     guest_pids+=("$guest_pid")
     for _ in $(seq 100); do [[ -S $work/$name.control ]] && break; sleep 0.1; done
-    timeout 120 "$PYTHON" - "$work/$name.control" <<'PY' || { echo "error: guest $name did not boot" >&2; tail "$work/$name.console" >&2; exit 1; }
+    timeout 300 "$PYTHON" - "$work/$name.control" <<'PY' || { echo "error: guest $name did not boot" >&2; tail "$work/$name.console" >&2; exit 1; }
 import socket, sys
 control = socket.socket(socket.AF_UNIX)
 control.connect(sys.argv[1])
