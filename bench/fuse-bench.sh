@@ -46,8 +46,8 @@ stop_server() {
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+# shellcheck source=bench/rounds.sh
+source bench/rounds.sh
 
 dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2
 host=src/ExportPS.Host/bin/Release/net8.0/exportps-host.dll
@@ -109,21 +109,18 @@ print(side["total_ios"], side["io_bytes"], job["job_runtime"] / 1000)'
     esac
 }
 
-for ((round = 0; round < ROUNDS; round++)); do
-    order=$SERVERS
-    ((round % 2 == 1)) && order=$(echo "$SERVERS" | tr ' ' '\n' | tac | tr '\n' ' ')
-    for server in $order; do
-        echo "round $((round + 1)): $server" >&2
-        start_server "$server"
-        for job in $JOBS; do
-            before=$(cpu_ticks "$server_pid")
-            read -r ops bytes seconds < <(run_job "$job")
-            after=$(cpu_ticks "$server_pid")
-            printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$server" "$ops" "$bytes" "$seconds" "$((after - before))" >>"$results"
-        done
-        stop_server
+serve_round() {
+    local server=$1
+    echo "Server $server" >&2
+    start_server "$server"
+    for job in $JOBS; do
+        measure_job "$job" "$server" "$server_pid" run_job "$job"
     done
-done
+    stop_server
+}
+
+: >"$results"
+run_rounds serve_round
 
 "$PYTHON" - "$results" "$TICKS" "$ROUNDS" "$RUNTIME" <<'PY'
 import statistics, sys

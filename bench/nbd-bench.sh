@@ -33,11 +33,11 @@ image=$work/disk.img
 results=$work/results.tsv
 # shellcheck source=bench/server-process.sh
 source bench/server-process.sh
+# shellcheck source=bench/rounds.sh
+source bench/rounds.sh
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2
 host=src/ExportPS.Host/bin/Release/net8.0/exportps-host.dll
@@ -74,19 +74,16 @@ start_server() {
     wait_nbd_served "$uri" "$server_pid" "$name"
 }
 
-# Runs one job against the current server; appends "job server ops bytes seconds cpu_ticks" to the results.
+# Runs one job against the current server; prints "operations bytes seconds".
 run_job() {
-    local server=$1 job=$2 before after ops bytes seconds
-    before=$(cpu_ticks "$server_pid")
+    local job=$1
     case $job in
         nbdcopy-*)
             local connections=${job#nbdcopy-} start end
             start=$(date +%s.%N)
             timeout 300 nbdcopy --no-extents --connections="$connections" --request-size=$COPY_REQUEST "$uri" null:
             end=$(date +%s.%N)
-            seconds=$("$PYTHON" -c "print($end - $start)")
-            bytes=$SIZE
-            ops=$((SIZE / COPY_REQUEST))
+            echo "$((SIZE / COPY_REQUEST)) $SIZE $("$PYTHON" -c "print($end - $start)")"
             ;;
         *)
             local rw bs depth
@@ -101,45 +98,41 @@ run_job() {
             timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
                 --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
                 --output-format=json --output="$work/fio.json" >/dev/null
-            read -r ops bytes seconds < <(fio_totals "$work/fio.json")
+            fio_totals "$work/fio.json"
             ;;
     esac
-    after=$(cpu_ticks "$server_pid")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$server" "$ops" "$bytes" "$seconds" "$((after - before))" >>"$results"
-    echo "  $server $job: $ops ops in $seconds s" >&2
+}
+
+# One server's turn in a round: start it, warm it up, run every job, stop it.
+serve_round() {
+    local server=$1 round=$2
+    port=$(free_port)
+    uri="nbd://127.0.0.1:$port/disk"
+    echo "Server $server on $uri" >&2
+    start_server "$server"
+    if [[ $server == *memory ]]; then
+        # Memory disks start empty (reads of holes cost nothing): give them the image's data first, as the file servers have.
+        timeout 300 nbdcopy --request-size=$COPY_REQUEST "$image" "$uri"
+    fi
+    # Not measured: lets the .NET servers' JIT reach its optimized code, as in a long-running server, on the small
+    # and the bulk paths (a copy takes well under a second, so one that still ran tier-0 code measured mostly the JIT).
+    timeout 60 fio --name=warm-up --ioengine=nbd --uri="$uri" --rw=randrw --bs=4k --iodepth=4 --size="$SIZE" \
+        --time_based --runtime=2 --norandommap --randrepeat=0 >/dev/null
+    for _ in 1 2; do
+        timeout 300 nbdcopy --no-extents --connections=4 --request-size=$COPY_REQUEST "$uri" null:
+    done
+    if ((round == 1)); then
+        echo "| $server | $(nbdinfo --can multi-conn "$uri" && echo yes || echo no) |" >>"$work/multiconn.txt"
+    fi
+    for job in $JOBS; do
+        measure_job "$job" "$server" "$server_pid" run_job "$job"
+    done
+    stop_server
 }
 
 : >"$results"
 : >"$work/multiconn.txt"
-read -r -a order <<<"$SERVERS"
-for round in $(seq "$ROUNDS"); do
-    echo "Round $round of $ROUNDS" >&2
-    for server in "${order[@]}"; do
-        port=$(free_port)
-        uri="nbd://127.0.0.1:$port/disk"
-        echo "Server $server on $uri" >&2
-        start_server "$server"
-        if [[ $server == *memory ]]; then
-            # Memory disks start empty (reads of holes cost nothing): give them the image's data first, as the file servers have.
-            timeout 300 nbdcopy --request-size=$COPY_REQUEST "$image" "$uri"
-        fi
-        # Not measured: lets the .NET servers' JIT reach its optimized code, as in a long-running server, on the small
-        # and the bulk paths (a copy takes well under a second, so one that still ran tier-0 code measured mostly the JIT).
-        timeout 60 fio --name=warm-up --ioengine=nbd --uri="$uri" --rw=randrw --bs=4k --iodepth=4 --size="$SIZE" \
-            --time_based --runtime=2 --norandommap --randrepeat=0 >/dev/null
-        for _ in 1 2; do
-            timeout 300 nbdcopy --no-extents --connections=4 --request-size=$COPY_REQUEST "$uri" null:
-        done
-        if ((round == 1)); then
-            echo "| $server | $(nbdinfo --can multi-conn "$uri" && echo yes || echo no) |" >>"$work/multiconn.txt"
-        fi
-        for job in $JOBS; do
-            run_job "$server" "$job"
-        done
-        stop_server
-    done
-    order=("${order[@]:1}" "${order[0]}")
-done
+run_rounds serve_round
 
 "$PYTHON" - "$results" "$TICKS" "$RUNTIME" "$QEMU_CACHE" "$ROUNDS" "$SERVERS" <<'PY'
 import sys

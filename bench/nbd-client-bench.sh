@@ -32,6 +32,8 @@ results=$work/results.tsv
 remote_pid=""
 # shellcheck source=bench/server-process.sh
 source bench/server-process.sh
+# shellcheck source=bench/rounds.sh
+source bench/rounds.sh
 cleanup() {
     stop_server
     if [[ -n $remote_pid ]]; then
@@ -42,8 +44,6 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
-
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 
 dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2
 host=src/ExportPS.Host/bin/Release/net8.0/exportps-host.dll
@@ -86,48 +86,43 @@ start_server() {
     wait_nbd_served "$uri" "$server_pid" "$1"
 }
 
-# Runs one fio job against the current server; appends "job server ops bytes seconds cpu_ticks" to the results.
+# Runs one fio job against the current server; prints "operations bytes seconds".
 run_job() {
-    local server=$1 job=$2 before after ops bytes seconds rw bs depth
+    local job=$1 rw bs depth
     case $job in
         randread-4k-qd32) rw=randread bs=4k depth=32 ;;
         read-1m-qd8) rw=read bs=1m depth=8 ;;
         write-1m-qd8) rw=write bs=1m depth=8 ;;
         *) echo "unknown job $job" >&2; exit 1 ;;
     esac
-    before=$(cpu_ticks "$server_pid")
     timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
         --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
         --output-format=json --output="$work/fio.json" >/dev/null
-    after=$(cpu_ticks "$server_pid")
-    read -r ops bytes seconds < <(fio_totals "$work/fio.json")
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$job" "$server" "$ops" "$bytes" "$seconds" "$((after - before))" >>"$results"
-    echo "  $server $job: $ops ops in $seconds s" >&2
+    fio_totals "$work/fio.json"
+}
+
+# One re-exporter's turn in a round: start it, warm it up, run every job, stop it (the remote itself keeps running).
+serve_round() {
+    local server=$1
+    port=$(free_port)
+    uri="nbd://127.0.0.1:$port/disk"
+    start_server "$server"
+    echo "Server $server on $uri" >&2
+    # Not measured: lets the .NET JIT reach its optimized code on the small and the bulk paths, as in a long-running server.
+    timeout 60 fio --name=warm-up --ioengine=nbd --uri="$uri" --rw=randrw --bs=4k --iodepth=4 --size="$SIZE" \
+        --time_based --runtime=2 --norandommap --randrepeat=0 >/dev/null
+    timeout 300 nbdcopy --no-extents --request-size=$COPY_REQUEST "$uri" null:
+    for job in $JOBS; do
+        measure_job "$job" "$server" "$server_pid" run_job "$job"
+    done
+    if [[ $server != direct ]]; then
+        stop_server
+    fi
+    server_pid=""
 }
 
 : >"$results"
-read -r -a order <<<"$SERVERS"
-for round in $(seq "$ROUNDS"); do
-    echo "Round $round of $ROUNDS" >&2
-    for server in "${order[@]}"; do
-        port=$(free_port)
-        uri="nbd://127.0.0.1:$port/disk"
-        start_server "$server"
-        echo "Server $server on $uri" >&2
-        # Not measured: lets the .NET JIT reach its optimized code on the small and the bulk paths, as in a long-running server.
-        timeout 60 fio --name=warm-up --ioengine=nbd --uri="$uri" --rw=randrw --bs=4k --iodepth=4 --size="$SIZE" \
-            --time_based --runtime=2 --norandommap --randrepeat=0 >/dev/null
-        timeout 300 nbdcopy --no-extents --request-size=$COPY_REQUEST "$uri" null:
-        for job in $JOBS; do
-            run_job "$server" "$job"
-        done
-        if [[ $server != direct ]]; then
-            stop_server
-        fi
-        server_pid=""
-    done
-    order=("${order[@]:1}" "${order[0]}")
-done
+run_rounds serve_round
 
 "$PYTHON" - "$results" "$TICKS" "$RUNTIME" "$ROUNDS" "$SERVERS" <<'PY'
 import sys

@@ -36,6 +36,8 @@ work=$(mktemp -d /dev/shm/exportps-net-bench.XXXXXX)
 results=$work/results.tsv
 # shellcheck source=bench/server-process.sh
 source bench/server-process.sh
+# shellcheck source=bench/rounds.sh
+source bench/rounds.sh
 cleanup() { stop_server; rm -rf "$work"; }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -86,35 +88,34 @@ print(sum(n["rx-dropped"] + n["tx-dropped"] for n in reply["return"]))
 PY
 }
 
-: >"$results"
-read -r -a order <<<"$SERVERS"
-for round in $(seq "$ROUNDS"); do
-    echo "Round $round of $ROUNDS" >&2
-    for server in "${order[@]}"; do
-        in_port=$(free_port)
-        out_port=$(free_port)
-        echo "Server $server: 127.0.0.1:$in_port -> 127.0.0.1:$out_port" >&2
-        start_server "$server"
-        # shellcheck disable=SC2086 # the phases are separate arguments
-        timeout 600 dotnet "$generator" "127.0.0.1:$in_port" "127.0.0.1:$out_port" "$server_pid" $WARM_UP $PHASES \
-            >"$work/run.txt"
-        drops=-
-        if [[ $server == exportps-* ]]; then
-            drops=$(counted_drops)
+# One relay's turn in a round: the generator's warm-up and measured phases through it, then its drop counters.
+serve_round() {
+    local server=$1 round=$2 drops
+    in_port=$(free_port)
+    out_port=$(free_port)
+    echo "Server $server: 127.0.0.1:$in_port -> 127.0.0.1:$out_port" >&2
+    start_server "$server"
+    # shellcheck disable=SC2086 # the phases are separate arguments
+    timeout 600 dotnet "$generator" "127.0.0.1:$in_port" "127.0.0.1:$out_port" "$server_pid" $WARM_UP $PHASES \
+        >"$work/run.txt"
+    drops=-
+    if [[ $server == exportps-* ]]; then
+        drops=$(counted_drops)
+    fi
+    # The warm-up phases come first: keep the measured ones, and the run's totals with the counted drops.
+    tail -n +"$(($(wc -w <<<"$WARM_UP") + 1))" "$work/run.txt" | while read -r kind size mode sent received seconds ticks; do
+        if [[ $kind == total ]]; then
+            record_result total "$server" "$size" "$mode" "$drops" "$round"
+        else
+            record_result "$size:$mode" "$server" "$sent" "$received" "$seconds" "$ticks"
+            echo "  $server $size $mode: $received of $sent frames in $seconds s" >&2
         fi
-        # The warm-up phases come first: keep the measured ones, and the run's totals with the counted drops.
-        tail -n +"$(($(wc -w <<<"$WARM_UP") + 1))" "$work/run.txt" | while read -r kind size mode sent received seconds ticks; do
-            if [[ $kind == total ]]; then
-                printf 'total\t%s\t%s\t%s\t%s\t%s\n' "$server" "$size" "$mode" "$drops" "$round" >>"$results"
-            else
-                printf '%s:%s\t%s\t%s\t%s\t%s\t%s\n' "$size" "$mode" "$server" "$sent" "$received" "$seconds" "$ticks" >>"$results"
-                echo "  $server $size $mode: $received of $sent frames in $seconds s" >&2
-            fi
-        done
-        stop_server
     done
-    order=("${order[@]:1}" "${order[0]}")
-done
+    stop_server
+}
+
+: >"$results"
+run_rounds serve_round
 
 "$PYTHON" - "$results" "$TICKS" "$ROUNDS" "$SERVERS" "$WINDOW" <<'PY'
 import sys

@@ -16,7 +16,6 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNTIME=${RUNTIME:-5}
 QUEUES=${QUEUES:-1 2}
 JOBS=${JOBS:-randread-4k-qd32 randwrite-4k-qd32 read-1m-qd8 write-1m-qd8}
-CACHE=${EXPORTPS_GUEST_CACHE:-/var/tmp/exportps-guest}
 SIZE=$((1 << 30))
 PYTHON=/usr/bin/python3
 TICKS=$(getconf CLK_TCK)
@@ -24,15 +23,14 @@ TICKS=$(getconf CLK_TCK)
 for tool in fio qemu-system-x86_64 qemu-storage-daemon busybox dotnet "$PYTHON"; do
     command -v "$tool" >/dev/null || { echo "error: $tool is missing (bash tests/run.sh as root installs it)" >&2; exit 1; }
 done
-kernel=$(ls "$CACHE"/kernel-root/boot/vmlinuz-* 2>/dev/null | head -1)
-base=$(ls -t "$CACHE"/initramfs-*.cpio.gz 2>/dev/null | head -1)
-[[ -n $kernel && -n $base ]] || { echo "error: no guest image in $CACHE: run the guest tests once (dotnet test --filter Guest)" >&2; exit 1; }
-
 work=$(mktemp -d /dev/shm/exportps-vub-bench.XXXXXX)
 server_pid=
-qemu_pid=
+# shellcheck source=bench/guest.sh
+source bench/guest.sh
+# shellcheck source=bench/rounds.sh
+source bench/rounds.sh
 cleanup() {
-    [[ -n $qemu_pid ]] && kill "$qemu_pid" 2>/dev/null || true
+    stop_guests
     [[ -n $server_pid ]] && kill "$server_pid" 2>/dev/null || true
     wait 2>/dev/null || true
     rm -rf "$work"
@@ -42,58 +40,9 @@ trap cleanup EXIT
 dotnet build src/ExportPS.Host -c Release -nologo -v quiet >&2
 host=src/ExportPS.Host/bin/Release/net8.0/exportps-host.dll
 
-# The fio layer: the binary and every library it loads, at their paths; the kernel unpacks it after the base archive.
-layer=$work/fio-layer
-mkdir -p "$layer/usr/bin"
-cp /usr/bin/fio "$layer/usr/bin/fio"
-for library in $(ldd /usr/bin/fio | grep -o '/[^ ]*'); do
-    mkdir -p "$layer$(dirname "$library")"
-    cp -L "$library" "$layer$library"
-done
-(cd "$layer" && find . | busybox cpio -o -H newc 2>/dev/null) >"$work/fio.cpio"
-# The kernel looks for the next archive at a 4-byte boundary, skipping zeroes: pad the compressed base to one.
-cp "$base" "$work/initrd"
-truncate -s $(( ($(stat -c %s "$base") + 511) / 512 * 512 )) "$work/initrd"
-cat "$work/fio.cpio" >>"$work/initrd"
-
+initrd=$(guest_initrd /usr/bin/fio)
 image=$work/disk.img
 truncate -s $SIZE "$image"
-
-# Waits until the booted guest says it is ready on its control line.
-guest_ready() {
-    timeout 120 "$PYTHON" - "$work/control.sock" <<'PY'
-import socket, sys
-control = socket.socket(socket.AF_UNIX)
-control.connect(sys.argv[1])
-for line in control.makefile("r", encoding="ascii", newline="\n"):
-    if line.strip() == "@@READY":
-        sys.exit(0)
-sys.exit("the guest closed its control line before it was ready")
-PY
-}
-
-# Runs a script in the guest over its control line (guest-init.sh's protocol) and prints its output.
-guest_run() {
-    timeout 300 "$PYTHON" - "$work/control.sock" "$1" <<'PY'
-import base64, socket, sys
-path, script = sys.argv[1], sys.argv[2]
-control = socket.socket(socket.AF_UNIX)
-control.connect(path)
-lines = control.makefile("r", encoding="ascii", newline="\n")
-control.sendall(b"1 " + base64.b64encode(script.encode()) + b"\n")
-output, inside = [], False
-for line in lines:
-    line = line.strip()
-    if line == "@@BEGIN 1":
-        inside = True
-    elif inside and line.startswith("@@END 1 "):
-        sys.stdout.write(base64.b64decode("".join(output)).decode())
-        sys.exit(int(line.split()[2]))
-    elif inside:
-        output.append(line)
-sys.exit("the guest closed its control line")
-PY
-}
 
 start_server() { # NAME QUEUES
     local socket=$work/vhost.sock
@@ -110,16 +59,8 @@ start_server() { # NAME QUEUES
 }
 
 boot_guest() { # QUEUES
-    rm -f "$work/control.sock"
-    qemu-system-x86_64 -accel tcg -m 512M -smp 2 -nodefaults -no-user-config -display none -no-reboot \
-        -object memory-backend-memfd,id=mem,size=512M,share=on -numa node,memdev=mem \
-        -kernel "$kernel" -initrd "$work/initrd" -append "console=ttyS0 panic=-1 loglevel=4" \
-        -serial "file:$work/console.log" -chardev "socket,id=control,path=$work/control.sock,server=on,wait=off" \
-        -serial chardev:control \
-        -chardev "socket,id=disk,path=$work/vhost.sock" -device "vhost-user-blk-pci,chardev=disk,num-queues=$1" &
-    qemu_pid=$!
-    for _ in $(seq 100); do [[ -S $work/control.sock ]] && break; sleep 0.1; done
-    guest_ready || { echo "error: the guest did not boot" >&2; tail "$work/console.log" >&2; exit 1; }
+    guest_boot fio "$initrd" 2 512M -chardev "socket,id=disk,path=$work/vhost.sock" \
+        -device "vhost-user-blk-pci,chardev=disk,num-queues=$1"
 }
 
 fio_args() { # JOB QUEUES
@@ -135,8 +76,6 @@ fio_args() { # JOB QUEUES
         "--cpus_allowed_policy=split --cpus_allowed=0-1 --group_reporting --time_based --runtime=$RUNTIME --output-format=json"
 }
 
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-
 results=$work/results.txt
 for queues in $QUEUES; do
     for server in exportps qsd; do
@@ -144,7 +83,7 @@ for queues in $QUEUES; do
         boot_guest "$queues"
         for job in $JOBS; do
             before=$(cpu_ticks "$server_pid")
-            json=$(guest_run "fio $(fio_args "$job" "$queues")")
+            json=$(guest_run fio "fio $(fio_args "$job" "$queues")")
             after=$(cpu_ticks "$server_pid")
             "$PYTHON" - "$server" "$queues" "$job" "$((after - before))" "$TICKS" "$json" >>"$results" <<'PY'
 import json, sys
@@ -156,12 +95,10 @@ mibs = (stats["read"]["bw_bytes"] + stats["write"]["bw_bytes"]) / 2**20
 print(server, queues, job, f"{iops:.0f}", f"{mibs:.1f}", f"{int(ticks) / int(hz) / max(ios, 1) * 1e6:.1f}")
 PY
         done
-        # QEMU first: a back-end that goes away under a running guest makes QEMU complain.
-        kill "$qemu_pid"
-        wait "$qemu_pid" 2>/dev/null || true
+        stop_guests
         kill "$server_pid"
         wait "$server_pid" 2>/dev/null || true
-        qemu_pid= server_pid=
+        server_pid=
     done
 done
 

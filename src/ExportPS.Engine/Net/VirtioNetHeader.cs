@@ -1,3 +1,5 @@
+using System.Buffers.Binary;
+
 namespace ExportPS.Engine.Net;
 
 /// <summary>
@@ -14,7 +16,12 @@ public static class VirtioNetHeader
     /// <summary>gso_type: none (a plain frame, not a large segment to be split).</summary>
     public const byte GsoNone = 0;
 
+    /// <summary>flags: VIRTIO_NET_HDR_F_NEEDS_CSUM, the checksum at csum_start + csum_offset is left for the device.</summary>
+    public const byte NeedsChecksum = 1;
+
     private const int GsoTypeOffset = 1;
+    private const int ChecksumStartOffset = 6;
+    private const int ChecksumOffsetOffset = 8;
 
     /// <summary>
     /// The frame after a header of <paramref name="headerLength"/> bytes, or false with the drop reason: a packet with
@@ -34,6 +41,19 @@ public static class VirtioNetHeader
             return false;
         frame = packet[headerLength..];
         return true;
+    }
+
+    /// <summary>
+    /// Finishes the checksum a header of <paramref name="headerLength"/> bytes leaves to the device (NEEDS_CSUM) in the
+    /// frame after it; true also when none is asked for, false when csum_start and csum_offset point outside the frame.
+    /// </summary>
+    public static bool TryCompleteChecksum(Span<byte> packet, int headerLength)
+    {
+        if (headerLength == 0 || packet.Length <= headerLength || (packet[0] & NeedsChecksum) == 0)
+            return true;
+        return InternetChecksum.TryCompletePartial(packet[headerLength..],
+            BinaryPrimitives.ReadUInt16LittleEndian(packet[ChecksumStartOffset..]),
+            BinaryPrimitives.ReadUInt16LittleEndian(packet[ChecksumOffsetOffset..]));
     }
 
     /// <summary>Writes an empty header of <paramref name="headerLength"/> bytes.</summary>

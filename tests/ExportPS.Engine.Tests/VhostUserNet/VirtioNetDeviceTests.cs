@@ -76,6 +76,94 @@ public sealed class VirtioNetDeviceTests : IDisposable
     }
 
     [Fact]
+    public void Transmit_FinishesAChecksumTheDriverLeftToTheDevice()
+    {
+        Assert.NotEqual(0UL, _device.Features & VirtioNetFeatures.Csum);
+        _device.FeaturesNegotiated(Modern | VirtioNetFeatures.Csum);
+        byte[] frame = UdpFrame(payloadLength: 101);
+        byte[] partial = (byte[])frame.Clone();
+        // What Linux leaves in the field: the pseudo-header's sum, folded and not complemented.
+        BinaryPrimitives.WriteUInt16BigEndian(partial.AsSpan(UdpChecksumAt), UdpChecksum(frame, withPseudoHeaderOnly: true));
+        _vring.Post(new(Buffer(PartialChecksumHeader(UdpStart, 6)), 12, false), new(Buffer(partial), (uint)partial.Length, false));
+
+        _device.ProcessQueue(_queue);
+
+        Assert.Equal(frame, Assert.Single(_wire.Frames));
+        Assert.Equal(0xffff, UdpChecksum(_wire.Frames[0], withPseudoHeaderOnly: false));
+    }
+
+    [Fact]
+    public void Transmit_WithAChecksumFieldBeyondTheFrame_IsDroppedAsMalformed()
+    {
+        _device.FeaturesNegotiated(Modern | VirtioNetFeatures.Csum);
+        byte[] frame = UdpFrame(payloadLength: 20);
+        _vring.Post(new(Buffer(PartialChecksumHeader(UdpStart, (ushort)(frame.Length - UdpStart - 1))), 12, false),
+            new(Buffer(frame), (uint)frame.Length, false));
+
+        _device.ProcessQueue(_queue);
+
+        Assert.Empty(_wire.Frames);
+        Assert.Equal([NetDropReason.Malformed], _wire.Drops);
+        Assert.Equal(1, _vring.UsedIndex);
+    }
+
+    private const int UdpStart = 14 + 20;
+    private const int UdpChecksumAt = UdpStart + 6;
+
+    /// <summary>Ethernet, IPv4 (10.0.0.1 to 10.0.0.2) and UDP with a correct checksum around a patterned payload.</summary>
+    private static byte[] UdpFrame(int payloadLength)
+    {
+        byte[] frame = TestFrames.Ethernet(0x0800, UdpStart + 8 + payloadLength);
+        var ip = frame.AsSpan(14);
+        ip[0] = 0x45;
+        BinaryPrimitives.WriteUInt16BigEndian(ip[2..], (ushort)(20 + 8 + payloadLength));
+        ip[8] = 64;
+        ip[9] = 17;
+        byte[] addresses = [10, 0, 0, 1, 10, 0, 0, 2];
+        addresses.CopyTo(ip[12..]);
+        var udp = frame.AsSpan(UdpStart);
+        BinaryPrimitives.WriteUInt16BigEndian(udp, 5000);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[2..], 5001);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[4..], (ushort)(8 + payloadLength));
+        BinaryPrimitives.WriteUInt16BigEndian(udp[6..], 0);
+        BinaryPrimitives.WriteUInt16BigEndian(udp[6..], (ushort)~UdpChecksum(frame, withPseudoHeaderOnly: false));
+        return frame;
+    }
+
+    /// <summary>The folded ones' complement sum of the UDP pseudo-header and, unless told otherwise, the datagram, word by word.</summary>
+    private static ushort UdpChecksum(byte[] frame, bool withPseudoHeaderOnly)
+    {
+        int udpLength = frame.Length - UdpStart;
+        uint sum = 17u + (uint)udpLength;
+        for (int i = 14 + 12; i < UdpStart; i += 2)
+        {
+            sum += (uint)((frame[i] << 8) | frame[i + 1]);
+        }
+
+        for (int i = UdpStart; !withPseudoHeaderOnly && i < frame.Length; i += 2)
+        {
+            sum += (uint)((frame[i] << 8) | (i + 1 < frame.Length ? frame[i + 1] : 0));
+        }
+
+        while (sum > 0xffff)
+        {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+
+        return (ushort)sum;
+    }
+
+    /// <summary>A 12-byte header with NEEDS_CSUM, csum_start and csum_offset.</summary>
+    private static byte[] PartialChecksumHeader(ushort start, ushort offset)
+    {
+        var header = new byte[12];
+        header[0] = VirtioNetHeader.NeedsChecksum;
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(6), start);
+        BinaryPrimitives.WriteUInt16LittleEndian(header.AsSpan(8), offset);
+        return header;
+    }
+
+    [Fact]
     public void Transmit_OfABadChain_IsCompletedAndCountedAsMalformed()
     {
         _device.FeaturesNegotiated(Modern);

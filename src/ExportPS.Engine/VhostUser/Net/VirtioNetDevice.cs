@@ -6,7 +6,8 @@ namespace ExportPS.Engine.VhostUser.Net;
 /// <summary>
 /// The virtio-net device model behind a vhost-user back-end (virtio 1.x, 5.1): queue pairs (2n receives, 2n+1
 /// transmits), feature bits, config space, the header layout the negotiated features set, and the transmit path: each
-/// chain on a transmit queue is one frame after its header, handed to the <see cref="IVirtioNetWire"/>. Frames bound for
+/// chain on a transmit queue is one frame after its header, handed to the <see cref="IVirtioNetWire"/> with any checksum
+/// the driver left to the device (VIRTIO_NET_F_CSUM) finished, since the wire carries plain frames. Frames bound for
 /// the guest go through a <see cref="VirtioNetReceiver"/> on a receive queue. Nothing the guest posts throws here: a bad
 /// chain is completed and counted as a drop.
 /// </summary>
@@ -32,7 +33,7 @@ public sealed class VirtioNetDevice : IVhostUserDevice
     public bool LinkUp { get; set; } = true;
 
     public ulong Features =>
-        VirtioFeatures.Version1 | VirtioFeatures.RingIndirectDesc | VirtioFeatures.RingEventIdx
+        VirtioFeatures.Version1 | VirtioFeatures.RingIndirectDesc | VirtioFeatures.RingEventIdx | VirtioNetFeatures.Csum
         | VirtioNetFeatures.MrgRxbuf | VirtioNetFeatures.Mac | VirtioNetFeatures.Status | VirtioNetFeatures.GuestAnnounce
         | (Options.QueuePairs > 1 ? VirtioNetFeatures.Mq : 0);
 
@@ -125,6 +126,13 @@ public sealed class VirtioNetDevice : IVhostUserDevice
         }
 
         int length = GuestPieces.CopyOut(chain.Readable, 0, packet);
+        // The wire carries plain frames: a checksum the driver left to the device is finished here.
+        if (!VirtioNetHeader.TryCompleteChecksum(packet.AsSpan(0, length), headerLength))
+        {
+            _wire.TransmitDropped(NetDropReason.Malformed);
+            return;
+        }
+
         if (VirtioNetHeader.TryStrip(packet.AsSpan(0, length), headerLength, out var frame, out var reason))
         {
             _wire.Transmit(frame);

@@ -3,6 +3,9 @@ namespace ExportPS.Engine.VhostUser.Net;
 /// <summary>virtio-net feature bits (virtio 1.x, 5.1.3) the device model offers or reads.</summary>
 public static class VirtioNetFeatures
 {
+    /// <summary>The device finishes checksums the driver leaves partial (VIRTIO_NET_HDR_F_NEEDS_CSUM).</summary>
+    public const ulong Csum = 1UL << 0;
+
     /// <summary>The config space holds the device's MAC address.</summary>
     public const ulong Mac = 1UL << 5;
 
