@@ -70,6 +70,13 @@ internal sealed class HostProcess : IDisposable
         return _process.WaitForExit(ExitTimeout);
     }
 
+    /// <summary>Kills the host with SIGKILL, as a crash would end it, and waits until it is gone.</summary>
+    public void Kill()
+    {
+        _process.Signal(PeerProcess.SigKill);
+        _process.WaitForExit(ExitTimeout);
+    }
+
     /// <summary>Waits for a host that exits on its own (a refused command line, a QMP quit) and returns the exit code.</summary>
     public int WaitForExit(TimeSpan? timeout = null) => _process.WaitForExit(timeout ?? StartTimeout);
 
