@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Xunit;
 
-namespace ExportPS.Host.Tests;
+namespace ExportPS.TestSupport;
 
 /// <summary>
 /// The built host executable (exportps-host.dll, started with dotnet) as a child process: waits for its socket, stops it
