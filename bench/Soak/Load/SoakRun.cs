@@ -80,6 +80,27 @@ internal sealed class SoakRun(SoakSettings settings, IReadOnlyList<SoakTarget> t
         return Counters;
     }
 
+    /// <summary>Waits until no export of any target counts a client (every server-side connection ended); false on timeout.</summary>
+    public bool WaitForNoClients(TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        foreach (var target in targets)
+        {
+            using var qmp = QmpExportEngine.Connect(target.Qmp);
+            while (qmp.GetBlockExports().Any(e => e.Clients > 0))
+            {
+                if (DateTime.UtcNow > deadline)
+                {
+                    return false;
+                }
+
+                Thread.Sleep(50);
+            }
+        }
+
+        return true;
+    }
+
     private static Task Dedicated(Action run) => Task.Factory.StartNew(run, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Target <paramref name="index"/>'s share of <paramref name="total"/>, at least one.</summary>

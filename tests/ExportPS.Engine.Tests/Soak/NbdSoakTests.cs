@@ -20,6 +20,7 @@ public sealed class NbdSoakTests(ITestOutputHelper output) : IDisposable
 {
     private static readonly SoakSettings Settings = new() { Connections = 100, Exports = 10, Duration = TimeSpan.FromSeconds(20) };
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(4);
+    private static readonly TimeSpan ClientsGone = TimeSpan.FromSeconds(15);
 
     /// <summary>
     /// Managed heap growth allowed over the soak. It grows by about 1 MiB here; the run makes some 300 connections, so a
@@ -58,14 +59,15 @@ public sealed class NbdSoakTests(ITestOutputHelper output) : IDisposable
         var targets = new[] { Serve(engines[0], "plain", tlsCreds: null, null), Serve(engines[1], "tls", "tls0", ca) };
 
         var slots = new SoakRun(Settings, targets, _directory.Path).Prepare();
-        var warmUp = await new SoakRun(Settings with { Duration = WarmUp }, targets, _directory.Path).RunAsync(slots, CancellationToken.None);
-        Assert.True(warmUp.Corruptions + warmUp.UnexpectedErrors == 0, "the warm-up failed:\n" + string.Join('\n', warmUp.Summary()));
-        WaitForNoClients(engines);
+        var warmUp = new SoakRun(Settings with { Duration = WarmUp }, targets, _directory.Path);
+        await warmUp.RunAsync(slots, CancellationToken.None);
+        Assert.True(warmUp.Counters.Corruptions + warmUp.Counters.UnexpectedErrors == 0, "the warm-up failed:\n" + string.Join('\n', warmUp.Counters.Summary()));
+        Assert.True(warmUp.WaitForNoClients(ClientsGone), "server-side connections stayed open after the warm-up's clients left");
         var before = ResourceUse.Measure();
 
         var run = new SoakRun(Settings, targets, _directory.Path);
         var counters = await run.RunAsync(slots, CancellationToken.None);
-        WaitForNoClients(engines);
+        Assert.True(run.WaitForNoClients(ClientsGone), "server-side connections stayed open after their clients left");
         var after = ResourceUse.Measure();
 
         output.WriteLine($"connections: {Settings.Connections} ({targets.Length} servers, plain and TLS), exports: {Settings.Exports}, duration: {Settings.Duration.TotalSeconds} s");
@@ -94,10 +96,6 @@ public sealed class NbdSoakTests(ITestOutputHelper output) : IDisposable
         _servers.Add(QmpServer.Start(engine, qmp));
         return new SoakTarget(name, new IPEndPoint(IPAddress.Loopback, server.Port), qmp, ca);
     }
-
-    private static void WaitForNoClients(IEnumerable<ExportEngine> engines) =>
-        Assert.True(SpinWait.SpinUntil(() => engines.All(e => e.GetBlockExports().All(x => x.Clients == 0)), TimeSpan.FromSeconds(15)),
-            "server-side connections stayed open after their clients left");
 
     /// <summary>The process's managed heap (after a full collection), threads and resident memory.</summary>
     private readonly record struct ResourceUse(long ManagedBytes, int Threads, long ResidentBytes)
