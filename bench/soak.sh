@@ -11,6 +11,7 @@
 #   EXPORTS=100        exports in all
 #   DURATION=300       seconds of load after the warm-up
 #   WARM_UP=30         seconds of warm-up (not counted)
+#   RAMP=10            seconds over which the clients start (at the start of the warm-up and of the run)
 #   REGION_SIZE=65536  bytes of each client's own region
 #   CHURN_MS=100       pause between two removals on one host
 #   POLLERS=2          QMP pollers per host
@@ -21,6 +22,7 @@ CONNECTIONS=${CONNECTIONS:-1000}
 EXPORTS=${EXPORTS:-100}
 DURATION=${DURATION:-300}
 WARM_UP=${WARM_UP:-30}
+RAMP=${RAMP:-10}
 REGION_SIZE=${REGION_SIZE:-65536}
 CHURN_MS=${CHURN_MS:-100}
 POLLERS=${POLLERS:-2}
@@ -101,7 +103,7 @@ status=0
 dotnet "$soak" \
     --target "name=plain,nbd=127.0.0.1:$plain_port,qmp=$work/plain.qmp,pid=$plain_pid" \
     --target "name=tls,nbd=127.0.0.1:$tls_port,qmp=$work/tls.qmp,tls-ca=$pki/ca-cert.pem,pid=$tls_pid" \
-    --connections "$CONNECTIONS" --exports "$EXPORTS" --duration "$DURATION" --warm-up "$WARM_UP" \
+    --connections "$CONNECTIONS" --exports "$EXPORTS" --duration "$DURATION" --warm-up "$WARM_UP" --ramp "$RAMP" \
     --region-size "$REGION_SIZE" --churn-interval-ms "$CHURN_MS" --pollers "$POLLERS" --images "$work/images" \
     | tee "$work/soak.out" || status=$?
 
@@ -111,7 +113,7 @@ dotnet "$soak" \
     echo "Produced by \`bench/soak.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -r)."
     echo "Two exportps-host processes (plain NBD and NBD over TLS, both on loopback TCP), file-backed exports, the"
     echo "load of bench/Soak (exportps-soak); settings: CONNECTIONS=$CONNECTIONS EXPORTS=$EXPORTS DURATION=$DURATION"
-    echo "WARM_UP=$WARM_UP REGION_SIZE=$REGION_SIZE CHURN_MS=$CHURN_MS POLLERS=$POLLERS. Memory and threads are each"
+    echo "WARM_UP=$WARM_UP RAMP=$RAMP REGION_SIZE=$REGION_SIZE CHURN_MS=$CHURN_MS POLLERS=$POLLERS. Memory and threads are each"
     echo "host's VmRSS and Threads from /proc: after the warm-up, and after the run once every client left."
     echo
     echo "| measure | value |"

@@ -12,7 +12,7 @@ using ExportPS.Soak.Load;
 //
 //   exportps-soak --target name=plain,nbd=127.0.0.1:10809,qmp=/run/qmp.sock[,tls-ca=/pki/ca-cert.pem][,pid=1234]
 //                 [--target ...] [--connections 100] [--exports 10] [--duration 20] [--warm-up 10]
-//                 [--region-size 65536] [--churn-interval-ms 250] [--pollers 2] --images <directory for sparse images>
+//                 [--ramp 2] [--region-size 65536] [--churn-interval-ms 250] [--pollers 2] --images <directory for sparse images>
 var targets = new List<SoakTarget>();
 var pids = new Dictionary<string, int>();
 var settings = new SoakSettings();
@@ -30,6 +30,7 @@ try
             case "--exports": settings = settings with { Exports = Number(value) }; break;
             case "--duration": settings = settings with { Duration = TimeSpan.FromSeconds(Number(value)) }; break;
             case "--warm-up": warmUp = TimeSpan.FromSeconds(Number(value)); break;
+            case "--ramp": settings = settings with { Ramp = TimeSpan.FromSeconds(Number(value)) }; break;
             case "--region-size": settings = settings with { RegionSize = Number(value) }; break;
             case "--churn-interval-ms": settings = settings with { ChurnInterval = TimeSpan.FromMilliseconds(Number(value)) }; break;
             case "--pollers": settings = settings with { PollersPerTarget = Number(value) }; break;

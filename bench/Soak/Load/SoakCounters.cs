@@ -19,6 +19,7 @@ internal sealed class SoakCounters
     public long Connects;
     public long ExpectedDisconnects;
     public long ExpectedRefusals;
+    public long HandshakeTimeouts;
     public long Corruptions;
     public long UnexpectedErrors;
     public long QmpPolls;
@@ -41,6 +42,7 @@ internal sealed class SoakCounters
         yield return $"connects: {Connects}";
         yield return $"disconnects by removal: {ExpectedDisconnects}";
         yield return $"refusals while removed: {ExpectedRefusals}";
+        yield return $"handshakes the server timed out: {HandshakeTimeouts}";
         yield return $"export removals: hard {HardRemovals}, safe {SafeRemovals}, safe refused {SafeRefusals}";
         yield return $"qmp queries: {QmpPolls}";
         yield return $"corruptions: {Corruptions}";

@@ -54,7 +54,8 @@ internal sealed class SoakRun(SoakSettings settings, IReadOnlyList<SoakTarget> t
                 var slot = slots[t][c % slots[t].Count];
                 long regionStart = (long)(c / slots[t].Count) * settings.RegionSize;
                 var client = new SoakClient(target, slot, regionStart, settings.RegionSize, Counters, HashCode.Combine(t, c));
-                clients.Add(Task.Run(() => client.RunAsync(stop.Token)));
+                var startDelay = settings.Ramp * clients.Count / settings.Connections;
+                clients.Add(Task.Run(() => client.RunAsync(startDelay, stop.Token)));
             }
 
             var churner = new ExportChurner(target, slots[t], SpareNode, Counters, settings.ChurnInterval, t);

@@ -9,6 +9,9 @@ internal sealed record SoakSettings
 
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(20);
 
+    /// <summary>The clients start spread over this time, so their handshakes do not all land at once.</summary>
+    public TimeSpan Ramp { get; init; } = TimeSpan.FromSeconds(2);
+
     /// <summary>The data region each client owns on its export (whole 4 KiB blocks).</summary>
     public int RegionSize { get; init; } = 64 << 10;
 

@@ -37,7 +37,8 @@ internal sealed class NbdDurabilityWriter(string socket, DurableWriteMode mode)
     /// <summary>Writes until the server goes away; returns the failure that ended it (a lost connection).</summary>
     public Exception Run()
     {
-        using var client = new NbdTestClient(new UnixDomainSocketEndPoint(socket)).Connect("disk");
+        // A generous timeout: fdatasync per write can take long on a busy machine, and a timeout would end the run early.
+        using var client = new NbdTestClient(new UnixDomainSocketEndPoint(socket), TimeSpan.FromSeconds(60)).Connect("disk");
         long units = client.Size / SelfDescribingUnit.Size;
         var payload = new byte[MaxUnits * SelfDescribingUnit.Size];
         var answered = new List<long>();
