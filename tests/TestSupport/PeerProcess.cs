@@ -13,6 +13,7 @@ namespace ExportPS.TestSupport;
 internal static partial class PeerProcess
 {
     public const int SigInt = 2;
+    public const int SigKill = 9;
     public const int SigTerm = 15;
     private static readonly TimeSpan DefaultTimeout = TimeSpan.FromSeconds(60);
 

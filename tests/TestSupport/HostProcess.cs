@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using Xunit;
 
-namespace ExportPS.Host.Tests;
+namespace ExportPS.TestSupport;
 
 /// <summary>
 /// The built host executable (exportps-host.dll, started with dotnet) as a child process: waits for its socket, stops it
@@ -68,6 +68,13 @@ internal sealed class HostProcess : IDisposable
     {
         _process.Signal(interrupt ? PeerProcess.SigInt : PeerProcess.SigTerm);
         return _process.WaitForExit(ExitTimeout);
+    }
+
+    /// <summary>Kills the host with SIGKILL, as a crash would end it, and waits until it is gone.</summary>
+    public void Kill()
+    {
+        _process.Signal(PeerProcess.SigKill);
+        _process.WaitForExit(ExitTimeout);
     }
 
     /// <summary>Waits for a host that exits on its own (a refused command line, a QMP quit) and returns the exit code.</summary>
