@@ -1,5 +1,6 @@
 using System.Collections;
 using System.Text.Json;
+using System.Text.Unicode;
 using ExportPS.Engine.Configuration;
 using ExportPS.Engine.Errors;
 
@@ -16,6 +17,11 @@ internal static class ConfigurationTarget
 {
     public static void Run(byte[] input)
     {
+        if (!Utf8.IsValid(input))
+        {
+            return; // a PowerShell hashtable holds .NET strings: text that is not UTF-8 never reaches the parser
+        }
+
         object? value;
         try
         {

@@ -9,7 +9,7 @@ namespace ExportPS.Fuzz.Targets;
 /// <summary>
 /// What a QMP monitor does with the bytes a client sends, up to the command: <see cref="QmpMessageFramer"/> cuts the
 /// stream into messages (fed in pieces, as reads deliver it), each is parsed as JSON and checked for duplicate keys
-/// (<see cref="QmpJson"/>), its arguments become an option tree (<see cref="OptionTree"/>) and go through every
+/// (<see cref="QmpJson"/>, as the session does), its arguments become an option tree (<see cref="OptionTree"/>) and go through every
 /// command argument reader (the QAPI readers of blockdev-add, block-export-add, nbd-server-start, netdev_add,
 /// object-add, announce-self, the fault commands, and qmp_capabilities' enable list). Readers refuse bad arguments with
 /// <see cref="EngineException"/> or <see cref="QmpException"/>, the parser bad JSON with <see cref="JsonException"/>.
@@ -55,7 +55,7 @@ internal static class QmpTarget
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(message);
+            document = QmpJson.Parse(message);
         }
         catch (JsonException)
         {
