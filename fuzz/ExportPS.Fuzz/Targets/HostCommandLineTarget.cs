@@ -14,7 +14,9 @@ internal static class HostCommandLineTarget
 {
     public static void Run(byte[] input)
     {
-        string[] args = Encoding.UTF8.GetString(input).Split('\n');
+        // A newline ends an argument, so a file's final newline adds no empty argument.
+        string text = Encoding.UTF8.GetString(input);
+        string[] args = text.EndsWith('\n') ? text[..^1].Split('\n') : text.Split('\n');
         ScannedCommandLine scanned;
         try
         {
