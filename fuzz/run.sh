@@ -46,7 +46,6 @@ if ((status != 0)) || [[ ! -f $stats ]]; then
 fi
 
 value() { sed -n "s/^$1 *: *//p" "$stats"; }
-crashes=("$findings"/default/crashes/id:*) hangs=("$findings"/default/hangs/id:*)
 shopt -s nullglob
 crashes=("$findings"/default/crashes/id:*) hangs=("$findings"/default/hangs/id:*)
 echo "$target: $(value run_time) s, $(value execs_done) execs, corpus $(value corpus_count), edges $(value edges_found) ($(value bitmap_cvg)), crashes ${#crashes[@]}, hangs ${#hangs[@]}; findings in $findings"
