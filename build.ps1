@@ -10,7 +10,9 @@ Builds the ExportPS module into out/ExportPS and tests it.
    out/ExportPS (dlls, manifest, format file, help).
 3. Runs the xunit tests (ExportPS.sln).
 4. Runs the Pester tests (tests/*.Tests.ps1) with the Pester the repository pins (tests/Invoke-PesterSuite.ps1).
-Both suites run even when the first fails; the script fails when either does.
+5. Fuzzes every parser for a few seconds with afl-fuzz (fuzz/run-all.sh: SharpFuzz-instrumented targets of
+   fuzz/ExportPS.Fuzz); a crash or a hang fails the build and lands in fuzz/crashes/TARGET for the regression tests.
+All stages run even when one fails; the script fails when any does.
 
 Needs the .NET SDK of global.json, nothing else: with no PowerShell of your own, `dotnet tool restore` brings the
 pinned one and `dotnet pwsh ./build.ps1` runs this script. tests/run.sh (CI) runs it that way.
@@ -42,7 +44,12 @@ param(
 
     # Writes the test results here (xunit .trx files and the Pester NUnit report pester.xml).
     [string]
-    $ResultsDirectory
+    $ResultsDirectory,
+
+    # Seconds of afl-fuzz per fuzz target (0: no fuzzing). Without afl-fuzz installed the stage is skipped, except in
+    # CI (CI=true), where that is a failure.
+    [int]
+    $FuzzSeconds = 10
 )
 
 $ErrorActionPreference = 'Stop'
@@ -141,6 +148,31 @@ try {
 }
 catch {
     $failures.Add($_.Exception.Message)
+}
+
+# 5. Fuzzing, two targets at a time: the whole stage takes about a minute and a half on two cores.
+if ($FuzzSeconds -gt 0) {
+    Write-Step 'Fuzzing'
+    if (-not (Get-Command -Name afl-fuzz -CommandType Application -ErrorAction Ignore)) {
+        if ($env:CI -eq 'true') {
+            $failures.Add('afl-fuzz is not installed (Debian package afl++), so the parsers were not fuzzed')
+        }
+        else {
+            Write-Warning 'afl-fuzz is not installed (Debian package afl++): the fuzzing stage is skipped'
+        }
+    }
+    else {
+        $env:FUZZ_JOBS = '2'
+        try {
+            Invoke-Native bash @([IO.Path]::Combine($root, 'fuzz', 'run-all.sh'), "$FuzzSeconds")
+        }
+        catch {
+            $failures.Add($_.Exception.Message)
+        }
+        finally {
+            Remove-Item -Path Env:FUZZ_JOBS
+        }
+    }
 }
 
 if ($failures.Count -gt 0) {

@@ -193,7 +193,7 @@ public sealed class QmpClient : IDisposable
                         return;
                     }
 
-                    Route(JsonDocument.Parse(frame.Message).RootElement);
+                    Route(QmpJson.Parse(frame.Message).RootElement);
                 }
             }
         }

@@ -89,7 +89,7 @@ internal sealed class QmpSession : IDisposable
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(frame.Message);
+            document = QmpJson.Parse(frame.Message);
         }
         catch (JsonException e)
         {

@@ -124,6 +124,16 @@ public sealed class QmpServerProtocolTests : IDisposable
     }
 
     [Fact]
+    public void Bytes_that_are_not_utf8_are_a_json_parse_error()
+    {
+        using var client = Negotiated();
+        // The fuzzer's find: an invalid byte in a member name used to fail later, when the name was read.
+        client.Send([.. "{\"execute\":\"query-block-exports\",\"a"u8, 0xff, .. "\":1}"u8]);
+        AssertError(client.ReadReply(), "GenericError", "JSON parse error, invalid UTF-8 sequence");
+        Assert.Equal(0, client.Execute("""{"execute":"query-block-exports"}""").GetProperty("return").GetArrayLength());
+    }
+
+    [Fact]
     public void Messages_need_no_newline_and_may_span_lines_and_writes()
     {
         using var client = Negotiated();
