@@ -1,8 +1,10 @@
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Net.Backends;
 using ExportPS.Engine.Objects;
 using ExportPS.Engine.Qmp.Codecs;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Net;
 
@@ -15,11 +17,13 @@ internal sealed class NetdevService : INetdevs, IDisposable
     private readonly ControlPlane _control;
     private readonly ObjectRegistry _objects;
     private readonly NetAnnouncer _announcer;
+    private readonly ILogger _log;
 
     public NetdevService(ControlPlane control, ObjectRegistry objects)
     {
         _control = control;
         _objects = objects;
+        _log = control.Loggers.CreateLogger(NetdevLog.Category);
         _announcer = new NetAnnouncer(FindOrNull);
     }
 
@@ -46,6 +50,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
         try
         {
             netdev = NetdevOpener.Open(options);
+            netdev.Loggers = _control.Loggers;
         }
         catch
         {
@@ -95,6 +100,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
     private NetdevInfo Register(Netdev netdev, NetdevOptions options)
     {
         _netdevs.Add(netdev.Id, (netdev, options, _added++));
+        _log.Added(netdev.Id, netdev.Type);
         return Describe(netdev, options);
     }
 
@@ -129,6 +135,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
             _netdevs.Remove(id);
             RemoveCaptures(netdev);
             Close(netdev);
+            _log.Removed(id);
         }
     }
 
@@ -200,7 +207,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
     public void SetLink(string name, bool up)
     {
         lock (_control.Lock)
+        {
             Find(name).SetLink(up);
+            _log.LinkChanged(name, up ? "up" : "down");
+        }
     }
 
     public void Announce(NetAnnounceOptions options)
