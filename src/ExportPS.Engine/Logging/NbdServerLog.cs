@@ -11,7 +11,7 @@ internal static partial class NbdServerLog
     public const string Category = "ExportPS.Nbd";
 
     [LoggerMessage(1000, LogLevel.Information, "NBD server listening on {Endpoint} (tls-creds: {TlsCreds}, max-connections: {MaxConnections})", EventName = "nbd_server_started")]
-    public static partial void ServerStarted(this ILogger log, string endpoint, string? tlsCreds, uint maxConnections);
+    public static partial void ServerStarted(this ILogger log, string endpoint, string tlsCreds, uint maxConnections);
 
     [LoggerMessage(1001, LogLevel.Information, "NBD server on {Endpoint} stopped", EventName = "nbd_server_stopped")]
     public static partial void ServerStopped(this ILogger log, string endpoint);

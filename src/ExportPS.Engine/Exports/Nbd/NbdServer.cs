@@ -188,6 +188,9 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         }
     }
 
+    /// <summary>Where the server listens, with the port actually bound.</summary>
+    public string Endpoint => Options.Address.Kind == SocketAddressKind.Inet ? (Options.Address with { Port = _port }).ToString() : Options.Address.ToString();
+
     public NbdServerInfo ToInfo(int exports)
     {
         int connections;
@@ -201,7 +204,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         return new NbdServerInfo
         {
             Running = true,
-            Endpoint = Options.Address.Kind == SocketAddressKind.Inet ? (Options.Address with { Port = _port }).ToString() : Options.Address.ToString(),
+            Endpoint = Endpoint,
             Port = _port,
             MaxConnections = Options.MaxConnections,
             TlsCreds = Options.TlsCreds,

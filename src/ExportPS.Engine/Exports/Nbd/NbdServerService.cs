@@ -57,7 +57,7 @@ internal sealed class NbdServerService : INbdServerService, IDisposable
             _server = server;
             credentials?.AddUser();
             var info = server.ToInfo(_exports.Count(BlockExportType.Nbd));
-            _log.ServerStarted(info.Endpoint!, options.TlsCreds, options.MaxConnections);
+            _log.ServerStarted(server.Endpoint, options.TlsCreds ?? "none", options.MaxConnections);
             return info;
         }
     }
@@ -75,7 +75,7 @@ internal sealed class NbdServerService : INbdServerService, IDisposable
 
         _exports.CloseAll(BlockExportType.Nbd, gracePeriod);
         server.Dispose();
-        _log.ServerStopped(server.Options.Address.ToString());
+        _log.ServerStopped(server.Endpoint);
     }
 
     public NbdServerInfo GetNbdServer()
