@@ -60,6 +60,15 @@ internal static class UsageText
                                  vhost-user serves a guest's QEMU as its vhost-user-net back-end on the chardev's
                                  unix socket (give the --chardev first)
 
+          --log-level trace|debug|info|warning|error|none
+                                 write engine events of this level and above to stderr (default: none; the
+                                 host's own error lines are always written)
+          --trace [enable=]<pattern>
+                                 also write every event whose name (nbd_*, export_*, fuse_*, qmp_*, netdev_*,
+                                 vhost_user_*) or category (ExportPS.Nbd, ...) matches the glob, whatever its
+                                 level; may be given more than once
+                                 each line: <UTC time> <level> <category> <event>[<id>] <message>
+
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]
                                  serve QMP on the chardev's unix socket (any number of clients at once); a chardev
