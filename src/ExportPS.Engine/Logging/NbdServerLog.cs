@@ -23,7 +23,7 @@ internal static partial class NbdServerLog
     public static partial void ClientAttached(this ILogger log, string peer, string export, string mode, string tls);
 
     [LoggerMessage(1004, LogLevel.Information, "NBD client {Peer} closed (export '{Export}', {Requests} requests, {BytesRead} bytes read, {BytesWritten} bytes written)", EventName = "nbd_client_closed")]
-    public static partial void ClientClosed(this ILogger log, string peer, string? export, long requests, long bytesRead, long bytesWritten);
+    public static partial void ClientClosed(this ILogger log, string peer, string export, long requests, long bytesRead, long bytesWritten);
 
     [LoggerMessage(1005, LogLevel.Information, "NBD server reached max-connections ({MaxConnections}): further clients wait until one leaves", EventName = "nbd_max_connections")]
     public static partial void MaxConnectionsReached(this ILogger log, uint maxConnections);

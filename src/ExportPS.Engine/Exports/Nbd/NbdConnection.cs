@@ -167,7 +167,7 @@ internal sealed partial class NbdConnection
             _transport.Dispose();
             Export?.Detach(this);
             _server.OnConnectionClosed(this);
-            _server.Log.ClientClosed(Client, Export?.Name, _requests, _bytesRead, _bytesWritten);
+            _server.Log.ClientClosed(Client, Export?.Name ?? "(none)", _requests, _bytesRead, _bytesWritten);
         }
     }
 
