@@ -423,7 +423,7 @@ Describe 'TLS credential and authorization cmdlets' {
             $recent.Count | Should -Be 1
             $recent[0].Client | Should -Be 'unix socket'
             $recent[0].Message | Should -BeLike 'TLS: ?*'
-            $recent[0].Time | Should -BeOfType ([DateTimeOffset])
+            $recent[0].Time | Should -BeOfType ([DateTime])
             $table = $recent | Out-String -Width 200
             $table | Should -Match 'Time\s+Client\s+Message'
             $table | Should -Match 'unix socket\s+TLS: '

@@ -31,5 +31,5 @@ public sealed record NbdServerInfo
     public string? LastClientError { get; init; }
 
     /// <summary>The latest client errors (at most 20), oldest first: when, which client, what happened.</summary>
-    public IReadOnlyList<NbdClientError> RecentClientErrors { get; init; } = [];
+    public NbdClientError[] RecentClientErrors { get; init; } = [];
 }

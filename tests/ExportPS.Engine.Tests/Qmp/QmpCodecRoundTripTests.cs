@@ -86,8 +86,8 @@ public sealed class QmpCodecRoundTripTests
             LastClientError = "bad magic",
             RecentClientErrors =
             [
-                new NbdClientError { Time = new DateTimeOffset(2026, 12, 7, 5, 10, 11, 123, TimeSpan.Zero), Client = "127.0.0.1:40000", Message = "bad option magic" },
-                new NbdClientError { Time = new DateTimeOffset(2026, 12, 7, 5, 10, 12, TimeSpan.Zero), Client = "unix socket", Message = "bad magic" },
+                new NbdClientError { Time = new DateTime(2026, 12, 7, 5, 10, 11, 123, DateTimeKind.Utc), Client = "127.0.0.1:40000", Message = "bad option magic" },
+                new NbdClientError { Time = new DateTime(2026, 12, 7, 5, 10, 12, DateTimeKind.Utc), Client = "unix socket", Message = "bad magic" },
             ],
         };
 

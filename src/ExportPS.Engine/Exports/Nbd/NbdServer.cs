@@ -132,7 +132,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
 
     internal void OnClientError(NbdConnection connection, string message)
     {
-        var error = new NbdClientError { Time = DateTimeOffset.UtcNow, Client = connection.Client, Message = message };
+        var error = new NbdClientError { Time = DateTime.UtcNow, Client = connection.Client, Message = message };
         _recentClientErrors.Add(error);
         Log.ClientError(connection.Client, message);
         ClientFailed?.Invoke(error);

@@ -69,7 +69,7 @@ internal static class NbdServerCodec
 
     private static NbdClientError ReadClientError(JsonElement error) => new()
     {
-        Time = DateTimeOffset.Parse(error.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+        Time = DateTime.Parse(error.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
         Client = error.GetProperty("client").GetString()!,
         Message = error.GetProperty("message").GetString()!,
     };
