@@ -116,7 +116,7 @@ public sealed class NbdServerLogTests
         }
 
         var state = server.Engine.GetNbdServer();
-        Assert.Equal(NbdClientErrorHistoryLimit, state.RecentClientErrors.Count);
+        Assert.Equal(NbdClientErrorHistoryLimit, state.RecentClientErrors.Length);
         Assert.Equal($"bad option magic 0x{2:x16}", state.RecentClientErrors[0].Message);
         Assert.Equal($"bad option magic 0x{NbdClientErrorHistoryLimit + 1:x16}", state.RecentClientErrors[^1].Message);
         Assert.All(state.RecentClientErrors, e => Assert.Equal("unix socket", e.Client));
