@@ -78,6 +78,39 @@ Describe 'NBD server cmdlets' {
         $state.LastClientError | Should -BeLike '* 127.0.0.1:*: bad option magic 0x0000000000000000'
     }
 
+    Context 'engine events on the cmdlet streams' {
+        BeforeEach {
+            New-BlockNode -NodeName log-disk -Driver Memory -Size 1MB
+        }
+
+        AfterEach {
+            Get-BlockExport | Remove-BlockExport -Mode Hard -Confirm:$false
+            Get-BlockExport | Wait-BlockExport -Deleted -Timeout 15 -ErrorAction Stop
+            Remove-BlockNode -NodeName log-disk
+        }
+
+        It 'shows the engine events a cmdlet caused on its Verbose stream with -Verbose, and none without' {
+            $records = Start-NbdServer -Address 127.0.0.1 -Port 0 -Verbose 4>&1
+            $events = @($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] -and $_.Message -like 'nbd_*' })
+            $events.Count | Should -Be 1
+            $events[0].Message | Should -BeLike 'nbd_server_started: NBD server listening on 127.0.0.1:* (tls-creds: none, max-connections: 0)'
+
+            $quiet = Add-BlockExport -Id log-e0 -NodeName log-disk 4>&1 5>&1
+            $quiet | Should -BeNullOrEmpty
+            $records = Remove-BlockExport -Id log-e0 -Mode Hard -Confirm:$false -Verbose 4>&1
+            $messages = @($records | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] } | ForEach-Object Message)
+            $messages | Should -Contain "export_shutting_down: Block export 'log-e0' is shutting down (Hard removal, 0 clients)"
+            $messages | Should -Contain "export_deleted: Block export 'log-e0' deleted"
+        }
+
+        It 'shows debug events on the Debug stream with -Debug' {
+            Start-NbdServer -Address 127.0.0.1 -Port 0
+            $records = Add-BlockExport -Id log-e0 -NodeName log-disk -Name logged -Debug 5>&1
+            $debug = @($records | Where-Object { $_ -is [System.Management.Automation.DebugRecord] } | ForEach-Object Message)
+            $debug | Should -Contain "nbd_export_name_added: NBD export name 'logged' added"
+        }
+    }
+
     It 'listens on a unix socket' {
         $socket = Join-Path $TestDrive 'nbd.sock'
         $server = Start-NbdServer -Path $socket -PassThru

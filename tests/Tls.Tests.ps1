@@ -405,6 +405,30 @@ Describe 'TLS credential and authorization cmdlets' {
             (Get-NbdServer).Running | Should -BeTrue
         }
 
+        It 'keeps a client refused for its certificate in RecentClientErrors with the reason, shown by its table view' {
+            Assert-Peer nbdinfo
+            New-TlsCredential -Id tls0 -Directory $script:ServerDir
+            $socket = Join-Path $TestDrive 'tls-recent.sock'
+            Start-NbdServer -Path $socket -TlsCredential tls0
+            Add-BlockExport -Id tls-e0 -NodeName tls-disk -Name disk
+            $output = Invoke-Peer $global:NbdInfo @('--size', "nbds+unix:///disk?socket=$socket&tls-certificates=$script:StrangerDir")
+            $LASTEXITCODE | Should -Not -Be 0 -Because ($output -join "`n")
+
+            $deadline = [DateTime]::UtcNow.AddSeconds(10)
+            while ((Get-NbdServer).RecentClientErrors.Count -lt 1 -and [DateTime]::UtcNow -lt $deadline) {
+                Start-Sleep -Milliseconds 50
+            }
+
+            $recent = @((Get-NbdServer).RecentClientErrors)
+            $recent.Count | Should -Be 1
+            $recent[0].Client | Should -Be 'unix socket'
+            $recent[0].Message | Should -BeLike 'TLS: ?*'
+            $recent[0].Time | Should -BeOfType ([DateTime])
+            $table = $recent | Out-String -Width 200
+            $table | Should -Match 'Time\s+Client\s+Message'
+            $table | Should -Match 'unix socket\s+TLS: '
+        }
+
         It 'denies everyone while the named authorization is missing' {
             Assert-Peer nbdinfo
             New-TlsCredential -Id tls0 -Directory $script:ServerDir

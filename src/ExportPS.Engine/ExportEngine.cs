@@ -7,6 +7,8 @@ using ExportPS.Engine.Exports.VhostUserBlk;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Net;
 using ExportPS.Engine.Objects;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ExportPS.Engine;
 
@@ -21,8 +23,15 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
 
     private readonly Services _services;
 
+    /// <summary>An engine that logs nothing.</summary>
     public ExportEngine()
-        : this(Services.Create())
+        : this(NullLoggerFactory.Instance)
+    {
+    }
+
+    /// <summary>An engine whose subsystems log through <paramref name="loggerFactory"/> (categories ExportPS.*, see docs/ARCHITECTURE.md).</summary>
+    public ExportEngine(ILoggerFactory loggerFactory)
+        : this(Services.Create(loggerFactory ?? throw new ArgumentNullException(nameof(loggerFactory))))
     {
     }
 
@@ -32,17 +41,20 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
         _services = services;
     }
 
-    /// <summary>The process-wide engine, created on first use (the PowerShell module's engine).</summary>
-    public static ExportEngine Shared
+    /// <summary>
+    /// The process-wide engine (the PowerShell module's engine), created on first use; the call that creates it gives the
+    /// factory it logs through (the module's routes events to the cmdlet that caused them).
+    /// </summary>
+    public static ExportEngine GetShared(ILoggerFactory loggerFactory)
     {
-        get
+        lock (SharedLock)
         {
-            lock (SharedLock)
-            {
-                return _shared ??= new ExportEngine();
-            }
+            return _shared ??= new ExportEngine(loggerFactory);
         }
     }
+
+    /// <summary>The factory this engine's loggers come from (a QMP monitor serving it logs through it too).</summary>
+    public ILoggerFactory LoggerFactory => _services.Control.Loggers;
 
     /// <summary>Disposes the process-wide engine if it was created (module removal).</summary>
     public static void DisposeShared()
@@ -96,15 +108,15 @@ public sealed class ExportEngine : ComposedEngine, IDisposable
     /// <summary>The subsystem services of one engine, built in dependency order around one control plane.</summary>
     private sealed record Services(ControlPlane Control, BlockGraph Graph, UserObjects Objects, BlockExports Exports, NbdServerService NbdServer, NetdevService Netdevs)
     {
-        public static Services Create()
+        public static Services Create(ILoggerFactory loggers)
         {
-            var control = new ControlPlane();
+            var control = new ControlPlane(loggers);
             var objects = new UserObjects(control);
             var graph = new BlockGraph(control, objects);
             var exports = new BlockExports(control, graph, objects);
-            exports.Register(new VhostUserBlkExportDriver());
+            exports.Register(new VhostUserBlkExportDriver(loggers));
             exports.Register(new VduseBlkExportDriver());
-            exports.Register(new FuseExportDriver());
+            exports.Register(new FuseExportDriver(loggers));
             return new Services(control, graph, objects, exports, new NbdServerService(control, graph, objects, exports), new NetdevService(control, objects.Registry));
         }
     }

@@ -1,6 +1,7 @@
 using ExportPS.Engine;
 using ExportPS.Engine.Errors;
 using ExportPS.Host.CommandLine;
+using ExportPS.Host.Logging;
 
 namespace ExportPS.Host;
 
@@ -36,12 +37,12 @@ internal static class HostRunner
                 return 0;
         }
 
-        var options = args.Count == 0 ? DefaultConfiguration.Options : scanned.Options;
-        using var engine = new ExportEngine();
-        using var monitors = new QmpMonitors(engine);
+        var options = scanned.UsesDefaultConfiguration ? DefaultConfiguration.Options : scanned.Options;
+        var log = TextWriter.Synchronized(error);
+        using var engine = new ExportEngine(new StderrLoggerFactory(scanned.Logging, log));
+        using var monitors = new QmpMonitors(engine, engine.LoggerFactory);
 
         // As QEMU reports a dropped client on stderr: a refused TLS client or a broken one is not silent.
-        var log = TextWriter.Synchronized(error);
         engine.NbdClientFailed += (_, failure) => log.WriteLine($"{UsageText.ProgramName}: NBD client {failure.Client} dropped: {OneLine(failure.Message)}");
         foreach (var option in options)
         {

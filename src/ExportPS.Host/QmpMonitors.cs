@@ -3,6 +3,7 @@ using ExportPS.Engine;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Qmp;
 using ExportPS.Host.CommandLine;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Host;
 
@@ -11,7 +12,7 @@ namespace ExportPS.Host;
 /// socket chardev, which talks to one client at a time, each serves any number of clients at once. A vhost-user
 /// --netdev takes its chardev's socket path from here (<see cref="ResolveChardev"/>); a chardev serves one user.
 /// </summary>
-internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
+internal sealed class QmpMonitors(IExportEngine engine, ILoggerFactory loggerFactory) : IDisposable
 {
     private readonly Dictionary<string, ChardevOptions> _chardevs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, QmpServer> _servers = new(StringComparer.Ordinal);
@@ -82,7 +83,7 @@ internal sealed class QmpMonitors(IExportEngine engine) : IDisposable
         QmpServer server;
         try
         {
-            server = QmpServer.Start(engine, chardev.Path);
+            server = QmpServer.Start(engine, chardev.Path, loggerFactory: loggerFactory);
         }
         catch (Exception e) when (e is SocketException or IOException)
         {

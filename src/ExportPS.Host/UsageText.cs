@@ -63,6 +63,15 @@ internal static class UsageText
                                  unix socket (give the --chardev first); vde takes a port on a VDE switch
                                  (libvdeplug); bridge is a tap the helper attaches to a bridge (default br0)
 
+          --log-level trace|debug|info|warning|error|none
+                                 write engine events of this level and above to stderr (default: none; the
+                                 host's own error lines are always written)
+          --trace [enable=]<pattern>
+                                 also write every event whose name (nbd_*, export_*, fuse_*, qmp_*, netdev_*,
+                                 vhost_user_*) or category (ExportPS.Nbd, ...) matches the glob, whatever its
+                                 level; may be given more than once
+                                 each line: <UTC time> <level> <category> <event>[<id>] <message>
+
           --chardev socket,id=<id>,path=<socket path>,server=on,wait=off
           --monitor [chardev=]<id>[,mode=control]
                                  serve QMP on the chardev's unix socket (any number of clients at once); a chardev

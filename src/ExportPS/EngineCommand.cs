@@ -2,16 +2,19 @@ using System.Management.Automation;
 using System.Reflection;
 using ExportPS.Engine;
 using ExportPS.Engine.Errors;
+using ExportPS.Logging;
 
 namespace ExportPS;
 
 /// <summary>
 /// Base of every ExportPS cmdlet: finds the engine the command targets, turns engine errors into ErrorRecords with the
-/// same id, and selects objects by name with PowerShell's wildcard rules.
+/// same id, selects objects by name with PowerShell's wildcard rules, and shows the in-process engine's events the
+/// command caused on its Verbose (information and above) and Debug (debug, trace) streams.
 /// </summary>
-public abstract class EngineCommand : PSCmdlet
+public abstract class EngineCommand : PSCmdlet, IDisposable
 {
     private IExportEngine? _engine;
+    private CmdletLogCapture? _log;
 
     /// <summary>The engine to drive (from Connect-ExportEngine or Start-ExportEngine); the in-process engine when omitted.</summary>
     [Parameter]
@@ -24,6 +27,10 @@ public abstract class EngineCommand : PSCmdlet
     /// <summary>Finds the engine first: without one nothing can be done, so that failure (and only that) is terminating.</summary>
     protected sealed override void BeginProcessing()
     {
+        bool verbose = Shows("Verbose", "VerbosePreference");
+        bool debug = Shows("Debug", "DebugPreference");
+        _log = verbose || debug ? new CmdletLogCapture(verbose, debug) : null;
+        CmdletLogRouter.Current = _log;
         try
         {
             _engine = EngineLocator.Resolve(MyInvocation.BoundParameters);
@@ -33,7 +40,14 @@ public abstract class EngineCommand : PSCmdlet
             ThrowTerminatingError(ToErrorRecord(e, null));
         }
 
-        Begin();
+        try
+        {
+            Begin();
+        }
+        finally
+        {
+            WriteEngineEvents();
+        }
     }
 
     /// <summary>Work done once before the first input, after the engine is known.</summary>
@@ -46,6 +60,7 @@ public abstract class EngineCommand : PSCmdlet
 
     protected sealed override void ProcessRecord()
     {
+        CmdletLogRouter.Current = _log;
         try
         {
             Process();
@@ -54,7 +69,57 @@ public abstract class EngineCommand : PSCmdlet
         {
             WriteEngineError(e, null);
         }
+        finally
+        {
+            WriteEngineEvents();
+        }
     }
+
+    /// <summary>Work done once after the last input.</summary>
+    protected virtual void End()
+    {
+    }
+
+    protected sealed override void EndProcessing()
+    {
+        CmdletLogRouter.Current = _log;
+        try
+        {
+            End();
+        }
+        finally
+        {
+            WriteEngineEvents();
+            EndCapture();
+        }
+    }
+
+    /// <summary>PowerShell disposes the command when its pipeline ends, also without EndProcessing (an error, Ctrl+C).</summary>
+    public void Dispose()
+    {
+        Dispose(true);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>Stops capturing engine events; a command with resources of its own frees them too.</summary>
+    protected virtual void Dispose(bool disposing) => EndCapture();
+
+    /// <summary>Writes the engine events captured so far, from the pipeline thread as PowerShell requires.</summary>
+    private void WriteEngineEvents() => _log?.Drain(WriteVerbose, WriteDebug);
+
+    private void EndCapture()
+    {
+        _log?.Close();
+        if (CmdletLogRouter.Current == _log)
+        {
+            CmdletLogRouter.Current = null;
+        }
+    }
+
+    /// <summary>Whether the command shows a stream: its common parameter (-Verbose, -Debug) if given, else the preference.</summary>
+    private bool Shows(string parameter, string preference) => MyInvocation.BoundParameters.TryGetValue(parameter, out var given)
+        ? given is SwitchParameter { IsPresent: true } or true
+        : GetVariableValue(preference) is ActionPreference action && action is not (ActionPreference.SilentlyContinue or ActionPreference.Ignore);
 
     /// <summary>Runs one engine call for one item; an engine refusal becomes a non-terminating error for that item.</summary>
     protected bool TryInvoke(object? target, Action call)

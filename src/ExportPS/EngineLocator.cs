@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Management.Automation;
 using ExportPS.Engine;
+using ExportPS.Logging;
 
 namespace ExportPS;
 
@@ -12,7 +13,7 @@ internal static class EngineLocator
 {
     public const string ParameterName = "Engine";
 
-    public static IExportEngine Resolve(IDictionary boundParameters) => Handle(boundParameters)?.Engine ?? ExportEngine.Shared;
+    public static IExportEngine Resolve(IDictionary boundParameters) => Handle(boundParameters)?.Engine ?? ExportEngine.GetShared(CmdletLogRouter.Instance);
 
     /// <summary>The handle given with -Engine; completion passes it as the PSObject a variable holds.</summary>
     public static ExportEngineHandle? Handle(IDictionary boundParameters) => boundParameters[ParameterName] switch

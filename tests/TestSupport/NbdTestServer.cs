@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using ExportPS.Engine;
 using ExportPS.Engine.Model;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ExportPS.TestSupport;
 
@@ -21,16 +23,17 @@ internal sealed class NbdTestServer : IDisposable
     private readonly TlsSetup? _tls;
 
     public NbdTestServer(long size = DefaultSize, bool writable = true, bool unix = false, uint maxConnections = 0,
-        string? description = null, Func<BlockExportOptions, BlockExportOptions>? configure = null, bool addExport = true)
-        : this(size, writable, unix, maxConnections, description, configure, addExport, tls: null)
+        string? description = null, Func<BlockExportOptions, BlockExportOptions>? configure = null, bool addExport = true,
+        ILoggerFactory? loggerFactory = null)
+        : this(size, writable, unix, maxConnections, description, configure, addExport, tls: null, loggerFactory)
     {
     }
 
     private NbdTestServer(long size, bool writable, bool unix, uint maxConnections, string? description,
-        Func<BlockExportOptions, BlockExportOptions>? configure, bool addExport, TlsSetup? tls)
+        Func<BlockExportOptions, BlockExportOptions>? configure, bool addExport, TlsSetup? tls, ILoggerFactory? loggerFactory)
     {
         _tls = tls;
-        Engine = new ExportEngine();
+        Engine = new ExportEngine(loggerFactory ?? NullLoggerFactory.Instance);
         try
         {
             string? creds = null, authz = null;
@@ -64,11 +67,11 @@ internal sealed class NbdTestServer : IDisposable
     /// <summary>
     /// A server with tls-creds "tls0" (unless <paramref name="requireTls"/> is false: then the PKI exists but the
     /// server is plain) and, when <paramref name="allowedGlobs"/> is given, tls-authz "auth0" allowing those DN globs;
-    /// one writable <see cref="TlsSize"/> memory export.
+    /// one writable <see cref="TlsSize"/> memory export. The engine logs through <paramref name="loggerFactory"/> when given.
     /// </summary>
-    public static NbdTestServer WithTls(bool unix = false, string[]? allowedGlobs = null, bool requireTls = true) =>
+    public static NbdTestServer WithTls(bool unix = false, string[]? allowedGlobs = null, bool requireTls = true, ILoggerFactory? loggerFactory = null) =>
         new(TlsSize, writable: true, unix, maxConnections: 0, description: null, configure: null, addExport: true,
-            new TlsSetup(allowedGlobs, requireTls));
+            new TlsSetup(allowedGlobs, requireTls), loggerFactory);
 
     public ExportEngine Engine { get; }
 

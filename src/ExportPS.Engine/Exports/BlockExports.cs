@@ -1,7 +1,9 @@
 using ExportPS.Engine.Block;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Objects;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Exports;
 
@@ -17,12 +19,14 @@ internal sealed class BlockExports : IBlockExports
     private readonly UserObjects _objects;
     private readonly Dictionary<string, BlockExport> _exports = new(StringComparer.Ordinal);
     private readonly Dictionary<BlockExportType, IBlockExportDriver> _drivers = [];
+    private readonly ILogger _log;
 
     public BlockExports(ControlPlane control, BlockGraph graph, UserObjects objects)
     {
         _control = control;
         _graph = graph;
         _objects = objects;
+        _log = control.Loggers.CreateLogger(ExportLog.Category);
         graph.AddNodeUser(node => _exports.Values.FirstOrDefault(e => e.Node == node) is { } export
             ? $"block device is in use by block export '{export.Id}'"
             : null);
@@ -64,6 +68,7 @@ internal sealed class BlockExports : IBlockExports
             ioThread?.AddUser();
             export.AttachDeletedCallback(OnExportDeleted);
             _exports.Add(options.Id, export);
+            _log.Added(options.Id, options.Type.ToString(), node.NodeName, options.Writable);
             return export.ToInfo();
         }
     }
@@ -76,11 +81,13 @@ internal sealed class BlockExports : IBlockExports
             export = Find(id);
             if (mode == BlockExportRemoveMode.Safe && export.ClientCount > 0)
             {
+                _log.RemovalRefused(id, $"{export.ClientCount} clients are connected");
                 throw new EngineException(ErrorIds.ExportInUse, EngineErrorCategory.InUse,
                     $"export '{id}' still in use; use mode 'hard' to force client disconnect") { Target = id };
             }
         }
 
+        _log.ShuttingDown(id, mode.ToString(), export.ClientCount);
         export.RequestShutdown(dropClients: mode == BlockExportRemoveMode.Hard);
     }
 
@@ -121,6 +128,7 @@ internal sealed class BlockExports : IBlockExports
 
         foreach (var export in exports)
         {
+            _log.ShuttingDown(export.Id, "server stop", export.ClientCount);
             export.RequestShutdown(dropClients: false);
         }
 
@@ -146,6 +154,7 @@ internal sealed class BlockExports : IBlockExports
 
         foreach (var export in exports)
         {
+            _log.ShuttingDown(export.Id, "engine shutdown", export.ClientCount);
             export.RequestShutdown(dropClients: true);
         }
     }
@@ -161,6 +170,7 @@ internal sealed class BlockExports : IBlockExports
             export.IoThread?.RemoveUser();
         }
 
+        _log.Deleted(export.Id);
         ExportDeleted?.Invoke(this, new BlockExportDeletedEventArgs(export.Id, DateTime.UtcNow));
     }
 }

@@ -7,7 +7,8 @@ namespace ExportPS.Engine.Model;
 /// </summary>
 public sealed record NbdClientError
 {
-    public required DateTimeOffset Time { get; init; }
+    /// <summary>When the client was dropped (UTC).</summary>
+    public required DateTime Time { get; init; }
 
     /// <summary>The client's address ("127.0.0.1:43210"), or "unix socket" for a unix socket client.</summary>
     public required string Client { get; init; }

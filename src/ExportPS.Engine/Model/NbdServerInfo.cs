@@ -29,4 +29,7 @@ public sealed record NbdServerInfo
     /// <see cref="NbdClientError.ToString"/>); null when there was none. A string, so it survives remoting as it is.
     /// </summary>
     public string? LastClientError { get; init; }
+
+    /// <summary>The latest client errors (at most 20), oldest first: when, which client, what happened.</summary>
+    public NbdClientError[] RecentClientErrors { get; init; } = [];
 }

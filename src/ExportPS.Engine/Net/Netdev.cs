@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace ExportPS.Engine.Net;
 
 /// <summary>
@@ -31,6 +34,9 @@ public sealed class Netdev
     public bool LinkUp => _linkUp;
 
     public Netdev? Peer => Volatile.Read(ref _peer);
+
+    /// <summary>The engine's logger factory, for a backend with events of its own (set by the engine before it starts).</summary>
+    internal ILoggerFactory Loggers { get; set; } = NullLoggerFactory.Instance;
 
     /// <summary>Frames the peer delivered to this netdev.</summary>
     public NetTrafficCounters Received { get; } = new();

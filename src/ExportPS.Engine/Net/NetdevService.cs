@@ -1,9 +1,11 @@
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Net.Backends;
 using ExportPS.Engine.Objects;
 using ExportPS.Engine.Qmp.Codecs;
 using ExportPS.Engine.VhostUser.Net;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Net;
 
@@ -16,11 +18,13 @@ internal sealed class NetdevService : INetdevs, IDisposable
     private readonly ControlPlane _control;
     private readonly ObjectRegistry _objects;
     private readonly NetAnnouncer _announcer;
+    private readonly ILogger _log;
 
     public NetdevService(ControlPlane control, ObjectRegistry objects)
     {
         _control = control;
         _objects = objects;
+        _log = control.Loggers.CreateLogger(NetdevLog.Category);
         _announcer = new NetAnnouncer(FindOrNull);
     }
 
@@ -47,6 +51,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
         try
         {
             netdev = NetdevOpener.Open(options);
+            netdev.Loggers = _control.Loggers;
         }
         catch
         {
@@ -96,6 +101,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
     private NetdevInfo Register(Netdev netdev, NetdevOptions options)
     {
         _netdevs.Add(netdev.Id, (netdev, options, _added++));
+        _log.Added(netdev.Id, netdev.Type);
         return Describe(netdev, options);
     }
 
@@ -130,6 +136,7 @@ internal sealed class NetdevService : INetdevs, IDisposable
             _netdevs.Remove(id);
             RemoveCaptures(netdev);
             Close(netdev);
+            _log.Removed(id);
         }
     }
 
@@ -201,7 +208,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
     public void SetLink(string name, bool up)
     {
         lock (_control.Lock)
+        {
             Find(name).SetLink(up);
+            _log.LinkChanged(name, up ? "up" : "down");
+        }
     }
 
     public void Announce(NetAnnounceOptions options)

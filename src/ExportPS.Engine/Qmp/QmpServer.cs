@@ -2,8 +2,11 @@ using System.Collections.Concurrent;
 using System.Net.Sockets;
 using System.Reflection;
 using System.Text.Json.Nodes;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -27,9 +30,10 @@ public sealed class QmpServer : IDisposable
     private readonly Task _acceptLoop;
     private int _disposed;
 
-    private QmpServer(IExportEngine engine, string path, int maxMessageBytes, TimeSpan nbdStopGracePeriod)
+    private QmpServer(IExportEngine engine, string path, int maxMessageBytes, TimeSpan nbdStopGracePeriod, ILoggerFactory loggers)
     {
         _engine = engine;
+        Log = loggers.CreateLogger(QmpLog.Category);
         SocketPath = path;
         MaxMessageBytes = maxMessageBytes;
         Commands = new QmpCommands(engine, nbdStopGracePeriod);
@@ -59,11 +63,12 @@ public sealed class QmpServer : IDisposable
     /// Starts serving <paramref name="engine"/> on the unix socket <paramref name="path"/>. A path that holds a live
     /// socket or a file that is not a socket, or that cannot be bound, is refused with an <see cref="IOException"/>.
     /// </summary>
-    public static QmpServer Start(IExportEngine engine, string path, int maxMessageBytes = DefaultMaxMessageBytes, TimeSpan? nbdStopGracePeriod = null)
+    public static QmpServer Start(IExportEngine engine, string path, int maxMessageBytes = DefaultMaxMessageBytes, TimeSpan? nbdStopGracePeriod = null,
+        ILoggerFactory? loggerFactory = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
         ArgumentException.ThrowIfNullOrEmpty(path);
-        return new QmpServer(engine, path, maxMessageBytes, nbdStopGracePeriod ?? DefaultNbdStopGracePeriod);
+        return new QmpServer(engine, path, maxMessageBytes, nbdStopGracePeriod ?? DefaultNbdStopGracePeriod, loggerFactory ?? NullLoggerFactory.Instance);
     }
 
     /// <summary>A client executed quit; its reply has been sent. The host should shut down.</summary>
@@ -80,6 +85,9 @@ public sealed class QmpServer : IDisposable
     internal IReadOnlyList<string> CommandNames { get; }
 
     internal byte[] Greeting { get; }
+
+    /// <summary>The monitor's events (<see cref="QmpLog"/>): clients, commands, errors answered.</summary>
+    internal ILogger Log { get; }
 
     // Raised off the session's task, so a handler may dispose this server (which waits for its sessions).
     internal void OnQuitRequested() => ThreadPool.QueueUserWorkItem(_ => QuitRequested?.Invoke(this, EventArgs.Empty));

@@ -3,8 +3,10 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Threading.Channels;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Qapi;
 using ExportPS.Engine.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Qmp;
 
@@ -45,6 +47,7 @@ internal sealed class QmpSession : IDisposable
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(serverStopping, _closed.Token);
         var writer = WriteLoopAsync(linked.Token);
+        _server.Log.ClientConnected(_server.SocketPath);
         try
         {
             Send(_server.Greeting);
@@ -72,6 +75,7 @@ internal sealed class QmpSession : IDisposable
             _output.Writer.TryComplete();
             await writer.ConfigureAwait(false);
             Dispose();
+            _server.Log.ClientDisconnected(_server.SocketPath);
         }
     }
 
@@ -105,27 +109,32 @@ internal sealed class QmpSession : IDisposable
 
             // The id is echoed as given, whatever JSON it is (null included).
             JsonNode? id = hasId ? JsonNode.Parse(idElement.GetRawText()) : null;
+            var command = new LoggedCommand(_server.Log, root, hasId ? idElement : null);
             try
             {
                 var result = Dispatch(root, out bool quit);
                 var flushed = SendTracked(SuccessReply(hasId, id, result));
                 if (quit)
                 {
+                    _server.Log.Quit();
                     await flushed.ConfigureAwait(false);
                     _server.OnQuitRequested();
                 }
             }
             catch (QmpException e)
             {
+                command.Failed(e.ErrorClass, e.Message);
                 Send(ErrorReply(hasId, id, e.ErrorClass, e.Message));
             }
             catch (EngineException e)
             {
+                command.Failed(QmpErrorMapping.ClassOf(e), e.Message);
                 Send(ErrorReply(hasId, id, QmpErrorMapping.ClassOf(e), e.Message, e));
             }
             catch (Exception e) when (e is not OutOfMemoryException)
             {
                 // Whatever else fails inside a command is still an answer to that command, never the end of the monitor.
+                command.Failed(QmpErrorClass.GenericError, e.Message);
                 Send(ErrorReply(hasId, id, QmpErrorClass.GenericError, e.Message));
             }
         }
@@ -314,6 +323,42 @@ internal sealed class QmpSession : IDisposable
         }
 
         _transport.Dispose();
+    }
+
+    /// <summary>
+    /// A command as its events name it: "execute" (when it is a string) and the id as sent, never the arguments. The
+    /// strings are made only for an event that is logged.
+    /// </summary>
+    private readonly struct LoggedCommand
+    {
+        private readonly ILogger _log;
+        private readonly JsonElement _root;
+        private readonly JsonElement? _id;
+
+        public LoggedCommand(ILogger log, JsonElement root, JsonElement? id)
+        {
+            _log = log;
+            _root = root;
+            _id = id;
+            if (log.IsEnabled(LogLevel.Debug))
+            {
+                log.Command(Name, Id);
+            }
+        }
+
+        private string Name => _root.ValueKind == JsonValueKind.Object && _root.TryGetProperty("execute", out var execute) && execute.ValueKind == JsonValueKind.String
+            ? execute.GetString()!
+            : "(none)";
+
+        private string Id => _id?.GetRawText() ?? "none";
+
+        public void Failed(string errorClass, string description)
+        {
+            if (_log.IsEnabled(LogLevel.Information))
+            {
+                _log.CommandError(Name, Id, errorClass, description);
+            }
+        }
     }
 
     private sealed class Outgoing(byte[] data)

@@ -1,6 +1,8 @@
 using System.Net.Sockets;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Threading;
 using ExportPS.Engine.Transport;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
 namespace ExportPS.Engine.VhostUser;
@@ -16,10 +18,14 @@ internal sealed class VhostUserSession : IDisposable
     private readonly UnixSocketTransport _transport;
     private readonly VringKickPoller _poller;
     private readonly CancellationTokenSource _aborted = new();
+    private readonly string _name;
+    private readonly ILogger _log;
 
     /// <param name="stopTimeout">How long GET_VRING_BASE waits for requests in flight (<see cref="VhostUserBackend.StopTimeout"/>).</param>
-    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name, TimeSpan? stopTimeout = null)
+    public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name, ILogger log, TimeSpan? stopTimeout = null)
     {
+        _name = name;
+        _log = log;
         _transport = new UnixSocketTransport(socket, MemoryTablePayload.MaxRegions);
         Backend = new VhostUserBackend(device) { StopTimeout = stopTimeout ?? VhostUserBackend.DefaultStopTimeout };
         _poller = new VringKickPoller(Backend, device.ProcessQueue, ioThread, name);
@@ -35,6 +41,26 @@ internal sealed class VhostUserSession : IDisposable
 
     /// <summary>Serves messages until the front-end disconnects, breaks the protocol, or the session is aborted.</summary>
     public async Task RunAsync()
+    {
+        _log.Connected(_name);
+        try
+        {
+            await ServeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            if (FailureReason is { } reason)
+            {
+                _log.ProtocolError(_name, reason);
+            }
+            else
+            {
+                _log.Disconnected(_name);
+            }
+        }
+    }
+
+    private async Task ServeAsync()
     {
         var header = new byte[VhostUserHeader.Length];
         var payload = new byte[VhostUserCodec.MaxPayloadSize];

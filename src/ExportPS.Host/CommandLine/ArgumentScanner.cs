@@ -1,17 +1,24 @@
+using ExportPS.Host.Logging;
+using Microsoft.Extensions.Logging;
+
 namespace ExportPS.Host.CommandLine;
 
 /// <summary>
 /// The first pass over the command line, like qemu-storage-daemon's getopt pass: finds --help and --version and
-/// rejects unknown options and missing arguments before anything is created. Arguments are parsed later, in order.
+/// rejects unknown options and missing arguments before anything is created. Arguments are parsed later, in order;
+/// only the logging options (--log-level, --trace) are read here, as they apply from the start.
 /// </summary>
 internal static class ArgumentScanner
 {
     /// <summary>Options that take an argument, in the order the help text lists them.</summary>
-    public static readonly IReadOnlyList<string> OptionsWithArgument = ["blockdev", "chardev", "export", "monitor", "nbd-server", "netdev", "object"];
+    public static readonly IReadOnlyList<string> OptionsWithArgument = ["blockdev", "chardev", "export", "log-level", "monitor", "nbd-server", "netdev", "object", "trace"];
 
     public static ScannedCommandLine Scan(IReadOnlyList<string> args)
     {
         var options = new List<HostOption>();
+        var level = LogSettings.Default.MinimumLevel;
+        var tracePatterns = new List<string>();
+        bool endOfOptions = false;
         for (int i = 0; i < args.Count; i++)
         {
             string arg = args[i];
@@ -27,6 +34,7 @@ internal static class ArgumentScanner
                         throw new CommandLineException($"{args[i + 1]}: Unexpected argument");
                     }
 
+                    endOfOptions = true;
                     continue;
             }
 
@@ -47,7 +55,18 @@ internal static class ArgumentScanner
                 string value = equals >= 0 ? arg[(equals + 1)..]
                     : i + 1 < args.Count ? args[++i]
                     : throw new CommandLineException($"option '--{name}' requires an argument");
-                options.Add(new HostOption(name, value));
+                switch (name)
+                {
+                    case "log-level":
+                        level = LogOptionParser.ParseLevel(value);
+                        break;
+                    case "trace":
+                        tracePatterns.Add(LogOptionParser.ParseTrace(value));
+                        break;
+                    default:
+                        options.Add(new HostOption(name, value));
+                        break;
+                }
             }
             else if (arg.Length > 1 && arg[0] == '-')
             {
@@ -59,6 +78,10 @@ internal static class ArgumentScanner
             }
         }
 
-        return new ScannedCommandLine(HostAction.Run, options);
+        return new ScannedCommandLine(HostAction.Run, options)
+        {
+            Logging = new LogSettings(level, tracePatterns),
+            UsesDefaultConfiguration = options.Count == 0 && !endOfOptions,
+        };
     }
 }

@@ -48,7 +48,7 @@ public sealed class SendNetAnnounceCommand : EngineCommand
 
     protected override void Process() => _netdevs.AddRange(Netdev);
 
-    protected override void EndProcessing()
+    protected override void End()
     {
         var options = new NetAnnounceOptions
         {

@@ -11,7 +11,7 @@ namespace ExportPS.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Set, "ExportConfiguration", SupportsShouldProcess = true, DefaultParameterSetName = ConfigurationSet)]
 [OutputType(typeof(ConfigurationStep))]
-public sealed class SetExportConfigurationCommand : ConfigurationCommand, IDisposable
+public sealed class SetExportConfigurationCommand : ConfigurationCommand
 {
     private readonly CancellationTokenSource _stopping = new();
 
@@ -71,5 +71,9 @@ public sealed class SetExportConfigurationCommand : ConfigurationCommand, IDispo
 
     protected override void StopProcessing() => _stopping.Cancel();
 
-    public void Dispose() => _stopping.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        _stopping.Dispose();
+    }
 }

@@ -9,7 +9,7 @@ namespace ExportPS.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Wait, "BlockExport")]
 [OutputType(typeof(void))]
-public sealed class WaitBlockExportCommand : EngineCommand, IDisposable
+public sealed class WaitBlockExportCommand : EngineCommand
 {
     private static readonly TimeSpan Slice = TimeSpan.FromMilliseconds(250);
     private readonly CancellationTokenSource _stopping = new();
@@ -88,5 +88,9 @@ public sealed class WaitBlockExportCommand : EngineCommand, IDisposable
 
     protected override void StopProcessing() => _stopping.Cancel();
 
-    public void Dispose() => _stopping.Dispose();
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        _stopping.Dispose();
+    }
 }

@@ -84,6 +84,11 @@ public sealed class QmpCodecRoundTripTests
             Exports = 1,
             ClientErrors = 5,
             LastClientError = "bad magic",
+            RecentClientErrors =
+            [
+                new NbdClientError { Time = new DateTime(2026, 12, 7, 5, 10, 11, 123, DateTimeKind.Utc), Client = "127.0.0.1:40000", Message = "bad option magic" },
+                new NbdClientError { Time = new DateTime(2026, 12, 7, 5, 10, 12, DateTimeKind.Utc), Client = "unix socket", Message = "bad magic" },
+            ],
         };
 
         AssertSame(server, NbdServerCodec.ReadInfo(Parse(NbdServerCodec.WriteInfo(server))));

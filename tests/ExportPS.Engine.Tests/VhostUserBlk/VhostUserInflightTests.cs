@@ -6,6 +6,7 @@ using ExportPS.Engine.Tests.Nbd;
 using ExportPS.Engine.Tests.VhostUser;
 using ExportPS.Engine.VhostUser;
 using ExportPS.Engine.VhostUser.Blk;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Win32.SafeHandles;
 using Xunit;
 using static ExportPS.Engine.VhostUser.Blk.VirtioBlkProtocol;
@@ -48,7 +49,7 @@ public sealed class VhostUserInflightTests : IDisposable
     /// <summary>Accepts the front-end that connected and serves it on a session of its own.</summary>
     private (VhostUserSession Session, Task Run) Serve(TimeSpan? stopTimeout = null)
     {
-        var session = new VhostUserSession(_listener.Accept(), _device, null, "inflight test", stopTimeout);
+        var session = new VhostUserSession(_listener.Accept(), _device, null, "inflight test", NullLogger.Instance, stopTimeout);
         return (session, Task.Run(session.RunAsync));
     }
 

@@ -1,8 +1,10 @@
 using System.Runtime.InteropServices;
 using ExportPS.Engine.Block;
 using ExportPS.Engine.Interop;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
+using Microsoft.Extensions.Logging;
 using Microsoft.Win32.SafeHandles;
 
 namespace ExportPS.Engine.Exports.Fuse;
@@ -22,16 +24,18 @@ internal sealed class FuseExport : BlockExport
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
 
     private readonly FuseMount _mount;
+    private readonly ILogger _log;
     private readonly FuseFile _file;
     private readonly SafeFileHandle _stop;
     private readonly ManualResetEventSlim _readersDone = new();
     private int _readersLeft = ReaderThreads;
 
-    public FuseExport(BlockExportOptions options, FuseExportOptions branch, BlockNode node, IoThread? ioThread, FuseMount mount)
+    public FuseExport(BlockExportOptions options, FuseExportOptions branch, BlockNode node, IoThread? ioThread, FuseMount mount, ILogger log)
         : base(options, node, ioThread)
     {
         Branch = branch;
         _mount = mount;
+        _log = log;
         _file = new FuseFile(node, new FuseFileOptions
         {
             Writable = options.Writable,
@@ -152,7 +156,11 @@ internal sealed class FuseExport : BlockExport
 
     protected override unsafe void OnShutdownRequested(bool dropClients)
     {
-        _mount.Detach();
+        if (_mount.Detach())
+        {
+            _log.Unmounted(Id, _mount.MountPoint);
+        }
+
         if (!dropClients && _file.OpenHandles > 0)
         {
             return; // a graceful stop: the export goes when the last holder closes the file

@@ -183,20 +183,27 @@ internal sealed class FuseMount : IDisposable
 
     private static bool IsOctal(ReadOnlySpan<char> digits) => !digits.ContainsAnyExceptInRange('0', '7');
 
-    /// <summary>Removes the mount from the file tree (once); open files keep the connection until they are closed.</summary>
-    public void Detach()
+    /// <summary>
+    /// Removes the mount from the file tree (once); open files keep the connection until they are closed. True when this
+    /// call removed it.
+    /// </summary>
+    public bool Detach()
     {
-        if (Interlocked.Exchange(ref _detached, 1) == 0)
+        if (Interlocked.Exchange(ref _detached, 1) != 0)
         {
-            if (_fusermount is not null)
-            {
-                FusermountMount.Detach(_fusermount, MountPoint);
-            }
-            else
-            {
-                Native.Umount2(MountPoint, Native.MNT_DETACH);
-            }
+            return false;
         }
+
+        if (_fusermount is not null)
+        {
+            FusermountMount.Detach(_fusermount, MountPoint);
+        }
+        else
+        {
+            Native.Umount2(MountPoint, Native.MNT_DETACH);
+        }
+
+        return true;
     }
 
     /// <summary>Detaches the mount and closes the device, which ends the connection.</summary>

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
 using ExportPS.Engine.Transport;
@@ -55,6 +56,11 @@ internal sealed partial class NbdConnection
     private int _aborted;
     private bool _corked;
     private int _requestsSinceWait;
+
+    // What the client asked for, for the summary logged when it leaves (counted by the one receive loop).
+    private long _requests;
+    private long _bytesRead;
+    private long _bytesWritten;
 
     // On the main loop, the engine's default poll settings; on an iothread, the iothread's.
     private AdaptivePoll _poll = new(IoThreadOptions.DefaultPollMaxNs);
@@ -161,6 +167,7 @@ internal sealed partial class NbdConnection
             _transport.Dispose();
             Export?.Detach(this);
             _server.OnConnectionClosed(this);
+            _server.Log.ClientClosed(Client, Export?.Name ?? "(none)", _requests, _bytesRead, _bytesWritten);
         }
     }
 
@@ -169,6 +176,18 @@ internal sealed partial class NbdConnection
         OperationCanceledException => $"the handshake did not finish within {HandshakeTimeout.TotalSeconds:0} s",
         _ => e.Message,
     };
+
+    private void CountBytes(NbdRequest request)
+    {
+        if (request.Type == NbdProtocol.CmdRead)
+        {
+            _bytesRead += (long)request.Length;
+        }
+        else if (request.Type == NbdProtocol.CmdWrite)
+        {
+            _bytesWritten += (long)request.Length;
+        }
+    }
 
     /// <summary>Called by the handshake once the export accepted this client.</summary>
     public bool TryAttach(NbdExport export)
@@ -179,6 +198,7 @@ internal sealed partial class NbdConnection
         }
 
         Export = export;
+        _server.Log.ClientAttached(Client, export.Name, Mode.ToString(), _transport is TlsTransport ? "on" : "off");
         return true;
     }
 
@@ -225,6 +245,7 @@ internal sealed partial class NbdConnection
             }
 
             _requestsSinceWait++;
+            _requests++;
             var request = pool.Get();
             request.Connection = this;
             request.Flags = BinaryPrimitives.ReadUInt16BigEndian(header[4..]);
@@ -235,6 +256,7 @@ internal sealed partial class NbdConnection
             request.PayloadLength = 0;
             request.HeldBytes = 0;
             _receiveStart += headerLength;
+            CountBytes(request);
 
             ulong payload = request.Type == NbdProtocol.CmdWrite || (extended && request.Has(NbdProtocol.CmdFlagPayloadLen)) ? request.Length : 0;
             if (payload > NbdProtocol.MaximumPayload)

@@ -1,4 +1,5 @@
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Transport;
 using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
 
@@ -63,9 +64,11 @@ internal sealed partial class NbdHandshake
         {
             connection.UpgradeTransport(await TlsTransport.AcceptAsync(plain, Server.Tls, _cancellation));
             _tlsActive = true;
+            Server.Log.TlsEstablished(connection.Client);
         }
         catch (EngineException e)
         {
+            Server.Log.TlsHandshakeFailed(connection.Client, e.Message);
             throw new NbdProtocolException($"TLS: {e.Message}");
         }
     }

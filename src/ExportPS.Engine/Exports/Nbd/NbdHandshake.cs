@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using System.Text;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Transport;
 using static ExportPS.Engine.Exports.Nbd.NbdProtocol;
 
@@ -189,7 +190,24 @@ internal sealed partial class NbdHandshake(NbdConnection connection)
     private Task ErrorAsync(uint option, uint error, string message)
     {
         _lastRefusal = message;
+        LogRefusal(option, error, message);
         return ReplyAsync(option, error, Encoding.UTF8.GetBytes(message));
+    }
+
+    private void LogRefusal(uint option, uint error, string message)
+    {
+        switch (error)
+        {
+            case RepErrTlsReqd:
+                Server.Log.TlsRequired(connection.Client, option);
+                break;
+            case RepErrUnknown:
+                Server.Log.ExportUnknown(connection.Client, message);
+                break;
+            default:
+                Server.Log.OptionRefused(connection.Client, option, message);
+                break;
+        }
     }
 
     // ---- options -----------------------------------------------------------------------------------------------

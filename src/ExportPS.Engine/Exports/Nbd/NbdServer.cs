@@ -1,9 +1,12 @@
 using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Tls;
 using ExportPS.Engine.Transport;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.ObjectPool;
 
 namespace ExportPS.Engine.Exports.Nbd;
@@ -23,13 +26,15 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
     private SocketListener? _listener;
     private int _port;
     private int _connectionCount;
-    private long _clientErrors;
-    private NbdClientError? _lastClientError;
+    private readonly NbdClientErrorHistory _recentClientErrors = new();
 
     public NbdServerOptions Options { get; } = options;
 
     /// <summary>Set when the server has tls-creds: clients must upgrade with NBD_OPT_STARTTLS before anything else.</summary>
     public TlsServer? Tls { get; init; }
+
+    /// <summary>The server's and its connections' events (<see cref="NbdServerLog"/>).</summary>
+    public ILogger Log { get; init; } = NullLogger.Instance;
 
     /// <summary>Request objects of every connection of this server.</summary>
     internal ObjectPool<NbdRequest> Requests { get; } = new DefaultObjectPool<NbdRequest>(new NbdRequest.Policy(), 4096);
@@ -78,6 +83,11 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             {
                 if (_slots is not null)
                 {
+                    if (_slots.CurrentCount == 0)
+                    {
+                        Log.MaxConnectionsReached(Options.MaxConnections);
+                    }
+
                     await _slots.WaitAsync(token).ConfigureAwait(false);
                 }
 
@@ -90,6 +100,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             }
 
             string peer = client.RemoteEndPoint is IPEndPoint remote ? remote.ToString() : "unix socket";
+            Log.ClientAccepted(peer);
             var connection = new NbdConnection(this, new SocketTransport(client), peer);
             lock (_lock)
             {
@@ -121,13 +132,9 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
 
     internal void OnClientError(NbdConnection connection, string message)
     {
-        var error = new NbdClientError { Time = DateTimeOffset.UtcNow, Client = connection.Client, Message = message };
-        lock (_lock)
-        {
-            _clientErrors++;
-            _lastClientError = error;
-        }
-
+        var error = new NbdClientError { Time = DateTime.UtcNow, Client = connection.Client, Message = message };
+        _recentClientErrors.Add(error);
+        Log.ClientError(connection.Client, message);
         ClientFailed?.Invoke(error);
     }
 
@@ -143,6 +150,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                     $"NBD server already has export named '{export.Name}'") { Target = export.Name };
             }
         }
+
+        Log.ExportNameAdded(export.Name);
     }
 
     internal void RemoveExport(NbdExport export)
@@ -152,6 +161,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             if (_exports.TryGetValue(export.Name, out var current) && current == export)
             {
                 _exports.Remove(export.Name);
+                Log.ExportNameRemoved(export.Name);
             }
         }
     }
@@ -178,22 +188,23 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
         }
     }
 
+    /// <summary>Where the server listens, with the port actually bound.</summary>
+    public string Endpoint => Options.Address.Kind == SocketAddressKind.Inet ? (Options.Address with { Port = _port }).ToString() : Options.Address.ToString();
+
     public NbdServerInfo ToInfo(int exports)
     {
         int connections;
-        long clientErrors;
-        NbdClientError? lastClientError;
         lock (_lock)
         {
             connections = _connections.Count;
-            clientErrors = _clientErrors;
-            lastClientError = _lastClientError;
         }
+
+        var (clientErrors, recentClientErrors) = _recentClientErrors.Snapshot();
 
         return new NbdServerInfo
         {
             Running = true,
-            Endpoint = Options.Address.Kind == SocketAddressKind.Inet ? (Options.Address with { Port = _port }).ToString() : Options.Address.ToString(),
+            Endpoint = Endpoint,
             Port = _port,
             MaxConnections = Options.MaxConnections,
             TlsCreds = Options.TlsCreds,
@@ -201,7 +212,8 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
             Connections = connections,
             Exports = exports,
             ClientErrors = clientErrors,
-            LastClientError = lastClientError?.ToString(),
+            LastClientError = recentClientErrors.LastOrDefault()?.ToString(),
+            RecentClientErrors = recentClientErrors,
         };
     }
 

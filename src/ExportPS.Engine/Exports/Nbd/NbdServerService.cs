@@ -1,8 +1,10 @@
 using ExportPS.Engine.Block;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Objects;
 using ExportPS.Engine.Tls;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Exports.Nbd;
 
@@ -15,6 +17,7 @@ internal sealed class NbdServerService : INbdServerService, IDisposable
     private readonly ControlPlane _control;
     private readonly UserObjects _objects;
     private readonly BlockExports _exports;
+    private readonly ILogger _log;
     private NbdServer? _server;
 
     public NbdServerService(ControlPlane control, BlockGraph graph, UserObjects objects, BlockExports exports)
@@ -22,6 +25,7 @@ internal sealed class NbdServerService : INbdServerService, IDisposable
         _control = control;
         _objects = objects;
         _exports = exports;
+        _log = control.Loggers.CreateLogger(NbdServerLog.Category);
         exports.Register(new NbdExportDriver(() => _server, graph.ResolveBitmap));
     }
 
@@ -47,11 +51,14 @@ internal sealed class NbdServerService : INbdServerService, IDisposable
             {
                 Tls = credentials is null ? null : new TlsServer(credentials, options.TlsAuthz, _objects.FindAuthz),
                 ClientFailed = error => ClientFailed?.Invoke(this, error),
+                Log = _log,
             };
             server.Start();
             _server = server;
             credentials?.AddUser();
-            return server.ToInfo(_exports.Count(BlockExportType.Nbd));
+            var info = server.ToInfo(_exports.Count(BlockExportType.Nbd));
+            _log.ServerStarted(server.Endpoint, options.TlsCreds ?? "none", options.MaxConnections);
+            return info;
         }
     }
 
@@ -68,6 +75,7 @@ internal sealed class NbdServerService : INbdServerService, IDisposable
 
         _exports.CloseAll(BlockExportType.Nbd, gracePeriod);
         server.Dispose();
+        _log.ServerStopped(server.Endpoint);
     }
 
     public NbdServerInfo GetNbdServer()

@@ -1,10 +1,12 @@
 using System.Net.Sockets;
 using ExportPS.Engine.Block;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
 using ExportPS.Engine.Transport;
 using ExportPS.Engine.VhostUser;
 using ExportPS.Engine.VhostUser.Blk;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Exports.VhostUserBlk;
 
@@ -20,11 +22,13 @@ internal sealed class VhostUserBlkExport : BlockExport
     private readonly CancellationTokenSource _stopping = new();
     private readonly VirtioBlkDevice _device;
     private readonly string _socket;
+    private readonly ILogger _log;
     private VhostUserSession? _session;
 
-    public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener)
+    public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener, ILogger log)
         : base(options, node, ioThread)
     {
+        _log = log;
         Branch = branch;
         _listener = listener;
         _socket = branch.Address.Kind == SocketAddressKind.Unix ? branch.Address.Path! : branch.Address.ToString();
@@ -105,11 +109,12 @@ internal sealed class VhostUserBlkExport : BlockExport
         {
             if (_session is null && TryAddReference())
             {
-                _session = new VhostUserSession(client, _device, IoThread, $"vhost-user-blk {Id}");
+                _session = new VhostUserSession(client, _device, IoThread, $"vhost-user-blk {Id}", _log);
                 return _session;
             }
         }
 
+        _log.Busy($"vhost-user-blk {Id}");
         client.Dispose();
         return null;
     }

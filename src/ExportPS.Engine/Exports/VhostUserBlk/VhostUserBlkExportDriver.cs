@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Net.Sockets;
 using ExportPS.Engine.Block;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Threading;
 using ExportPS.Engine.Transport;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Exports.VhostUserBlk;
 
@@ -12,8 +14,10 @@ namespace ExportPS.Engine.Exports.VhostUserBlk;
 /// block-export-add type=vhost-user-blk (QEMU's vhost-user-blk-server.c): checks the branch as QEMU does, listens on
 /// the unix socket (or adopts a passed listening one) and serves one front-end at a time.
 /// </summary>
-internal sealed class VhostUserBlkExportDriver : IBlockExportDriver
+internal sealed class VhostUserBlkExportDriver(ILoggerFactory loggers) : IBlockExportDriver
 {
+    private readonly ILogger _log = loggers.CreateLogger(VhostUserLog.Category);
+
     public BlockExportType Type => BlockExportType.VhostUserBlk;
 
     public BlockExport Create(BlockExportOptions options, BlockNode node, IoThread? ioThread)
@@ -31,7 +35,7 @@ internal sealed class VhostUserBlkExportDriver : IBlockExportDriver
         }
 
         var listener = Listen(options, branch.Address);
-        return new VhostUserBlkExport(options, branch, node, ioThread, listener);
+        return new VhostUserBlkExport(options, branch, node, ioThread, listener, _log);
     }
 
     private static SocketListener Listen(BlockExportOptions options, SocketAddressOptions address)

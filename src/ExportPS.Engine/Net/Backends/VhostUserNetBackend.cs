@@ -1,7 +1,9 @@
 using System.Net.Sockets;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Transport;
 using ExportPS.Engine.VhostUser;
 using ExportPS.Engine.VhostUser.Net;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Net.Backends;
 
@@ -106,7 +108,7 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
                 return;
             }
 
-            var session = new VhostUserSession(client, _device, null, $"vhost-user-net {_owner.Id}");
+            var session = new VhostUserSession(client, _device, null, $"vhost-user-net {_owner.Id}", _owner.Loggers.CreateLogger(VhostUserLog.Category));
             Volatile.Write(ref _session, session);
             if (token.IsCancellationRequested)
             {

@@ -12,6 +12,7 @@ internal static class NbdServerCodec
     internal const string TlsCreds = "tls-creds";
     internal const string TlsAuthz = "tls-authz";
     internal const string MaxConnections = "max-connections";
+    private const string RecentClientErrors = "recent-client-errors";
 
     public static JsonObject WriteStart(NbdServerOptions options)
     {
@@ -55,8 +56,23 @@ internal static class NbdServerCodec
         QmpMembers.SetIf(info, TlsAuthz, server.TlsAuthz);
         info["client-errors"] = server.ClientErrors;
         QmpMembers.SetIf(info, "last-client-error", server.LastClientError);
+        info[RecentClientErrors] = new JsonArray([.. server.RecentClientErrors.Select(WriteClientError)]);
         return info;
     }
+
+    private static JsonNode WriteClientError(NbdClientError error) => new JsonObject
+    {
+        ["time"] = error.Time.ToString("o", CultureInfo.InvariantCulture),
+        ["client"] = error.Client,
+        ["message"] = error.Message,
+    };
+
+    private static NbdClientError ReadClientError(JsonElement error) => new()
+    {
+        Time = DateTime.Parse(error.GetProperty("time").GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind),
+        Client = error.GetProperty("client").GetString()!,
+        Message = error.GetProperty("message").GetString()!,
+    };
 
     public static NbdServerInfo ReadInfo(JsonElement server) => new()
     {
@@ -70,5 +86,6 @@ internal static class NbdServerCodec
         Exports = server.GetProperty("exports").GetInt32(),
         ClientErrors = server.TryGetProperty("client-errors", out var errors) ? errors.GetInt64() : 0,
         LastClientError = QmpMembers.String(server, "last-client-error"),
+        RecentClientErrors = server.TryGetProperty(RecentClientErrors, out var recent) ? [.. recent.EnumerateArray().Select(ReadClientError)] : [],
     };
 }
