@@ -56,6 +56,7 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
     public async Task RestrictOnKeepsTheGuestFromReachingTheHost()
     {
         using var server = new GreetingServer("not for restricted guests");
+        (await _guest.Vm.RunAsync("ping -c 1 -W 5 10.0.3.2")).Check("the restricted network's gateway answers a ping");
         var result = await _guest.Vm.RunAsync($"nc -w 3 10.0.3.2 {server.Port} </dev/null");
         Assert.DoesNotContain("not for restricted guests", result.Output);
         Assert.Equal(0, server.Accepted);
