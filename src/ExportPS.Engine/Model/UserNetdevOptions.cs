@@ -76,7 +76,15 @@ public sealed record UserNetdevOptions : NetdevOptions
     internal string? SmbRefusal() => Smb is null ? null
         : "smb= is not supported: QEMU serves it by running Samba's smbd, and ExportPS runs no SMB server";
 
-    public override string Summary() => NetdevSummary.Join(
+    public override string Summary() => NetdevSummary.Join(Members());
+
+    /// <summary>Equal options: the lists compare by their items (a record would compare the list objects).</summary>
+    public bool Equals(UserNetdevOptions? other) => other is not null && base.Equals(other) && Members().SequenceEqual(other.Members());
+
+    public override int GetHashCode() => HashCode.Combine(base.GetHashCode(), Net, HostFwd?.Count);
+
+    /// <summary>Every option as QEMU's command line writes it, unset ones null, a list member once per item.</summary>
+    private (string Key, string? Value)[] Members() =>
         [
             ("hostname", Hostname), ("restrict", NetdevSummary.OnOff(Restrict)), ("ipv4", NetdevSummary.OnOff(Ipv4)),
             ("ipv6", NetdevSummary.OnOff(Ipv6)), ("ip", Ip), ("net", Net), ("host", Host), ("tftp", Tftp), ("bootfile", Bootfile),
@@ -84,7 +92,7 @@ public sealed record UserNetdevOptions : NetdevOptions
             ("ipv6-prefix", Ipv6Prefix), ("ipv6-prefixlen", Ipv6PrefixLen?.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("ipv6-host", Ipv6Host), ("ipv6-dns", Ipv6Dns), ("smb", Smb), ("smbserver", SmbServer),
             .. Repeated("hostfwd", HostFwd), .. Repeated("guestfwd", GuestFwd), ("tftp-server-name", TftpServerName),
-        ]);
+        ];
 
     /// <summary>A list member as QEMU's command line writes it: the key once per value.</summary>
     private static IEnumerable<(string Key, string? Value)> Repeated(string key, IReadOnlyList<string>? values) =>

@@ -82,7 +82,6 @@ public sealed class NetdevServiceTests : IDisposable
     }
 
     [Theory]
-    [InlineData("user")]
     [InlineData("vde")]
     [InlineData("bridge")]
     public void TypesExportPSDoesNotRunYetAreRefusedAsNotSupported(string type)
