@@ -3,7 +3,7 @@ namespace ExportPS.Engine.Net.Slirp;
 /// <summary>
 /// One hostfwd= rule in QEMU's syntax: <c>[tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT</c> (a host TCP or UDP
 /// port forwarded into the guest network; HOSTADDR defaults to every address, GUESTADDR to the first DHCP address) or
-/// <c>unix:PATH-[GUESTADDR]:GUESTPORT</c> (a unix socket the netdev listens on). Refusals carry QEMU's reasons.
+/// <c>unix:PATH-[GUESTADDR]:GUESTPORT</c> (a unix socket the netdev listens on; QEMU 7.2 has no unix rules, later QEMU does). Refusals carry QEMU's reasons.
 /// </summary>
 internal sealed record HostForwardRule
 {
@@ -40,7 +40,7 @@ internal sealed record HostForwardRule
         long hostPort = 0;
         if (unix)
         {
-            unixPath = Take(ref rest, '-') ?? throw Invalid(text, "Missing - separator");
+            unixPath = TakeLast(ref rest, '-') ?? throw Invalid(text, "Missing - separator");
             if (unixPath.Length == 0)
                 throw Invalid(text, "Missing unix socket path");
             if (unixPath[0] != '/')
@@ -81,6 +81,20 @@ internal sealed record HostForwardRule
     internal static string? Take(ref string rest, char separator)
     {
         int at = rest.IndexOf(separator, StringComparison.Ordinal);
+        if (at < 0)
+            return null;
+        string taken = rest[..at];
+        rest = rest[(at + 1)..];
+        return taken;
+    }
+
+    /// <summary>
+    /// As <see cref="Take"/>, up to the last <paramref name="separator"/>: a unix path may hold a '-' (QEMU splits at
+    /// the first, refusing such paths), the guest part never does.
+    /// </summary>
+    private static string? TakeLast(ref string rest, char separator)
+    {
+        int at = rest.LastIndexOf(separator);
         if (at < 0)
             return null;
         string taken = rest[..at];
