@@ -9,7 +9,7 @@ export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DEBIAN_FRONTEND=noninteract
 
 # Real NBD/QEMU peers the tests drive, the test guest's busybox, tshark (reads the netdev captures), the TLS tools for
 # certificates, and the sshd of the remoting tests.
-packages=(qemu-utils libnbd-bin python3-libnbd nbdkit nbd-server fio qemu-system-x86 qemu-system-common busybox-static tshark lz4 openssl gnutls-bin openssh-server fuse3)
+packages=(qemu-utils libnbd-bin python3-libnbd nbdkit nbd-server fio qemu-system-x86 qemu-system-common busybox-static tshark lz4 openssl gnutls-bin openssh-server fuse3 libslirp0)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

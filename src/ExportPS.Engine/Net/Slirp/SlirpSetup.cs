@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Text;
+using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 
 namespace ExportPS.Engine.Net.Slirp;
@@ -67,9 +68,9 @@ internal static unsafe class SlirpSetup
         try
         {
             foreach (var rule in network.HostForwards)
-                AddHostForward(slirp, rule);
+                AddHostForward(slirp, rule, options.Id);
             foreach (var rule in network.GuestForwards)
-                AddGuestForward(slirp, rule);
+                AddGuestForward(slirp, rule, options.Id);
             return slirp;
         }
         catch
@@ -79,7 +80,7 @@ internal static unsafe class SlirpSetup
         }
     }
 
-    private static void AddHostForward(nint slirp, HostForwardRule rule)
+    private static void AddHostForward(nint slirp, HostForwardRule rule, string id)
     {
         Span<byte> host = stackalloc byte[SockAddrUnLength];
         Span<byte> guest = stackalloc byte[SockAddrInLength];
@@ -90,7 +91,7 @@ internal static unsafe class SlirpSetup
         fixed (byte* guestAddress = guest)
             result = SlirpNative.AddHostForward(slirp, hostAddress, (uint)hostLength, guestAddress, SockAddrInLength, rule.Udp ? SlirpNative.HostForwardUdp : 0);
         if (result < 0)
-            throw new IOException($"Could not set up host forwarding rule '{rule.Text}'");
+            throw Refused(id, $"Could not set up host forwarding rule '{rule.Text}'");
     }
 
     /// <summary>The project's one rule for a path about to be listened on: a stale socket is removed, anything else refused.</summary>
@@ -100,7 +101,7 @@ internal static unsafe class SlirpSetup
         return path;
     }
 
-    private static void AddGuestForward(nint slirp, GuestForwardRule rule)
+    private static void AddGuestForward(nint slirp, GuestForwardRule rule, string id)
     {
         uint server = InAddr(rule.Server);
         byte[] target = Encoding.UTF8.GetBytes((rule.Command ?? rule.UnixPath!) + "\0");
@@ -113,8 +114,12 @@ internal static unsafe class SlirpSetup
         }
 
         if (result < 0)
-            throw new IOException($"Conflicting/invalid host:port in guest forwarding rule '{rule.Text}'");
+            throw Refused(id, $"Conflicting/invalid host:port in guest forwarding rule '{rule.Text}'");
     }
+
+    /// <summary>A forward libslirp refused, in QEMU's words alone (as QEMU's netdev_add reports it).</summary>
+    private static EngineException Refused(string id, string message) =>
+        new(ErrorIds.NetdevOpenFailed, EngineErrorCategory.IoError, message) { Target = id };
 
     /// <summary>A struct sockaddr_in; returns its length.</summary>
     private static int InetAddress(Span<byte> buffer, uint address, int port)
