@@ -14,6 +14,13 @@ internal static class HostParsing
 
     public static T Object<T>(string argument) where T : UserObjectOptions => Assert.IsType<T>(Step<AddObjectStep>("object", argument).Object);
 
+    /// <summary>The options of a --netdev argument.</summary>
+    public static Engine.Model.NetdevOptions Netdev(string argument) => Step<AddNetdevStep>("netdev", argument).Options;
+
+    /// <summary>The options of netdev_add's JSON arguments, read as QMP reads them.</summary>
+    public static Engine.Model.NetdevOptions QmpNetdev(string json) =>
+        NetdevOptionsReader.Read(new OptionReader(OptionTree.FromJson(System.Text.Json.JsonDocument.Parse(json).RootElement)));
+
     /// <summary>The refusal of a bad option: syntax errors are the host's, errors in the values the engine reader's.</summary>
     public static string Error(string option, string argument)
     {

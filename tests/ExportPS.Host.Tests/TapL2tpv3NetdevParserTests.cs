@@ -1,6 +1,4 @@
 using ExportPS.Engine.Model;
-using ExportPS.Engine.Qapi;
-using ExportPS.Host.CommandLine;
 using Xunit;
 using static ExportPS.Host.Tests.HostParsing;
 
@@ -9,11 +7,6 @@ namespace ExportPS.Host.Tests;
 /// <summary>--netdev tap,... and --netdev l2tpv3,... in qemu-system-x86_64's syntax, and the same as QMP arguments.</summary>
 public class TapL2tpv3NetdevParserTests
 {
-    private static NetdevOptions Netdev(string argument) => Step<AddNetdevStep>("netdev", argument).Options;
-
-    private static NetdevOptions Qmp(string json) =>
-        NetdevOptionsReader.Read(new OptionReader(OptionTree.FromJson(System.Text.Json.JsonDocument.Parse(json).RootElement)));
-
     [Fact]
     public void TapReadsEveryOptionInBothForms()
     {
@@ -23,7 +16,7 @@ public class TapL2tpv3NetdevParserTests
             Vhost = false, VhostForce = false, PollUs = 0,
         };
         Assert.Equal(expected, Netdev("tap,id=t,ifname=tap7,script=/etc/up,downscript=no,sndbuf=1M,vnet_hdr=on,queues=2,vhost=off,vhostforce=off,poll-us=0"));
-        Assert.Equal(expected, Qmp("""
+        Assert.Equal(expected, QmpNetdev("""
             {"type":"tap","id":"t","ifname":"tap7","script":"/etc/up","downscript":"no","sndbuf":1048576,"vnet_hdr":true,
              "queues":2,"vhost":false,"vhostforce":false,"poll-us":0}
             """));
@@ -43,7 +36,7 @@ public class TapL2tpv3NetdevParserTests
         Assert.Equal(expected, Netdev(
             "l2tpv3,id=l,src=::1,dst=::1,srcport=1701,dstport=1702,ipv6=on,udp=on,cookie64=on,counter=on,pincounter=off," +
             "txcookie=18446744073709551615,rxcookie=1,txsession=4294967295,rxsession=3,offset=8"));
-        Assert.Equal(expected, Qmp("""
+        Assert.Equal(expected, QmpNetdev("""
             {"type":"l2tpv3","id":"l","src":"::1","dst":"::1","srcport":"1701","dstport":"1702","ipv6":true,"udp":true,
              "cookie64":true,"counter":true,"pincounter":false,"txcookie":18446744073709551615,"rxcookie":1,
              "txsession":4294967295,"rxsession":3,"offset":8}

@@ -1,6 +1,4 @@
 using ExportPS.Engine.Model;
-using ExportPS.Engine.Qapi;
-using ExportPS.Host.CommandLine;
 using Xunit;
 using static ExportPS.Host.Tests.HostParsing;
 
@@ -9,11 +7,6 @@ namespace ExportPS.Host.Tests;
 /// <summary>--netdev user,... in qemu-system-x86_64's syntax (list members repeated), and the same as QMP arguments.</summary>
 public class UserNetdevParserTests
 {
-    private static NetdevOptions Netdev(string argument) => Step<AddNetdevStep>("netdev", argument).Options;
-
-    private static NetdevOptions Qmp(string json) =>
-        NetdevOptionsReader.Read(new OptionReader(OptionTree.FromJson(System.Text.Json.JsonDocument.Parse(json).RootElement)));
-
     [Fact]
     public void UserReadsEveryOptionInBothFormsAndRepeatedListKeysOnTheCommandLine()
     {
@@ -30,7 +23,7 @@ public class UserNetdevParserTests
             "dhcpstart=10.0.2.20,dns=10.0.2.3,dnssearch=a.test,dnssearch=b.test,domainname=d.test,ipv6-prefix=fd00::,ipv6-prefixlen=64," +
             "ipv6-host=fd00::2,ipv6-dns=fd00::3,smb=/smb,smbserver=10.0.2.4,hostfwd=tcp::5555-:22,hostfwd=udp::5353-:53," +
             "guestfwd=tcp:10.0.2.100:1-cmd:cat,tftp-server-name=t"));
-        Assert.Equal(expected, Qmp("""
+        Assert.Equal(expected, QmpNetdev("""
             {"type":"user","id":"u","hostname":"g","restrict":true,"ipv4":true,"ipv6":true,"ip":"10.0.2.0","net":"10.0.2.0/24",
              "host":"10.0.2.2","tftp":"/srv","bootfile":"pxe.0","dhcpstart":"10.0.2.20","dns":"10.0.2.3",
              "dnssearch":[{"str":"a.test"},{"str":"b.test"}],"domainname":"d.test","ipv6-prefix":"fd00::","ipv6-prefixlen":64,
@@ -45,5 +38,5 @@ public class UserNetdevParserTests
     [InlineData("""{"type":"user","id":"u","dnssearch":"a.test"}""", "Invalid parameter type for 'dnssearch', expected: array")]
     [InlineData("""{"type":"user","id":"u","restrict":"yes"}""", "Invalid parameter type for 'restrict', expected: boolean")]
     public void QmpTakesTheListsAsQapiStringObjectsAsQemuDoes(string json, string message) =>
-        Assert.Equal(message, Assert.ThrowsAny<Exception>(() => Qmp(json)).Message);
+        Assert.Equal(message, Assert.ThrowsAny<Exception>(() => QmpNetdev(json)).Message);
 }
