@@ -438,8 +438,11 @@ Describe 'Add-Netdev user' {
 
     It 'adds a user network with a host forward that Get-Netdev describes, and listens on its port until removed' {
         $port = Get-FreeTcpPort
-        $user = Add-Netdev -Id nd-u -User -Net 10.0.8.0/24 -DhcpStart 10.0.8.20 -DnsSearch a.test, b.test -Restrict -Ipv6:$false `
-            -HostForward "tcp:127.0.0.1:$port-:22" -GuestForward 'tcp:10.0.8.100:1234-cmd:cat' -PassThru
+        $options = @{
+            Net = '10.0.8.0/24'; DhcpStart = '10.0.8.20'; DnsSearch = 'a.test', 'b.test'; Restrict = $true; Ipv6 = $false
+            HostForward = "tcp:127.0.0.1:$port-:22"; GuestForward = 'tcp:10.0.8.100:1234-cmd:cat'
+        }
+        $user = Add-Netdev -Id nd-u -User @options -PassThru
         $user.Type | Should -Be 'user'
         $user.Options | Should -Be "restrict=on,ipv6=off,net=10.0.8.0/24,dhcpstart=10.0.8.20,dnssearch=a.test,dnssearch=b.test,hostfwd=tcp:127.0.0.1:$port-:22,guestfwd=tcp:10.0.8.100:1234-cmd:cat"
         (Get-Netdev -Id nd-u).Options | Should -Be $user.Options
