@@ -51,7 +51,7 @@ Describe 'Netdev cmdlets' {
 
         It 'binds each socket mode to its own parameter set' {
             $command = Get-Command Add-Netdev
-            $command.ParameterSets.Name | Sort-Object | Should -Be @('Bridge', 'Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap', 'Vde', 'VhostUser')
+            $command.ParameterSets.Name | Sort-Object | Should -Be @('Bridge', 'Dgram', 'HubPort', 'L2tpv3', 'SocketConnect', 'SocketFd', 'SocketListen', 'SocketMcast', 'SocketUdp', 'Stream', 'Tap', 'User', 'Vde', 'VhostUser')
             { Add-Netdev -Id nd-x -Listen 127.0.0.1:1 -Connect 127.0.0.1:2 } | Should -Throw -ErrorId 'AmbiguousParameterSet*'
             $localAddr = $command.Parameters['LocalAddr'].ParameterSets
             $localAddr['SocketUdp'].IsMandatory, $localAddr['SocketMcast'].IsMandatory | Should -Be @($true, $false)
@@ -403,5 +403,70 @@ Describe 'Add-Netdev vhost-user' {
         Add-Netdev -Id nd-v -VhostUser -SocketPath "$script:dir/w.sock" -WhatIf
         Get-Netdev | Should -BeNullOrEmpty
         "$script:dir/w.sock" | Should -Not -Exist
+    }
+}
+
+Describe 'Add-Netdev user' {
+    BeforeAll {
+        . ([IO.Path]::Combine($PSScriptRoot, 'common.ps1'))
+        Clear-TestEngine
+
+        function Get-FreeTcpPort {
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $listener.Start()
+            try { $listener.LocalEndpoint.Port } finally { $listener.Stop() }
+        }
+    }
+
+    AfterAll {
+        Clear-TestEngine
+    }
+
+    AfterEach {
+        Get-Netdev | Remove-Netdev
+    }
+
+    It 'binds the typed options of the user parameter set' {
+        $parameters = ((Get-Command Add-Netdev).ParameterSets | Where-Object Name -EQ User).Parameters
+        foreach ($name in 'User', 'Net', 'HostAddress', 'DhcpStart', 'Dns', 'DnsSearch', 'DomainName', 'Hostname', 'Restrict', 'Ipv4', 'Ipv6',
+            'HostForward', 'GuestForward', 'Tftp', 'BootFile', 'TftpServerName', 'Ipv6Prefix', 'Ipv6PrefixLength', 'Ipv6Host', 'Ipv6Dns', 'Peer') {
+            $parameters.Name | Should -Contain $name
+        }
+        ($parameters | Where-Object Name -EQ HostForward).ParameterType | Should -Be ([string[]])
+        ($parameters | Where-Object Name -EQ HostAddress).Aliases | Should -Contain 'Host'
+    }
+
+    It 'adds a user network with a host forward that Get-Netdev describes, and listens on its port until removed' {
+        $port = Get-FreeTcpPort
+        $options = @{
+            Net = '10.0.8.0/24'; DhcpStart = '10.0.8.20'; DnsSearch = 'a.test', 'b.test'; Restrict = $true; Ipv6 = $false
+            HostForward = "tcp:127.0.0.1:$port-:22"; GuestForward = 'tcp:10.0.8.100:1234-cmd:cat'
+        }
+        $user = Add-Netdev -Id nd-u -User @options -PassThru
+        $user.Type | Should -Be 'user'
+        $user.Options | Should -Be "restrict=on,ipv6=off,net=10.0.8.0/24,dhcpstart=10.0.8.20,dnssearch=a.test,dnssearch=b.test,hostfwd=tcp:127.0.0.1:$port-:22,guestfwd=tcp:10.0.8.100:1234-cmd:cat"
+        (Get-Netdev -Id nd-u).Options | Should -Be $user.Options
+        $client = [System.Net.Sockets.TcpClient]::new()
+        try { $client.Connect([System.Net.IPAddress]::Loopback, $port) } finally { $client.Dispose() }
+        Remove-Netdev -Id nd-u
+        { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port) } | Should -Throw
+    }
+
+    It 'adds nothing with -WhatIf' {
+        $port = Get-FreeTcpPort
+        Add-Netdev -Id nd-u -User -HostForward "tcp:127.0.0.1:$port-:22" -WhatIf
+        Get-Netdev | Should -BeNullOrEmpty
+        { [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port) } | Should -Throw
+    }
+
+    It 'refuses <Case> with <ErrorId>' -ForEach @(
+        @{ Case = 'a DHCP start on the gateway'; Options = @{ DhcpStart = '10.0.2.2' }; ErrorId = 'InvalidNetdevOptions'; Category = 'InvalidArgument' }
+        @{ Case = 'a host forward without a port'; Options = @{ HostForward = 'tcp:127.0.0.1-:22' }; ErrorId = 'InvalidNetdevOptions'; Category = 'InvalidArgument' }
+        @{ Case = 'a guest forward to a character device'; Options = @{ GuestForward = 'tcp:10.0.2.100:80-tcp:127.0.0.1:80' }; ErrorId = 'InvalidNetdevOptions'; Category = 'InvalidArgument' }
+        @{ Case = 'both IPv4 and IPv6 off'; Options = @{ Ipv4 = $false; Ipv6 = $false }; ErrorId = 'InvalidNetdevOptions'; Category = 'InvalidArgument' }
+    ) {
+        Add-Netdev -Id nd-u -User @Options -ErrorAction SilentlyContinue -ErrorVariable err
+        Assert-EngineError $err -ErrorId $ErrorId -Category $Category
+        Get-Netdev | Should -BeNullOrEmpty
     }
 }

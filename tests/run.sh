@@ -8,8 +8,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 DEBIAN_FRONTEND=noninteractive
 
 # Real NBD/QEMU peers the tests drive, the test guest's busybox, tshark (reads the netdev captures), the TLS tools for
-# certificates, the sshd of the remoting tests, and afl-fuzz for the fuzzing stage (fuzz/).
-packages=(qemu-utils libnbd-bin python3-libnbd nbdkit nbd-server vde2 fio qemu-system-x86 qemu-system-common busybox-static tshark lz4 openssl gnutls-bin openssh-server fuse3 afl++)
+# certificates, libslirp for the user netdev, the sshd of the remoting tests, and afl-fuzz for the fuzzing stage (fuzz/).
+packages=(qemu-utils libnbd-bin python3-libnbd nbdkit nbd-server vde2 fio qemu-system-x86 qemu-system-common busybox-static tshark lz4 openssl gnutls-bin openssh-server fuse3 libslirp0 afl++)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

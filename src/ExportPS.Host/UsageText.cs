@@ -57,6 +57,8 @@ internal static class UsageText
           --netdev [type=]vde,id=<id>[,sock=<switch>][,port=<n>][,group=<group>][,mode=<octal>]
           --netdev [type=]bridge,id=<id>[,br=<bridge>][,helper=<helper>]
           --netdev [type=]vhost-user,id=<id>,chardev=<chardev id>[,queues=<n>]
+          --netdev [type=]user,id=<id>[,net=<addr>[/<mask>]][,host=<addr>][,dhcpstart=<addr>][,dns=<addr>][,restrict=on|off]
+                   [,hostfwd=<rule>]...[,guestfwd=<rule>]...[,dnssearch=<domain>]...[,domainname=<domain>][,...]
                                  add a netdev, as qemu-system-x86_64's -netdev (frames relayed through hubs);
                                  x-peer=<id> (not on hubport) peers it directly with an existing netdev instead;
                                  vhost-user serves a guest's QEMU as its vhost-user-net back-end on the chardev's

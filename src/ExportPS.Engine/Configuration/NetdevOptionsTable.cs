@@ -84,7 +84,8 @@ internal static class NetdevOptionsTable
         bool flag => new OptionText(flag ? "on" : "off"),
         sbyte or byte or short or ushort or int or uint or long or ulong => new OptionText(Convert.ToString(value, CultureInfo.InvariantCulture)!),
         IDictionary table => ToMap(table, path),
-        _ => throw ConfigurationSection.Error(path, $"expected a string, a number, $true, $false or a hashtable, got {value ?? "$null"}"),
+        IEnumerable items => new OptionArray([.. items.Cast<object?>().Select((item, i) => ToNode(item, $"{path}[{i}]"))]),
+        _ => throw ConfigurationSection.Error(path, $"expected a string, a number, $true, $false, a hashtable or a list, got {value ?? "$null"}"),
     };
 
     private static OptionMap ToMap(IDictionary table, string path)
@@ -102,12 +103,18 @@ internal static class NetdevOptionsTable
     private static object? ToValue(JsonElement element) => element.ValueKind switch
     {
         JsonValueKind.Object => ToTable(element),
+        JsonValueKind.Array => ToList(element),
         JsonValueKind.String => element.GetString(),
         JsonValueKind.Number => element.GetInt64(),
         JsonValueKind.True => true,
         JsonValueKind.False => false,
         _ => null,
     };
+
+    /// <summary>A list; a list of QAPI's String ({"str": ...}, user's hostfwd) as plain strings, which read back the same.</summary>
+    private static object?[] ToList(JsonElement element) =>
+        [.. element.EnumerateArray().Select(item =>
+            item is { ValueKind: JsonValueKind.Object } && item.EnumerateObject().Count() == 1 && item.TryGetProperty("str", out var str) ? str.GetString() : ToValue(item))];
 
     private static OrderedDictionary ToTable(JsonElement element)
     {

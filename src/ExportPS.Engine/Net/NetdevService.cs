@@ -92,6 +92,8 @@ internal sealed class NetdevService : INetdevs, IDisposable
             throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, error) { Target = id };
         if (options is TapNetdevOptions { } tap && tap.VhostRefusal() is { } refusal)
             throw new EngineException(ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported, refusal) { Target = id };
+        if (options is UserNetdevOptions { } user && user.SmbRefusal() is { } smbRefusal)
+            throw new EngineException(ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported, smbRefusal) { Target = id };
         if (options is HubportNetdevOptions && options.Peer is not null)
             throw new EngineException(ErrorIds.InvalidNetdevOptions, EngineErrorCategory.InvalidArgument, $"hub port '{id}' is peered through netdev=, not x-peer") { Target = id };
         if (options.Peer is { } peerId)

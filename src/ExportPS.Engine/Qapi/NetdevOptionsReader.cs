@@ -10,9 +10,6 @@ namespace ExportPS.Engine.Qapi;
 /// </summary>
 internal static class NetdevOptionsReader
 {
-    /// <summary>Types of the second netdev part (libslirp).</summary>
-    private static readonly string[] NotYetSupported = ["user"];
-
     public static NetdevOptions Read(OptionReader reader)
     {
         string type = reader.RequireString("type");
@@ -52,6 +49,7 @@ internal static class NetdevOptionsReader
             L2tpv3NetdevOptions.TypeName => ReadL2tpv3(reader, id),
             VdeNetdevOptions.TypeName => ReadVde(reader, id),
             BridgeNetdevOptions.TypeName => new BridgeNetdevOptions { Id = id, Br = reader.String("br"), Helper = reader.String("helper") },
+            UserNetdevOptions.TypeName => ReadUser(reader, id),
             VhostUserNetdevOptions.TypeName => new VhostUserNetdevOptions
             {
                 Id = id,
@@ -61,7 +59,6 @@ internal static class NetdevOptionsReader
                 SocketPath = reader.String(SocketPathKey),
             },
             "netmap" => throw Netmap(reader),
-            _ when NotYetSupported.Contains(type) => throw NotSupported($"Netdev type '{type}' is not supported by ExportPS yet"),
             _ => throw reader.NotAccepted("type", type),
         };
         if (options is not HubportNetdevOptions)
@@ -94,6 +91,33 @@ internal static class NetdevOptionsReader
         VhostForce = reader.Bool("vhostforce"),
         Queues = reader.UInt32("queues"),
         PollUs = reader.UInt32("poll-us"),
+    };
+
+    private static UserNetdevOptions ReadUser(OptionReader reader, string id) => new()
+    {
+        Id = id,
+        Hostname = reader.String("hostname"),
+        Restrict = reader.Bool("restrict"),
+        Ipv4 = reader.Bool("ipv4"),
+        Ipv6 = reader.Bool("ipv6"),
+        Ip = reader.String("ip"),
+        Net = reader.String("net"),
+        Host = reader.String("host"),
+        Tftp = reader.String("tftp"),
+        Bootfile = reader.String("bootfile"),
+        DhcpStart = reader.String("dhcpstart"),
+        Dns = reader.String("dns"),
+        DnsSearch = reader.StringList("dnssearch"),
+        DomainName = reader.String("domainname"),
+        Ipv6Prefix = reader.String("ipv6-prefix"),
+        Ipv6PrefixLen = reader.Int64("ipv6-prefixlen"),
+        Ipv6Host = reader.String("ipv6-host"),
+        Ipv6Dns = reader.String("ipv6-dns"),
+        Smb = reader.String("smb"),
+        SmbServer = reader.String("smbserver"),
+        HostFwd = reader.StringList("hostfwd"),
+        GuestFwd = reader.StringList("guestfwd"),
+        TftpServerName = reader.String("tftp-server-name"),
     };
 
     private static L2tpv3NetdevOptions ReadL2tpv3(OptionReader reader, string id) => new()

@@ -12,10 +12,16 @@ internal abstract class OptionNode
     public abstract bool IsJson { get; }
 }
 
-/// <summary>A keyval value: text that is converted to the type the schema asks for.</summary>
-internal sealed class OptionText(string value) : OptionNode
+/// <summary>
+/// A keyval value: text that is converted to the type the schema asks for. A key given more than once keeps every value:
+/// a scalar takes the last (<see cref="Value"/>), a list member of -netdev takes them all (<see cref="Values"/>).
+/// </summary>
+internal sealed class OptionText(string value, IReadOnlyList<string>? earlier = null) : OptionNode
 {
     public string Value { get; } = value;
+
+    /// <summary>Every value the key was given, in order, the last being <see cref="Value"/>.</summary>
+    public IReadOnlyList<string> Values { get; } = [.. earlier ?? [], value];
 
     public override bool IsJson => false;
 }

@@ -205,6 +205,21 @@ internal sealed class OptionReader(OptionMap map, string prefix = "")
         return result;
     }
 
+    /// <summary>
+    /// A list of QAPI's String (netdev user's hostfwd, guestfwd, dnssearch): JSON gives an array of {"str": ...}; keyval
+    /// gives the key repeated, as QEMU's -netdev takes it (every value an item), or indexed items (key.0.str or key.0).
+    /// </summary>
+    public IReadOnlyList<string>? StringList(string key)
+    {
+        if (map[key] is OptionText { } repeated)
+        {
+            _read.Add(key);
+            return repeated.Values;
+        }
+
+        return List(key, "object", map.IsJson ? null : text => text, item => item.RequireString("str"));
+    }
+
     /// <summary>Runs <paramref name="read"/> on <paramref name="reader"/>, then refuses whatever it left unread.</summary>
     public static T ReadAll<T>(OptionReader reader, Func<OptionReader, T> read)
     {

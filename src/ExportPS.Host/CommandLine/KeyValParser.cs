@@ -5,7 +5,7 @@ namespace ExportPS.Host.CommandLine;
 
 /// <summary>
 /// QEMU's keyval syntax: <c>key=value,key.sub=value</c>. A comma inside a value is written <c>,,</c>; dotted keys build
-/// nested objects; a repeated key takes the last value; the first element may omit its key (the implied key, e.g. the
+/// nested objects; a repeated key takes the last value (a list member of --netdev, such as hostfwd, takes every value, as QEMU's -netdev does); the first element may omit its key (the implied key, e.g. the
 /// driver of --blockdev). Only the syntax lives here: types are checked when the tree is read.
 /// </summary>
 internal static class KeyValParser
@@ -114,12 +114,17 @@ internal static class KeyValParser
             }
         }
 
-        if (map[fragments[^1]] is OptionMap)
+        switch (map[fragments[^1]])
         {
-            throw Inconsistent(fragments, fragments.Length - 1);
+            case OptionMap:
+                throw Inconsistent(fragments, fragments.Length - 1);
+            case OptionText earlier:
+                map.Set(fragments[^1], new OptionText(value, earlier.Values));
+                break;
+            default:
+                map.Set(fragments[^1], new OptionText(value));
+                break;
         }
-
-        map.Set(fragments[^1], new OptionText(value));
     }
 
     private static CommandLineException Inconsistent(string[] fragments, int last) =>

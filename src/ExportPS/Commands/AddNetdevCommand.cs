@@ -5,7 +5,7 @@ using ExportPS.Engine.Model;
 namespace ExportPS.Commands;
 
 /// <summary>
-/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3, vde, bridge, vhost-user), and one per mode of the socket type,
+/// netdev_add. One parameter set per type (stream, dgram, hubport, tap, l2tpv3, vde, bridge, vhost-user, user), and one per mode of the socket type,
 /// whose listen/connect/udp/mcast/fd options exclude each other; the set's mandatory parameter picks it. The tap set's
 /// ways of getting the interface (new, -Fd, -Fds, -Helper) are told apart by the engine, with QEMU's errors.
 /// </summary>
@@ -24,6 +24,7 @@ public sealed partial class AddNetdevCommand : EngineCommand
     private const string TapSet = "Tap";
     private const string L2tpv3Set = "L2tpv3";
     private const string VhostUserSet = "VhostUser";
+    private const string UserSet = "User";
 
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNullOrEmpty]
@@ -182,8 +183,9 @@ public sealed partial class AddNetdevCommand : EngineCommand
     [ValidateRange(0, 65535)]
     public int DstPort { get; set; }
 
-    /// <summary>l2tpv3 ipv6=on: the addresses are IPv6.</summary>
+    /// <summary>l2tpv3 ipv6=on: the addresses are IPv6. user ipv6=: IPv6 on the virtual network (-Ipv6:$false turns it off).</summary>
     [Parameter(ParameterSetName = L2tpv3Set)]
+    [Parameter(ParameterSetName = UserSet)]
     public SwitchParameter Ipv6 { get; set; }
 
     /// <summary>l2tpv3 txcookie=: the cookie written on sent packets (with -RxCookie).</summary>
@@ -220,6 +222,102 @@ public sealed partial class AddNetdevCommand : EngineCommand
     [ValidateNotNullOrEmpty]
     public string SocketPath { get; set; } = null!;
 
+    /// <summary>A user netdev (QEMU's user-mode network stack, libslirp): a virtual network behind a NAT.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = UserSet)]
+    public SwitchParameter User { get; set; }
+
+    /// <summary>user net=: the guest network, ADDR[/BITS or /MASK] (default 10.0.2.0/24).</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Net { get; set; }
+
+    /// <summary>user host=: the guest-visible address of the host (the gateway, default .2); PSCmdlet has a Host of its own.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [Alias("Host")]
+    [ValidateNotNullOrEmpty]
+    public string? HostAddress { get; set; }
+
+    /// <summary>user dhcpstart=: the first of the 16 addresses the DHCP server hands out (default .15).</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DhcpStart { get; set; }
+
+    /// <summary>user dns=: the guest-visible address of the DNS forwarder (default .3).</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Dns { get; set; }
+
+    /// <summary>user dnssearch=: DNS suffixes the DHCP server hands out.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? DnsSearch { get; set; }
+
+    /// <summary>user domainname=: the domain name the DHCP server hands out.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? DomainName { get; set; }
+
+    /// <summary>user hostname=: the client hostname the DHCP server hands out.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Hostname { get; set; }
+
+    /// <summary>user restrict=on: no connection leaves the virtual network except through the forwards.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    public SwitchParameter Restrict { get; set; }
+
+    /// <summary>user ipv4=: IPv4 on the virtual network (-Ipv4:$false turns it off).</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    public SwitchParameter Ipv4 { get; set; }
+
+    /// <summary>user hostfwd=: host forwards, each [tcp|udp]:[HOSTADDR]:HOSTPORT-[GUESTADDR]:GUESTPORT or unix:PATH-[GUESTADDR]:GUESTPORT.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [Alias("HostFwd")]
+    [ValidateNotNullOrEmpty]
+    public string[]? HostForward { get; set; }
+
+    /// <summary>user guestfwd=: guest forwards, each [tcp]:[SERVER]:PORT-cmd:COMMAND or [tcp]:[SERVER]:PORT-unix:PATH.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [Alias("GuestFwd")]
+    [ValidateNotNullOrEmpty]
+    public string[]? GuestForward { get; set; }
+
+    /// <summary>user tftp=: the root directory of the built-in TFTP server.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Tftp { get; set; }
+
+    /// <summary>user bootfile=: the BOOTP file name, for PXE boot from -Tftp.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? BootFile { get; set; }
+
+    /// <summary>user tftp-server-name=: the DHCP "TFTP server name" option.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TftpServerName { get; set; }
+
+    /// <summary>user ipv6-prefix=: the IPv6 prefix of the virtual network (default fec0::).</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Ipv6Prefix { get; set; }
+
+    /// <summary>user ipv6-prefixlen=: the length of -Ipv6Prefix (default 64).</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [Alias("Ipv6PrefixLen")]
+    [ValidateRange(0, 126)]
+    public int Ipv6PrefixLength { get; set; }
+
+    /// <summary>user ipv6-host=: the guest-visible IPv6 address of the host.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Ipv6Host { get; set; }
+
+    /// <summary>user ipv6-dns=: the guest-visible IPv6 address of the DNS forwarder.</summary>
+    [Parameter(ParameterSetName = UserSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Ipv6Dns { get; set; }
+
     /// <summary>x-peer (an ExportPS extension): an existing netdev, without a peer, to peer this one with directly.</summary>
     [Parameter(ParameterSetName = StreamSet)]
     [Parameter(ParameterSetName = DgramSet)]
@@ -233,6 +331,7 @@ public sealed partial class AddNetdevCommand : EngineCommand
     [Parameter(ParameterSetName = VhostUserSet)]
     [Parameter(ParameterSetName = VdeSet)]
     [Parameter(ParameterSetName = BridgeSet)]
+    [Parameter(ParameterSetName = UserSet)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(NetdevIdCompleter))]
     public string? Peer { get; set; }
@@ -254,6 +353,7 @@ public sealed partial class AddNetdevCommand : EngineCommand
                 L2tpv3Set => L2tpv3Options(),
                 VdeSet => VdeOptions(),
                 BridgeSet => new BridgeNetdevOptions { Id = Id, Peer = Peer, Br = Bridge, Helper = Helper },
+                UserSet => UserOptions(),
                 VhostUserSet => new VhostUserNetdevOptions
                 {
                     Id = Id,
@@ -307,6 +407,31 @@ public sealed partial class AddNetdevCommand : EngineCommand
     /// <summary>A script as a PowerShell path; QEMU's "no" (none) stays as it is.</summary>
     private string? ScriptPath(string? script) =>
         script is null or "no" ? script : SessionState.Path.GetUnresolvedProviderPathFromPSPath(script);
+
+    private UserNetdevOptions UserOptions() => new()
+    {
+        Id = Id,
+        Peer = Peer,
+        Net = Net,
+        Host = HostAddress,
+        DhcpStart = DhcpStart,
+        Dns = Dns,
+        DnsSearch = DnsSearch,
+        DomainName = DomainName,
+        Hostname = Hostname,
+        Restrict = IfBound(Restrict.IsPresent, nameof(Restrict)),
+        Ipv4 = IfBound(Ipv4.IsPresent, nameof(Ipv4)),
+        Ipv6 = IfBound(Ipv6.IsPresent, nameof(Ipv6)),
+        HostFwd = HostForward,
+        GuestFwd = GuestForward,
+        Tftp = Tftp is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(Tftp),
+        Bootfile = BootFile,
+        TftpServerName = TftpServerName,
+        Ipv6Prefix = Ipv6Prefix,
+        Ipv6PrefixLen = IfBound(Ipv6PrefixLength),
+        Ipv6Host = Ipv6Host,
+        Ipv6Dns = Ipv6Dns,
+    };
 
     private L2tpv3NetdevOptions L2tpv3Options() => new()
     {

@@ -137,6 +137,24 @@ public sealed class ConfigurationNetdevTests : IDisposable
         Assert.Equal(("txsession", "18", "17", true), (drift.Property, drift.Desired, drift.Actual, drift.RequiresReplace));
     }
 
+    [Fact]
+    public void AUserNetdevsListsAreWrittenAsStringsAndReadBackTheSame()
+    {
+        var user = H(("Netdevs", L(H(
+            ("Id", "u0"), ("Type", "user"), ("Net", "10.0.7.0/24"), ("Restrict", true),
+            ("HostFwd", L($"tcp:127.0.0.1:{Net.NetTestPorts.FreeTcp()}-:22")), ("DnsSearch", L("a.test", "b.test"))))));
+
+        ExportConfigurationService.Set(_engine, user);
+
+        Assert.Equal("user", _engine.GetNetdevs().Single().Type);
+        Assert.True(ExportConfigurationService.Plan(_engine, user).InDesiredState);
+        var state = ExportConfigurationService.Get(_engine);
+        Assert.True(ExportConfigurationService.Plan(_engine, state).InDesiredState);
+        ((Hashtable)((object?[])user["Netdevs"]!)[0]!)["DnsSearch"] = L("a.test");
+        var drift = Assert.Single(ExportConfigurationService.Plan(_engine, user).Drift);
+        Assert.Equal("dnssearch", drift.Property);
+    }
+
     [Theory]
     [InlineData("hubport", "Parameter 'hubid' is missing")]
     [InlineData("bogus", "Parameter 'type' does not accept value 'bogus'")]

@@ -81,15 +81,6 @@ public sealed class NetdevServiceTests : IDisposable
         Assert.Empty(_engine.GetNetdevs());
     }
 
-    [Theory]
-    [InlineData("user")]
-    public void TypesExportPSDoesNotRunYetAreRefusedAsNotSupported(string type)
-    {
-        var e = Assert.Throws<EngineException>(() => Read($$"""{"type":"{{type}}","id":"n"}"""));
-        Assert.Equal((ErrorIds.NetdevTypeNotSupported, EngineErrorCategory.NotSupported), (e.ErrorId, e.Category));
-        Assert.Contains($"'{type}' is not supported by ExportPS yet", e.Message);
-    }
-
     [Fact]
     public void VhostUserReadsItsChardevQueuesAndSocketPath()
     {

@@ -2,12 +2,13 @@ using System.Net;
 using System.Net.Sockets;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Net.Slirp;
 using ExportPS.Engine.Transport;
 
 namespace ExportPS.Engine.Net.Backends;
 
 /// <summary>
-/// Opens the sockets (or tap devices, or VDE switch ports) of a socket, stream, dgram, l2tpv3, tap, bridge, vde or vhost-user netdev and makes the netdev with its backend (not yet started).
+/// Opens the sockets (or tap devices, VDE switch ports or a libslirp instance) of a socket, stream, dgram, l2tpv3, tap, bridge, vde, vhost-user or user netdev and makes the netdev with its backend (not yet started).
 /// Sockets are bound here, so an address in use fails the netdev_add, as in QEMU. A client waits a moment for its first
 /// connection: a refusal within it fails the add; a connection still in progress then completes in the background, as
 /// QEMU 7.2's socket connect= and stream client do (they return at once and connect later).
@@ -31,6 +32,7 @@ internal static class NetdevOpener
                 BridgeNetdevOptions bridge => TapOpener.Open(bridge),
                 VdeNetdevOptions vde => OpenVde(vde),
                 VhostUserNetdevOptions vhostUser => OpenVhostUser(vhostUser),
+                UserNetdevOptions user => new Netdev(user.Id, owner => new SlirpBackend(owner, UserNetwork.Resolve(user), user)),
                 _ => throw new ArgumentOutOfRangeException(nameof(options), options.Type, "not a wire netdev"),
             };
         }

@@ -53,6 +53,9 @@ internal static class NetdevCodec
                 QmpMembers.SetIf(args, "br", bridge.Br);
                 QmpMembers.SetIf(args, "helper", bridge.Helper);
                 break;
+            case UserNetdevOptions user:
+                WriteUser(args, user);
+                break;
             case VhostUserNetdevOptions vhostUser:
                 args["chardev"] = vhostUser.Chardev;
                 SetIf(args, "vhostforce", vhostUser.VhostForce);
@@ -85,6 +88,39 @@ internal static class NetdevCodec
         SetIf(args, "vhostforce", tap.VhostForce);
         SetIf(args, "queues", tap.Queues);
         SetIf(args, "poll-us", tap.PollUs);
+    }
+
+    /// <summary>NetdevUserOptions; the lists are of QAPI's String ({"str": ...}).</summary>
+    private static void WriteUser(JsonObject args, UserNetdevOptions user)
+    {
+        QmpMembers.SetIf(args, "hostname", user.Hostname);
+        SetIf(args, "restrict", user.Restrict);
+        SetIf(args, "ipv4", user.Ipv4);
+        SetIf(args, "ipv6", user.Ipv6);
+        QmpMembers.SetIf(args, "ip", user.Ip);
+        QmpMembers.SetIf(args, "net", user.Net);
+        QmpMembers.SetIf(args, "host", user.Host);
+        QmpMembers.SetIf(args, "tftp", user.Tftp);
+        QmpMembers.SetIf(args, "bootfile", user.Bootfile);
+        QmpMembers.SetIf(args, "dhcpstart", user.DhcpStart);
+        QmpMembers.SetIf(args, "dns", user.Dns);
+        SetStringList(args, "dnssearch", user.DnsSearch);
+        QmpMembers.SetIf(args, "domainname", user.DomainName);
+        QmpMembers.SetIf(args, "ipv6-prefix", user.Ipv6Prefix);
+        SetIf(args, "ipv6-prefixlen", user.Ipv6PrefixLen);
+        QmpMembers.SetIf(args, "ipv6-host", user.Ipv6Host);
+        QmpMembers.SetIf(args, "ipv6-dns", user.Ipv6Dns);
+        QmpMembers.SetIf(args, "smb", user.Smb);
+        QmpMembers.SetIf(args, "smbserver", user.SmbServer);
+        SetStringList(args, "hostfwd", user.HostFwd);
+        SetStringList(args, "guestfwd", user.GuestFwd);
+        QmpMembers.SetIf(args, "tftp-server-name", user.TftpServerName);
+    }
+
+    private static void SetStringList(JsonObject args, string name, IReadOnlyList<string>? values)
+    {
+        if (values is not null)
+            args[name] = new JsonArray([.. values.Select(value => (JsonNode)new JsonObject { ["str"] = value })]);
     }
 
     /// <summary>NetdevL2TPv3Options; the ports are strings in QEMU's schema.</summary>
