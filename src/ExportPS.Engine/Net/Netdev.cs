@@ -88,6 +88,18 @@ public sealed class Netdev
             NetRoomSignal.WaitUntil(() => CanSend, stopped);
     }
 
+    /// <summary>
+    /// Sends what a datagram-like wire (a datagram socket, a tap, a VDE port) gave in one read: a frame if its length is
+    /// one, else it is dropped and counted (empty, or longer than a frame may be).
+    /// </summary>
+    public void SendReceived(ReadOnlySpan<byte> received)
+    {
+        if (DatagramFraming.IsFrame(received.Length, NetFrameLimits.MaxFrameLength, out var reason))
+            Send(received);
+        else
+            RecordSendDrop(reason);
+    }
+
     /// <summary>Counts a frame the backend read from its far end but could not turn into a frame to send.</summary>
     public void RecordSendDrop(NetDropReason reason) => Sent.RecordDrop(reason);
 

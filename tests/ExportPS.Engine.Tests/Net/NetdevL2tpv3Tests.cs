@@ -33,9 +33,7 @@ public sealed class NetdevL2tpv3Tests : IDisposable
     public void FramesCrossATunnelToQemusL2tpv3NetdevBothWays(Tunnel tunnel)
     {
         var (ours, qemus) = Ends(tunnel);
-        using var qemuFar = NetTestPorts.BoundUdp();
         using var ourFar = NetTestPorts.BoundUdp();
-        int qemuSocketPort = NetTestPorts.FreeUdp();
         int ourDgramPort = NetTestPorts.FreeUdp();
 
         Engine.AddNetdev(ours);
@@ -48,25 +46,8 @@ public sealed class NetdevL2tpv3Tests : IDisposable
         _test.AddHubPort("pl", ours.Id);
         _test.AddHubPort("pd", "d");
 
-        using var qemu = new PeerProcess.Background(Peer.QemuSystem,
-        [
-            "-machine", "none", "-nodefaults", "-display", "none",
-            "-netdev", $"l2tpv3,id=q,{qemus.Summary()}",
-            "-netdev", $"socket,id=s,udp={qemuFar.LocalEndPoint},localaddr=127.0.0.1:{qemuSocketPort}",
-            "-netdev", "hubport,id=h0,hubid=0,netdev=q",
-            "-netdev", "hubport,id=h1,hubid=0,netdev=s",
-        ]);
-        var toQemu = new IPEndPoint(IPAddress.Loopback, qemuSocketPort);
-        var toUs = new IPEndPoint(IPAddress.Loopback, ourDgramPort);
-
-        // QEMU's netdevs exist once a frame gets through; frames sent before that are lost on the way.
-        var first = TestFrames.Make(60, 1);
-        qemu.WaitUntil(() => SendAndReceive(qemuFar, toQemu, first, ourFar) is { } got && got.SequenceEqual(first), "a frame crossed from QEMU", Timeout);
-        for (byte seed = 2; seed < 6; seed++)
-        {
-            Assert.Equal(TestFrames.Make(1514, seed), SendAndReceive(ourFar, toUs, TestFrames.Make(1514, seed), qemuFar));
-            Assert.Equal(TestFrames.Make(100, seed), SendAndReceive(qemuFar, toQemu, TestFrames.Make(100, seed), ourFar));
-        }
+        using var qemu = new QemuNetdevRelay($"l2tpv3,id=q,{qemus.Summary()}");
+        qemu.ExchangeFrames(ourFar, new IPEndPoint(IPAddress.Loopback, ourDgramPort), TestFrames.Make, Timeout);
 
         _test.WaitUntil(info => info.ReceivedFrames == 4, ours.Id, "the frames to QEMU were counted");
         var counters = _test.Info(ours.Id);
@@ -172,24 +153,6 @@ public sealed class NetdevL2tpv3Tests : IDisposable
         var e = Assert.Throws<EngineException>(() => Engine.AddNetdev(new L2tpv3NetdevOptions { Id = "l", Src = "::1", Dst = "::1", TxSession = 1 }));
         Assert.Equal(ErrorIds.NetdevOpenFailed, e.ErrorId);
         Assert.Contains("could not resolve src '::1' as an IPv4 address", e.Message);
-    }
-
-    private static byte[]? SendAndReceive(Socket from, EndPoint to, byte[] frame, Socket receiver)
-    {
-        from.SendTo(frame, to);
-        receiver.ReceiveTimeout = 500;
-        try
-        {
-            return Receive(receiver);
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-        {
-            return null;
-        }
-        finally
-        {
-            receiver.ReceiveTimeout = 10_000;
-        }
     }
 
     private static byte[] Receive(Socket socket)

@@ -33,8 +33,8 @@ public sealed class NetdevVdeTests : IDisposable
 
         for (byte seed = 1; seed < 5; seed++)
         {
-            Assert.Equal(Frame(1514, seed), SendAndReceive(far1, to1, Frame(1514, seed), far2));
-            Assert.Equal(Frame(60, seed), SendAndReceive(far2, to2, Frame(60, seed), far1));
+            Assert.Equal(Frame(1514, seed), QemuNetdevRelay.SendAndReceive(far1, to1, Frame(1514, seed), far2));
+            Assert.Equal(Frame(60, seed), QemuNetdevRelay.SendAndReceive(far2, to2, Frame(60, seed), far1));
         }
 
         var v1 = _test.Info("v1");
@@ -45,7 +45,7 @@ public sealed class NetdevVdeTests : IDisposable
         far1.SendTo(Frame(60, 9), to1);
         _test.WaitUntil(info => info.ReceivedDroppedLinkDown == 1, "v1", "the frame was dropped at the downed link");
         Engine.SetLink("v1", true);
-        Assert.Equal(Frame(60, 10), SendAndReceive(far1, to1, Frame(60, 10), far2));
+        Assert.Equal(Frame(60, 10), QemuNetdevRelay.SendAndReceive(far1, to1, Frame(60, 10), far2));
     }
 
     [Fact]
@@ -54,26 +54,8 @@ public sealed class NetdevVdeTests : IDisposable
         using var vdeSwitch = new TestVdeSwitch(_test.Path);
         Engine.AddNetdev(new VdeNetdevOptions { Id = "v", Sock = vdeSwitch.Directory });
         using var ourFar = FarEnd("v", hubId: 0, out var toUs);
-        using var qemuFar = NetTestPorts.BoundUdp();
-        int qemuSocketPort = NetTestPorts.FreeUdp();
-        using var qemu = new PeerProcess.Background(Peer.QemuSystem,
-        [
-            "-machine", "none", "-nodefaults", "-display", "none",
-            "-netdev", $"vde,id=q,sock={vdeSwitch.Directory}",
-            "-netdev", $"socket,id=s,udp={qemuFar.LocalEndPoint},localaddr=127.0.0.1:{qemuSocketPort}",
-            "-netdev", "hubport,id=h0,hubid=0,netdev=q",
-            "-netdev", "hubport,id=h1,hubid=0,netdev=s",
-        ]);
-        var toQemu = new IPEndPoint(IPAddress.Loopback, qemuSocketPort);
-
-        // QEMU's netdevs exist once a frame gets through; frames sent before that are lost on the way.
-        var first = Frame(60, 1);
-        qemu.WaitUntil(() => SendAndReceive(qemuFar, toQemu, first, ourFar) is { } got && got.SequenceEqual(first), "a frame crossed from QEMU", Timeout);
-        for (byte seed = 2; seed < 6; seed++)
-        {
-            Assert.Equal(Frame(1514, seed), SendAndReceive(ourFar, toUs, Frame(1514, seed), qemuFar));
-            Assert.Equal(Frame(100, seed), SendAndReceive(qemuFar, toQemu, Frame(100, seed), ourFar));
-        }
+        using var qemu = new QemuNetdevRelay($"vde,id=q,sock={vdeSwitch.Directory}");
+        qemu.ExchangeFrames(ourFar, toUs, Frame, Timeout);
 
         _test.WaitUntil(info => info.ReceivedFrames == 4, "v", "the frames to QEMU were counted");
         Assert.True(_test.Info("v").SentFrames >= 5, $"the frames from QEMU were counted: {_test.Info("v")}");
@@ -142,20 +124,5 @@ public sealed class NetdevVdeTests : IDisposable
         var frame = TestFrames.Make(length, seed);
         frame[6] = 0x52;
         return frame;
-    }
-
-    private static byte[]? SendAndReceive(Socket from, EndPoint to, byte[] frame, Socket receiver)
-    {
-        from.SendTo(frame, to);
-        receiver.ReceiveTimeout = 2000;
-        try
-        {
-            var buffer = new byte[70_000];
-            return buffer[..receiver.Receive(buffer)];
-        }
-        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
-        {
-            return null;
-        }
     }
 }

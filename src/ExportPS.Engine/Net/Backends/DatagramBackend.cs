@@ -119,10 +119,7 @@ internal sealed class DatagramBackend : INetWorkerBackend
                 frame = frame[inner];
             }
 
-            if (DatagramFraming.IsFrame(frame.Length, NetFrameLimits.MaxFrameLength, out var reason))
-                _owner.Send(frame);
-            else
-                _owner.RecordSendDrop(reason);
+            _owner.SendReceived(frame);
         }
     }
 

@@ -121,14 +121,10 @@ internal sealed class TapBackend : INetWorkerBackend
                 return;
             }
 
-            if (!VirtioNetHeader.TryStrip(buffer.AsSpan(0, (int)read), queue.VnetHeaderLength, out var frame, out var reason)
-                || !DatagramFraming.IsFrame(frame.Length, NetFrameLimits.MaxFrameLength, out reason))
-            {
+            if (VirtioNetHeader.TryStrip(buffer.AsSpan(0, (int)read), queue.VnetHeaderLength, out var frame, out var reason))
+                _owner.SendReceived(frame);
+            else
                 _owner.RecordSendDrop(reason);
-                continue;
-            }
-
-            _owner.Send(frame);
         }
     }
 

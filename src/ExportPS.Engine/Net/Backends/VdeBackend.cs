@@ -82,10 +82,7 @@ internal sealed class VdeBackend : INetWorkerBackend
                 return;
             }
 
-            if (DatagramFraming.IsFrame(received, NetFrameLimits.MaxFrameLength, out var reason))
-                _owner.Send(buffer.AsSpan(0, received));
-            else
-                _owner.RecordSendDrop(reason);
+            _owner.SendReceived(buffer.AsSpan(0, received));
         }
     }
 
