@@ -324,11 +324,11 @@ public sealed class VirtioNetDeviceTests : IDisposable
     }
 
     [Fact]
-    public void TheBackEndOfANetDevice_OffersNoMemorySlotsAndNoInflightArea()
+    public void TheBackEndOfANetDevice_OffersNoMemorySlotsNoInflightAreaAndNoConfig()
     {
         using var backend = new VhostUserBackend(_device);
         Assert.Equal(VhostUserProtocolFeatures.None,
-            backend.OfferedProtocol & (VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem));
+            backend.OfferedProtocol & (VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem | VhostUserProtocolFeatures.Config));
         Assert.Equal(VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck,
             backend.OfferedProtocol & (VhostUserProtocolFeatures.Mq | VhostUserProtocolFeatures.ReplyAck));
     }

@@ -42,10 +42,11 @@ public sealed class VirtioNetDevice : IVhostUserDevice
     /// <summary>
     /// QEMU's vhost-user-net is one vhost device per queue pair on one connection: with memory slots each device adds
     /// the same regions again, while the whole table (SET_MEM_TABLE) is sent once, by the first. No in-flight area
-    /// either: a network front-end keeps none (a frame lost in a reconnect is lost, as on a wire).
+    /// either: a network front-end keeps none (a frame lost in a reconnect is lost, as on a wire). No config messages:
+    /// QEMU's virtio-net keeps its config space itself, and warns of a back-end that offers them.
     /// </summary>
     public VhostUserProtocolFeatures WithheldProtocolFeatures =>
-        VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem;
+        VhostUserProtocolFeatures.ConfigureMemSlots | VhostUserProtocolFeatures.InflightShmem | VhostUserProtocolFeatures.Config;
 
     /// <summary>SEND_RARP: QEMU asks a back-end to announce a migrated guest that cannot announce itself.</summary>
     public VhostUserProtocolFeatures DeviceProtocolFeatures => VhostUserProtocolFeatures.Rarp;
