@@ -20,7 +20,7 @@ internal sealed class HostProcess : IDisposable
     {
         // The host prints its summary only after every option ran, so the endpoint is this host's, not a stranger's.
         _process = new PeerProcess.Background(file, args,
-            line => _serving |= line.StartsWith("exportps-host: NBD server on ", StringComparison.Ordinal));
+            line => _serving |= line.StartsWith("exportps-host: ", StringComparison.Ordinal) && line.EndsWith("; stop with Ctrl+C or SIGTERM", StringComparison.Ordinal));
     }
 
     public int Id => _process.Id;
@@ -30,6 +30,10 @@ internal sealed class HostProcess : IDisposable
     /// <summary>The host run as another user (setpriv execs it, so the process id is the host's), with HOME in <paramref name="home"/>.</summary>
     public static HostProcess StartAs(int uid, int gid, string home, params string[] args) =>
         new("setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "env", $"HOME={home}", DotnetPath(), HostAssembly(), .. args]);
+
+    /// <summary>The host inside network namespace <paramref name="namespaceName"/> (`ip netns exec` execs it, so the process id is the host's).</summary>
+    public static HostProcess StartInNetworkNamespace(string namespaceName, params string[] args) =>
+        new("/usr/sbin/ip", ["netns", "exec", namespaceName, DotnetPath(), HostAssembly(), .. args]);
 
     /// <summary>The host next to the test assembly (copied as a project reference), else its own build output.</summary>
     public static string HostAssembly()

@@ -2,20 +2,22 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using ExportPS.Engine.Model;
+using ExportPS.Engine.Tests.Net;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Guest;
 
 /// <summary>
-/// A QEMU guest with two NICs, each a stream netdev peered (x-peer) with an ExportPS user netdev: eth0 on an open
-/// network (dhcpstart, dnssearch, domainname and a host forward set), eth1 on a restricted one (restrict=on). The guest
-/// leases its addresses with busybox udhcpc, reaches a TCP server on the host's loopback through the gateway, serves
-/// a host forward, and is kept in by restrict=on.
+/// A QEMU guest with three NICs, each a stream netdev peered (x-peer) with an ExportPS user netdev: eth0 on an open
+/// network (dhcpstart, dnssearch, domainname and a host forward set), eth1 on a restricted one (restrict=on), eth2 on a
+/// network served by the host executable inside a private network namespace. The guest leases its addresses with
+/// busybox udhcpc, reaches a TCP server on the host's loopback through the gateway, serves a host forward, is kept in
+/// by restrict=on, and resolves names through the built-in DNS.
 /// </summary>
 /// <remarks>
-/// The built-in DNS (10.0.2.3) forwards queries to the host's resolver from /etc/resolv.conf, which on this machine is a
-/// non-loopback address; tests keep to loopback, so DNS forwarding is not exercised here: the lease's DNS server,
-/// domain and search list are.
+/// The built-in DNS forwards queries to the resolver in the host's /etc/resolv.conf. So that the test keeps to loopback,
+/// eth2's host runs under `ip netns exec`, which mounts the namespace's own resolv.conf naming a test DNS server on the
+/// namespace's 127.0.0.1.
 /// </remarks>
 public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Guest>
 {
@@ -62,6 +64,16 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
         Assert.Equal(0, server.Accepted);
         var restricted = _guest.Engine.GetNetdevs().Single(n => n.Id == "restricted");
         Assert.True(restricted.ReceivedFrames > 0, $"the restricted netdev saw the guest's frames: {restricted}");
+    }
+
+    [Fact]
+    public async Task TheBuiltInDnsResolvesThroughTheHostsResolver()
+    {
+        string resolved = (await _guest.Vm.RunAsync($"nslookup {TestDnsServer.Name} {Guest.DnsNetworkPrefix}.3")).Check("resolving the test name");
+        Assert.Contains($"Address: {TestDnsServer.Address}", resolved);
+        var refused = await _guest.Vm.RunAsync($"nslookup refused.example {Guest.DnsNetworkPrefix}.3");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.DoesNotContain(TestDnsServer.Address, refused.Output);
     }
 
     /// <summary>Connects to the forward until the guest's nc listens (a connection made before is closed at once), then reads all.</summary>
@@ -126,10 +138,16 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
         }
     }
 
-    /// <summary>The engine with the two user netdevs, and the guest booted against them and leased, for all the tests.</summary>
+    /// <summary>
+    /// The engine with the two user netdevs, the host with the third in its namespace beside the test DNS server, and
+    /// the guest booted against them and leased, for all the tests.
+    /// </summary>
     public sealed class Guest : IAsyncLifetime
     {
         public const int GuestPort = 7777;
+
+        /// <summary>The first three octets of eth2's network, whose built-in DNS is at .3.</summary>
+        public const string DnsNetworkPrefix = "10.0.4";
 
         /// <summary>busybox udhcpc's script: takes the lease on the interface and prints what it was given.</summary>
         private const string LeaseScript = """
@@ -149,6 +167,10 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
 
         internal QemuGuest Vm { get; private set; } = null!;
 
+        private TestNetworkNamespace? _network;
+        private TestDnsServer? _dns;
+        private HostProcess? _host;
+
         public string Lease { get; private set; } = "";
 
         public string RestrictedLease { get; private set; } = "";
@@ -167,6 +189,7 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
             string openSocket = _directory.File("open.sock"), restrictedSocket = _directory.File("restricted.sock");
             Engine.AddNetdev(new StreamNetdevOptions { Id = "s0", Server = true, Address = SocketAddressOptions.Unix(openSocket), Peer = "open" });
             Engine.AddNetdev(new StreamNetdevOptions { Id = "s1", Server = true, Address = SocketAddressOptions.Unix(restrictedSocket), Peer = "restricted" });
+            string dnsSocket = StartHostWithItsOwnResolver();
 
             Vm = await QemuGuest.BootAsync(Directory.CreateDirectory(Path.Combine(_directory.Path, "guest")).FullName,
             [
@@ -174,11 +197,30 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
                 "-device", "virtio-net-pci,netdev=n0,mac=52:54:00:79:00:01",
                 "-netdev", $"stream,id=n1,server=off,addr.type=unix,addr.path={restrictedSocket}",
                 "-device", "virtio-net-pci,netdev=n1,mac=52:54:00:79:00:02",
+                "-netdev", $"stream,id=n2,server=off,addr.type=unix,addr.path={dnsSocket}",
+                "-device", "virtio-net-pci,netdev=n2,mac=52:54:00:79:00:03",
             ], timeout: TimeSpan.FromSeconds(180));
             string script = Convert.ToBase64String(Encoding.ASCII.GetBytes(LeaseScript.Replace("\r", "") + "\n"));
             (await Vm.RunAsync($"echo {script} | base64 -d >/tmp/lease.sh && chmod +x /tmp/lease.sh")).Check("writing the lease script");
             Lease = (await Vm.RunAsync(Udhcpc("eth0"))).Check("leasing eth0");
             RestrictedLease = (await Vm.RunAsync(Udhcpc("eth1"))).Check("leasing eth1");
+            (await Vm.RunAsync(Udhcpc("eth2"))).Check("leasing eth2");
+        }
+
+        /// <summary>
+        /// Starts the namespace, its DNS server and the host with a user netdev peered with a stream server (unix sockets
+        /// cross network namespaces); returns that socket.
+        /// </summary>
+        private string StartHostWithItsOwnResolver()
+        {
+            _network = new TestNetworkNamespace();
+            _dns = new TestDnsServer(_network);
+            string socket = _directory.File("dns.sock");
+            _host = HostProcess.StartInNetworkNamespace(_network.Name,
+                "--netdev", $"user,id=u0,net={DnsNetworkPrefix}.0/24",
+                "--netdev", $"stream,id=s2,server=on,addr.type=unix,addr.path={socket},x-peer=u0");
+            _host.WaitForUnix(socket);
+            return socket;
         }
 
         private static string Udhcpc(string device) =>
@@ -188,6 +230,9 @@ public sealed class NetdevUserGuestTests : IClassFixture<NetdevUserGuestTests.Gu
         {
             if (Vm is not null)
                 await Vm.DisposeAsync();
+            _host?.Dispose();
+            _dns?.Dispose();
+            _network?.Dispose();
             Engine.Dispose();
             _directory.Dispose();
         }
