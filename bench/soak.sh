@@ -4,12 +4,14 @@
 # two hosts) doing verified mixed I/O (reads checked against each client's own region, writes, trims, write-zeroes,
 # block status, flushes) while a churner per host removes exports (hard, and safely: refused while clients are on,
 # done when none are) and adds them back, and QMP clients poll query-block-exports and x-query-nbd-server.
-# After a warm-up, each host's resident memory and threads are taken; again after the run once every client left.
+# After a warm-up, each host's resident memory and threads are taken; again after each round of the run once every
+# client left (a second round shows whether memory grows per round or plateaus).
 # Writes bench/soak-results.md (or RESULTS) and fails when a client saw corrupted data or an unexpected error.
 #
 #   CONNECTIONS=1000   NBD connections in all
 #   EXPORTS=100        exports in all
-#   DURATION=300       seconds of load after the warm-up
+#   DURATION=300       seconds of load per round after the warm-up
+#   ROUNDS=2           rounds of the run, against the same host processes
 #   WARM_UP=30         seconds of warm-up (not counted)
 #   RAMP=10            seconds over which the clients start (at the start of the warm-up and of the run)
 #   REGION_SIZE=65536  bytes of each client's own region
@@ -21,6 +23,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 CONNECTIONS=${CONNECTIONS:-1000}
 EXPORTS=${EXPORTS:-100}
 DURATION=${DURATION:-300}
+ROUNDS=${ROUNDS:-2}
 WARM_UP=${WARM_UP:-30}
 RAMP=${RAMP:-10}
 REGION_SIZE=${REGION_SIZE:-65536}
@@ -104,7 +107,7 @@ dotnet "$soak" \
     --target "name=plain,nbd=127.0.0.1:$plain_port,qmp=$work/plain.qmp,pid=$plain_pid" \
     --target "name=tls,nbd=127.0.0.1:$tls_port,qmp=$work/tls.qmp,tls-ca=$pki/ca-cert.pem,pid=$tls_pid" \
     --connections "$CONNECTIONS" --exports "$EXPORTS" --duration "$DURATION" --warm-up "$WARM_UP" --ramp "$RAMP" \
-    --region-size "$REGION_SIZE" --churn-interval-ms "$CHURN_MS" --pollers "$POLLERS" --images "$work/images" \
+    --region-size "$REGION_SIZE" --churn-interval-ms "$CHURN_MS" --pollers "$POLLERS" --rounds "$ROUNDS" --images "$work/images" \
     | tee "$work/soak.out" || status=$?
 
 {
@@ -113,8 +116,8 @@ dotnet "$soak" \
     echo "Produced by \`bench/soak.sh\` on $(date -u '+%Y-%m-%d %H:%M UTC'), $(nproc) CPUs, $(uname -r)."
     echo "Two exportps-host processes (plain NBD and NBD over TLS, both on loopback TCP), file-backed exports, the"
     echo "load of bench/Soak (exportps-soak); settings: CONNECTIONS=$CONNECTIONS EXPORTS=$EXPORTS DURATION=$DURATION"
-    echo "WARM_UP=$WARM_UP RAMP=$RAMP REGION_SIZE=$REGION_SIZE CHURN_MS=$CHURN_MS POLLERS=$POLLERS. Memory and threads are each"
-    echo "host's VmRSS and Threads from /proc: after the warm-up, and after the run once every client left."
+    echo "ROUNDS=$ROUNDS WARM_UP=$WARM_UP RAMP=$RAMP REGION_SIZE=$REGION_SIZE CHURN_MS=$CHURN_MS POLLERS=$POLLERS. Memory and threads are each"
+    echo "host's VmRSS and Threads from /proc: after the warm-up, and after each round once every client left."
     echo
     echo "| measure | value |"
     echo "|---|---|"

@@ -5,18 +5,21 @@ using System.Security.Cryptography.X509Certificates;
 using ExportPS.Soak.Load;
 
 // exportps-soak: runs the soak load (Load/) against servers that are already running and prints the counts as
-// "name: value" lines. A warm-up run comes first; each target given a pid= is measured (resident memory and threads from
-// /proc) once the warm-up's clients are gone and again once the main run's are. Exit code 0 when no client saw
+// "name: value" lines. A warm-up run comes first, then the given number of rounds of the main run; each target given a
+// pid= is measured (resident memory and threads from /proc) once the warm-up's clients are gone and again once each
+// round's are, so a second round shows whether memory grows per round or plateaus. Exit code 0 when no client saw
 // corrupted data, nothing failed unexpectedly and every server-side connection ended; 1 otherwise; 2 for a bad
 // command line.
 //
 //   exportps-soak --target name=plain,nbd=127.0.0.1:10809,qmp=/run/qmp.sock[,tls-ca=/pki/ca-cert.pem][,pid=1234]
 //                 [--target ...] [--connections 100] [--exports 10] [--duration 20] [--warm-up 10]
-//                 [--ramp 2] [--region-size 65536] [--churn-interval-ms 250] [--pollers 2] --images <directory for sparse images>
+//                 [--ramp 2] [--region-size 65536] [--churn-interval-ms 250] [--pollers 2] [--rounds 1]
+//                 --images <directory for sparse images>
 var targets = new List<SoakTarget>();
 var pids = new Dictionary<string, int>();
 var settings = new SoakSettings();
 var warmUp = TimeSpan.FromSeconds(10);
+int rounds = 1;
 string? images = null;
 try
 {
@@ -34,14 +37,15 @@ try
             case "--region-size": settings = settings with { RegionSize = Number(value) }; break;
             case "--churn-interval-ms": settings = settings with { ChurnInterval = TimeSpan.FromMilliseconds(Number(value)) }; break;
             case "--pollers": settings = settings with { PollersPerTarget = Number(value) }; break;
+            case "--rounds": rounds = Number(value); break;
             case "--images": images = value; break;
             default: throw new ArgumentException($"unknown option {args[i]}");
         }
     }
 
-    if (targets.Count == 0 || images is null)
+    if (targets.Count == 0 || images is null || rounds < 1)
     {
-        throw new ArgumentException("give at least one --target and --images");
+        throw new ArgumentException("give at least one --target, --images and at least one round");
     }
 }
 catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFoundException)
@@ -58,28 +62,37 @@ var slots = new SoakRun(settings, targets, images).Prepare();
 var warm = new SoakRun(settings with { Duration = warmUp }, targets, images);
 await warm.RunAsync(slots, interrupt.Token);
 bool closed = warm.WaitForNoClients(clientsGone);
-var before = pids.ToDictionary(p => p.Key, p => HostUse.Of(p.Value));
+var uses = pids.ToDictionary(p => p.Key, p => new List<HostUse> { HostUse.Of(p.Value) });
 
+// One run whose counters add up over the rounds.
 var run = new SoakRun(settings, targets, images);
 var started = DateTime.UtcNow;
-var counters = await run.RunAsync(slots, interrupt.Token);
+for (int round = 0; round < rounds && !interrupt.IsCancellationRequested; round++)
+{
+    await run.RunAsync(slots, interrupt.Token);
+    closed &= run.WaitForNoClients(clientsGone);
+    Thread.Sleep(TimeSpan.FromSeconds(5)); // let the servers' thread pools and allocators settle
+    foreach (var (name, pid) in pids)
+    {
+        uses[name].Add(HostUse.Of(pid));
+    }
+}
+
 var elapsed = DateTime.UtcNow - started;
-closed &= run.WaitForNoClients(clientsGone);
-Thread.Sleep(TimeSpan.FromSeconds(5)); // let the servers' thread pools and allocators settle
-var after = pids.ToDictionary(p => p.Key, p => HostUse.Of(p.Value));
+var counters = run.Counters;
 
 Console.WriteLine($"connections: {settings.Connections}");
 Console.WriteLine($"exports: {settings.Exports}");
 Console.WriteLine($"targets: {string.Join(", ", targets.Select(t => t.TlsCa is null ? t.Name : t.Name + " (TLS)"))}");
-Console.WriteLine($"duration: {elapsed.TotalSeconds:F0} s (after a warm-up of {warmUp.TotalSeconds:F0} s)");
+Console.WriteLine($"duration: {elapsed.TotalSeconds:F0} s in {rounds} round(s) (after a warm-up of {warmUp.TotalSeconds:F0} s)");
 foreach (string line in counters.Summary())
 {
     Console.WriteLine(line);
 }
 
-foreach (var (name, use) in before)
+foreach (var (name, use) in uses)
 {
-    Console.WriteLine($"host {name}: resident {use.ResidentKiB >> 10} MiB -> {after[name].ResidentKiB >> 10} MiB, threads {use.Threads} -> {after[name].Threads}");
+    Console.WriteLine($"host {name}: resident {string.Join(" -> ", use.Select(u => $"{u.ResidentKiB >> 10} MiB"))}, threads {string.Join(" -> ", use.Select(u => u.Threads))}");
 }
 
 Console.WriteLine($"server connections all ended: {(closed ? "yes" : "no")}");
