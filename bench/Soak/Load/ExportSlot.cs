@@ -1,9 +1,10 @@
 namespace ExportPS.Soak.Load;
 
 /// <summary>
-/// One export of a soak target and its node. The churner bumps <see cref="Generation"/> and clears
-/// <see cref="Present"/> before it removes the export, so a client that loses its connection (or is refused) can tell a
-/// removal it was owed from a fault.
+/// One export of a soak target and its node. The churner clears <see cref="Present"/> and bumps
+/// <see cref="Generation"/> before it removes the export, and bumps it again when the export is back, so a client that
+/// loses its connection (or is refused) can tell a removal it was owed from a fault, even when it started while the
+/// export was away and the export came back before the refusal was judged.
 /// </summary>
 internal sealed class ExportSlot(string id)
 {
@@ -23,7 +24,11 @@ internal sealed class ExportSlot(string id)
         Interlocked.Increment(ref _generation);
     }
 
-    public void Back() => _present = true;
+    public void Back()
+    {
+        _present = true;
+        Interlocked.Increment(ref _generation);
+    }
 
     /// <summary>True when the export was removed (or is being) since <paramref name="generation"/> was read.</summary>
     public bool RemovedSince(int generation) => !_present || Generation != generation;
