@@ -85,21 +85,7 @@ run_job() {
             end=$(date +%s.%N)
             echo "$((SIZE / COPY_REQUEST)) $SIZE $("$PYTHON" -c "print($end - $start)")"
             ;;
-        *)
-            local rw bs depth
-            case $job in
-                randread-4k-qd1) rw=randread bs=4k depth=1 ;;
-                randread-4k-qd32) rw=randread bs=4k depth=32 ;;
-                randwrite-4k-qd32) rw=randwrite bs=4k depth=32 ;;
-                read-1m-qd8) rw=read bs=1m depth=8 ;;
-                write-1m-qd8) rw=write bs=1m depth=8 ;;
-                *) echo "unknown job $job" >&2; exit 1 ;;
-            esac
-            timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
-                --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
-                --output-format=json --output="$work/fio.json" >/dev/null
-            fio_totals "$work/fio.json"
-            ;;
+        *) fio_nbd_job "$job" "$uri" ;;
     esac
 }
 

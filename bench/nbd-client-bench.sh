@@ -87,19 +87,7 @@ start_server() {
 }
 
 # Runs one fio job against the current server; prints "operations bytes seconds".
-run_job() {
-    local job=$1 rw bs depth
-    case $job in
-        randread-4k-qd32) rw=randread bs=4k depth=32 ;;
-        read-1m-qd8) rw=read bs=1m depth=8 ;;
-        write-1m-qd8) rw=write bs=1m depth=8 ;;
-        *) echo "unknown job $job" >&2; exit 1 ;;
-    esac
-    timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
-        --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
-        --output-format=json --output="$work/fio.json" >/dev/null
-    fio_totals "$work/fio.json"
-}
+run_job() { fio_nbd_job "$1" "$uri"; }
 
 # One re-exporter's turn in a round: start it, warm it up, run every job, stop it (the remote itself keeps running).
 serve_round() {

@@ -36,4 +36,23 @@ io = job["read"]["io_bytes"] + job["write"]["io_bytes"]
 print(ops, io, job["job_runtime"] / 1000.0)' "$1"
 }
 
+# Runs the fio job named $1 (randread-4k-qd1, randread-4k-qd32, randwrite-4k-qd32, read-1m-qd8, write-1m-qd8) with
+# fio's nbd engine against the NBD URI $2 for RUNTIME seconds over SIZE bytes, its JSON output in $work; prints
+# "operations bytes seconds".
+fio_nbd_job() {
+    local job=$1 uri=$2 rw bs depth
+    case $job in
+        randread-4k-qd1) rw=randread bs=4k depth=1 ;;
+        randread-4k-qd32) rw=randread bs=4k depth=32 ;;
+        randwrite-4k-qd32) rw=randwrite bs=4k depth=32 ;;
+        read-1m-qd8) rw=read bs=1m depth=8 ;;
+        write-1m-qd8) rw=write bs=1m depth=8 ;;
+        *) echo "unknown job $job" >&2; exit 1 ;;
+    esac
+    timeout $((RUNTIME + 60)) fio --name="$job" --ioengine=nbd --uri="$uri" --rw=$rw --bs=$bs --iodepth=$depth \
+        --size="$SIZE" --time_based --runtime="$RUNTIME" --norandommap --randrepeat=0 \
+        --output-format=json --output="$work/fio.json" >/dev/null
+    fio_totals "$work/fio.json"
+}
+
 free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
