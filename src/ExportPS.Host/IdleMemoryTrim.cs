@@ -89,6 +89,10 @@ internal sealed partial class IdleMemoryTrim : IDisposable
 
         long residentBefore = Environment.WorkingSet;
         long committedBefore = GC.GetGCMemoryInfo().TotalCommittedBytes;
+        // Twice, with the finalizers in between: what the closed sockets' and TLS sessions' finalizers release is
+        // garbage only after they ran, and they run after the first collection found them.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
         TrimNativeHeap();
         _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
