@@ -17,6 +17,7 @@
 #   REGION_SIZE=65536  bytes of each client's own region
 #   CHURN_MS=100       pause between two removals on one host
 #   POLLERS=2          QMP pollers per host
+#   HOST_OPTIONS=      more options for both hosts, e.g. "--trace host_*" (their logs are kept as RESULTS.<host>.log)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -80,7 +81,9 @@ free_port() { "$PYTHON" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1
 start_host() {
     local name=$1 port=$2
     shift 2
-    dotnet "$host" --chardev "socket,id=m,path=$work/$name.qmp,server=on,wait=off" --monitor chardev=m "$@" \
+    local more
+    read -ra more <<<"${HOST_OPTIONS:-}"
+    dotnet "$host" --chardev "socket,id=m,path=$work/$name.qmp,server=on,wait=off" --monitor chardev=m "$@" "${more[@]}" \
         --nbd-server "addr.type=inet,addr.host=127.0.0.1,addr.port=$port${tls_option:-}" >"$work/$name.log" 2>&1 &
     pids+=("$!")
     for _ in $(seq 150); do
@@ -125,5 +128,9 @@ dotnet "$soak" \
     echo
     echo "exportps-soak exit code: $status (0: no corruption, no unexpected error, every server connection ended)."
 } >"$RESULTS"
+if [[ -n ${HOST_OPTIONS:-} ]]; then
+    cp "$work/plain.log" "$RESULTS.plain.log"
+    cp "$work/tls.log" "$RESULTS.tls.log"
+fi
 echo "wrote $RESULTS" >&2
 exit "$status"

@@ -55,6 +55,7 @@ catch (Exception e) when (e is ArgumentException or FormatException or KeyNotFou
 }
 
 var clientsGone = TimeSpan.FromSeconds(30);
+var settle = TimeSpan.FromSeconds(5); // the servers' thread pools and allocators settle (the host trims when quiet)
 using var interrupt = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) => { e.Cancel = true; interrupt.Cancel(); };
 
@@ -62,6 +63,7 @@ var slots = new SoakRun(settings, targets, images).Prepare();
 var warm = new SoakRun(settings with { Duration = warmUp }, targets, images);
 await warm.RunAsync(slots, interrupt.Token);
 bool closed = warm.WaitForNoClients(clientsGone);
+Thread.Sleep(settle);
 var uses = pids.ToDictionary(p => p.Key, p => new List<HostUse> { HostUse.Of(p.Value) });
 
 // One run whose counters add up over the rounds.
@@ -71,7 +73,7 @@ for (int round = 0; round < rounds && !interrupt.IsCancellationRequested; round+
 {
     await run.RunAsync(slots, interrupt.Token);
     closed &= run.WaitForNoClients(clientsGone);
-    Thread.Sleep(TimeSpan.FromSeconds(5)); // let the servers' thread pools and allocators settle
+    Thread.Sleep(settle);
     foreach (var (name, pid) in pids)
     {
         uses[name].Add(HostUse.Of(pid));

@@ -70,6 +70,7 @@ internal static class HostRunner
 
         ServingSummary.Write(output, engine);
         output.Flush();
+        using var trim = new IdleMemoryTrim(engine.LoggerFactory);
         WaitHandle.WaitAny([stop.WaitHandle, monitors.QuitRequested]);
 
         if (engine.GetNbdServer().Running)
