@@ -6,8 +6,8 @@ using Xunit;
 namespace ExportPS.Engine.Tests.Logging;
 
 /// <summary>
-/// A disabled event costs its IsEnabled check and nothing else: the events logged per connection, per front-end and
-/// per link change, called many times through a logger that writes nothing, allocate no byte on the calling thread.
+/// A disabled event costs its IsEnabled check and nothing else: the events logged per connection, per front-end, per
+/// mount and per far-end change, called many times through a logger that writes nothing, allocate no byte on the calling thread.
 /// </summary>
 public sealed class DisabledLogAllocationTests
 {
@@ -45,9 +45,15 @@ public sealed class DisabledLogAllocationTests
             log.ProtocolError("vhost-user-blk vub", reason);
             log.Disconnected("vhost-user-blk vub");
             log.Busy("vhost-user-blk vub");
+            log.Aborted("vhost-user-blk vub", reason);
             log.Mounted("fuse", "/mnt/disk.raw", readOnly: true);
             log.Unmounted("fuse", "/mnt/disk.raw");
+            log.ConnectionLost("fuse", "/mnt/disk.raw");
             log.LinkChanged("net0", "down");
+            log.StreamConnected("net0", peer);
+            log.StreamDisconnected("net0", peer, reason);
+            log.StreamFramingLost("net0", peer, reason);
+            log.VdeSwitchGone("net0", reason);
         }
     }
 }
