@@ -5,7 +5,7 @@ namespace ExportPS.Engine.Logging;
 /// <summary>
 /// Netdevs (ids 4000-4099, names netdev_*): added, removed, link changes, and what happens to a wire netdev's far end:
 /// a stream peer connecting and leaving (QEMU's NETDEV_STREAM_CONNECTED and _DISCONNECTED), or breaking the framing,
-/// and a VDE switch going away.
+/// and a VDE switch or a tap's interface going away.
 /// </summary>
 internal static partial class NetdevLog
 {
@@ -31,4 +31,7 @@ internal static partial class NetdevLog
 
     [LoggerMessage(4006, LogLevel.Warning, "Netdev '{Id}' lost its VDE switch: {Reason}", EventName = "netdev_vde_switch_gone")]
     public static partial void VdeSwitchGone(this ILogger log, string id, string reason);
+
+    [LoggerMessage(4007, LogLevel.Warning, "Netdev '{Id}' lost its interface {Interface}: {Reason}", EventName = "netdev_tap_interface_gone")]
+    public static partial void TapInterfaceGone(this ILogger log, string id, string @interface, string reason);
 }

@@ -54,6 +54,7 @@ public sealed class DisabledLogAllocationTests
             log.StreamDisconnected("net0", peer, reason);
             log.StreamFramingLost("net0", peer, reason);
             log.VdeSwitchGone("net0", reason);
+            log.TapInterfaceGone("net0", "tap0", reason);
         }
     }
 }

@@ -9,7 +9,8 @@ namespace ExportPS.Engine.Tests.Logging;
 
 /// <summary>
 /// What wire netdevs log about their far end through the engine's logger factory: a stream peer connecting, leaving,
-/// being reset and breaking the framing (unix and TCP, far ends written in the test), and a VDE switch going away.
+/// being reset and breaking the framing (unix and TCP, far ends written in the test), a VDE switch going away and a
+/// tap's interface deleted (in a private network namespace).
 /// </summary>
 public sealed class NetdevLogTests : IDisposable
 {
@@ -94,6 +95,21 @@ public sealed class NetdevLogTests : IDisposable
         Assert.True(peer.WaitForClose());
 
         Assert.Equal(["netdev_stream_connected", "netdev_removed"], FarEndEvents().Select(e => e.Item1));
+    }
+
+    [Fact]
+    public void A_tap_whose_interface_is_deleted_is_logged_as_a_warning()
+    {
+        using var netns = new TestNetworkNamespace();
+        string name = TestNetworkNamespace.UniqueInterfaceName();
+        Engine.AddNetdev(new TapNetdevOptions { Id = "t", IfName = name });
+        netns.MoveIn(name);
+        TestNetworkNamespace.Ip("-n", netns.Name, "link", "del", name);
+
+        var gone = Assert.Single(WaitForFarEndEvents(1));
+        Assert.Equal(("netdev_tap_interface_gone", LogLevel.Warning, 4007), (gone.Item1, gone.Item2, gone.Item3));
+        Assert.StartsWith($"Netdev 't' lost its interface {name}: ", gone.Item4);
+        _test.WaitUntil(n => !n.Connected, "t", "the tap shows as not connected");
     }
 
     [Fact]
