@@ -25,16 +25,8 @@ public sealed class NetdevLogTests : IDisposable
 
     public void Dispose() => _test.Dispose();
 
-    /// <summary>The netdev events after the netdevs were added, as (name, level, id, message).</summary>
-    private (string?, LogLevel, int, string)[] FarEndEvents() =>
-        [.. _log.Events.Where(e => e.Category == Category && e.EventName != "netdev_added").Select(e => (e.EventName, e.Level, e.EventId, e.Message))];
-
-    /// <summary>Waits (bounded) until <paramref name="count"/> such events were logged, and returns them.</summary>
-    private (string?, LogLevel, int, string)[] WaitForFarEndEvents(int count)
-    {
-        Assert.True(SpinWait.SpinUntil(() => FarEndEvents().Length >= count, TimeSpan.FromSeconds(10)), $"expected {count} events, got: {string.Join("; ", FarEndEvents())}");
-        return FarEndEvents();
-    }
+    /// <summary>Waits until <paramref name="count"/> netdev events were logged; returns them as a test compares them.</summary>
+    private (string?, LogLevel, int, string)[] WaitForEvents(int count) => [.. _log.WaitForEvents(Category, count).Select(e => e.Shown)];
 
     [Fact]
     public void A_stream_server_logs_each_peer_and_why_it_left_a_broken_framing_as_a_warning()
@@ -54,12 +46,13 @@ public sealed class NetdevLogTests : IDisposable
 
         Assert.Equal(
             [
+                ("netdev_added", LogLevel.Information, 4000, "Netdev 's0' added (stream)"),
                 ("netdev_stream_connected", LogLevel.Information, 4003, "Netdev 's0' connected to unix socket"),
                 ("netdev_stream_framing_lost", LogLevel.Warning, 4005, "Netdev 's0' dropped unix socket: a length prefix of 0 lost the framing"),
                 ("netdev_stream_connected", LogLevel.Information, 4003, "Netdev 's0' connected to unix socket"),
                 ("netdev_stream_disconnected", LogLevel.Information, 4004, "Netdev 's0' disconnected from unix socket: the peer closed the connection"),
             ],
-            WaitForFarEndEvents(4));
+            WaitForEvents(5));
     }
 
     [Fact]
@@ -77,10 +70,11 @@ public sealed class NetdevLogTests : IDisposable
 
         Assert.Equal(
             [
+                ("netdev_added", LogLevel.Information, 4000, "Netdev 'c' added (socket)"),
                 ("netdev_stream_connected", LogLevel.Information, 4003, $"Netdev 'c' connected to 127.0.0.1:{farPort}"),
                 ("netdev_stream_disconnected", LogLevel.Information, 4004, $"Netdev 'c' disconnected from 127.0.0.1:{farPort}: Connection reset by peer"),
             ],
-            WaitForFarEndEvents(2));
+            WaitForEvents(3));
     }
 
     [Fact]
@@ -94,7 +88,7 @@ public sealed class NetdevLogTests : IDisposable
         Engine.RemoveNetdev("s0");
         Assert.True(peer.WaitForClose());
 
-        Assert.Equal(["netdev_stream_connected", "netdev_removed"], FarEndEvents().Select(e => e.Item1));
+        Assert.Equal(["netdev_added", "netdev_stream_connected", "netdev_removed"], WaitForEvents(3).Select(e => e.Item1));
     }
 
     [Fact]
@@ -106,7 +100,7 @@ public sealed class NetdevLogTests : IDisposable
         netns.MoveIn(name);
         TestNetworkNamespace.Ip("-n", netns.Name, "link", "del", name);
 
-        var gone = Assert.Single(WaitForFarEndEvents(1));
+        var gone = WaitForEvents(2)[1];
         Assert.Equal(("netdev_tap_interface_gone", LogLevel.Warning, 4007), (gone.Item1, gone.Item2, gone.Item3));
         Assert.StartsWith($"Netdev 't' lost its interface {name}: ", gone.Item4);
         _test.WaitUntil(n => !n.Connected, "t", "the tap shows as not connected");
@@ -120,7 +114,10 @@ public sealed class NetdevLogTests : IDisposable
         vdeSwitch.Dispose();
 
         Assert.Equal(
-            [("netdev_vde_switch_gone", LogLevel.Warning, 4006, "Netdev 'v' lost its VDE switch: the switch closed the port")],
-            WaitForFarEndEvents(1));
+            [
+                ("netdev_added", LogLevel.Information, 4000, "Netdev 'v' added (vde)"),
+                ("netdev_vde_switch_gone", LogLevel.Warning, 4006, "Netdev 'v' lost its VDE switch: the switch closed the port"),
+            ],
+            WaitForEvents(2));
     }
 }

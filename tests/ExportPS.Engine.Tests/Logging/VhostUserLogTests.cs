@@ -56,16 +56,8 @@ public sealed class VhostUserLogTests : IDisposable
         return frontEnd;
     }
 
-    /// <summary>The back-ends' events so far, as (name, level, id, message).</summary>
-    private (string?, LogLevel, int, string)[] Events() =>
-        [.. _log.Events.Where(e => e.Category == Category).Select(e => (e.EventName, e.Level, e.EventId, e.Message))];
-
-    /// <summary>Waits (bounded) until <paramref name="count"/> back-end events were logged, and returns them.</summary>
-    private (string?, LogLevel, int, string)[] WaitForEvents(int count)
-    {
-        Assert.True(SpinWait.SpinUntil(() => Events().Length >= count, TimeSpan.FromSeconds(10)), $"expected {count} events, got: {string.Join("; ", Events())}");
-        return Events();
-    }
+    /// <summary>Waits until <paramref name="count"/> back-end events were logged; returns them as a test compares them.</summary>
+    private (string?, LogLevel, int, string)[] WaitForEvents(int count) => [.. _log.WaitForEvents(Category, count).Select(e => e.Shown)];
 
     [Fact]
     public void A_blk_front_end_is_logged_connecting_and_leaving()
