@@ -1,5 +1,6 @@
 using ExportPS.Engine;
 using ExportPS.Engine.Errors;
+using ExportPS.Engine.Logging;
 using ExportPS.Host.CommandLine;
 using ExportPS.Host.Logging;
 
@@ -42,8 +43,13 @@ internal static class HostRunner
         using var engine = new ExportEngine(new StderrLoggerFactory(scanned.Logging, log));
         using var monitors = new QmpMonitors(engine, engine.LoggerFactory);
 
-        // As QEMU reports a dropped client on stderr: a refused TLS client or a broken one is not silent.
-        engine.NbdClientFailed += (_, failure) => log.WriteLine($"{UsageText.ProgramName}: NBD client {failure.Client} dropped: {OneLine(failure.Message)}");
+        // As QEMU reports a dropped client on stderr: a refused TLS client or a broken one is not silent. One line per
+        // client: the nbd_client_error event when the logging options write it, the host's own line otherwise.
+        if (!scanned.Logging.Writes(NbdServerLog.Category, NbdServerLog.ClientErrorEvent, NbdServerLog.ClientErrorLevel))
+        {
+            engine.NbdClientFailed += (_, failure) => log.WriteLine($"{UsageText.ProgramName}: NBD client {failure.Client} dropped: {OneLine(failure.Message)}");
+        }
+
         foreach (var option in options)
         {
             try

@@ -67,7 +67,8 @@ internal static class UsageText
 
           --log-level trace|debug|info|warning|error|none
                                  write engine events of this level and above to stderr (default: none; the
-                                 host's own error lines are always written)
+                                 host's own error lines are always written, a dropped NBD client's as its
+                                 nbd_client_error event when that is written)
           --trace [enable=]<pattern>
                                  also write every event whose name (nbd_*, export_*, fuse_*, qmp_*, netdev_*,
                                  vhost_user_*) or category (ExportPS.Nbd, ...) matches the glob, whatever its

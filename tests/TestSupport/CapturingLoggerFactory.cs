@@ -5,7 +5,11 @@ using Xunit;
 namespace ExportPS.TestSupport;
 
 /// <summary>One event as an engine logged it: category, level, event id and name, and the formatted message.</summary>
-internal sealed record CapturedLogEvent(string Category, LogLevel Level, int EventId, string? EventName, string Message);
+internal sealed record CapturedLogEvent(string Category, LogLevel Level, int EventId, string? EventName, string Message)
+{
+    /// <summary>What a test compares of an event: its name, level, id and message.</summary>
+    public (string? EventName, LogLevel Level, int EventId, string Message) Shown => (EventName, Level, EventId, Message);
+}
 
 /// <summary>A logger factory that keeps every event of every level, for tests that check what the engine logged.</summary>
 internal sealed class CapturingLoggerFactory : ILoggerFactory
@@ -21,6 +25,18 @@ internal sealed class CapturingLoggerFactory : ILoggerFactory
         bool logged = SpinWait.SpinUntil(() => (found = _events.FirstOrDefault(e => e.EventName == eventName)) is not null, timeout ?? TimeSpan.FromSeconds(10));
         Assert.True(logged, $"no {eventName} event; logged: {string.Join(", ", _events.Select(e => e.EventName))}");
         return found!;
+    }
+
+    /// <summary>
+    /// Waits (bounded) until at least <paramref name="count"/> events of <paramref name="category"/> were logged, and
+    /// returns them all, oldest first.
+    /// </summary>
+    public CapturedLogEvent[] WaitForEvents(string category, int count, TimeSpan? timeout = null)
+    {
+        CapturedLogEvent[] Logged() => [.. _events.Where(e => e.Category == category)];
+        bool logged = SpinWait.SpinUntil(() => Logged().Length >= count, timeout ?? TimeSpan.FromSeconds(10));
+        Assert.True(logged, $"expected {count} {category} events; logged: {string.Join("; ", Logged().Select(e => e.Shown))}");
+        return Logged();
     }
 
     public ILogger CreateLogger(string categoryName) => new Logger(categoryName, _events);

@@ -43,8 +43,17 @@ internal static partial class NbdServerLog
     [LoggerMessage(1014, LogLevel.Debug, "NBD client {Peer} negotiated TLS", EventName = "nbd_tls_established")]
     public static partial void TlsEstablished(this ILogger log, string peer);
 
-    [LoggerMessage(1020, LogLevel.Warning, "NBD client {Peer} dropped: {Reason}", EventName = "nbd_client_error")]
+    [LoggerMessage(ClientErrorId, ClientErrorLevel, "NBD client {Peer} dropped: {Reason}", EventName = ClientErrorName)]
     public static partial void ClientError(this ILogger log, string peer, string reason);
+
+    private const int ClientErrorId = 1020;
+    private const string ClientErrorName = "nbd_client_error";
+
+    /// <summary>The level of <see cref="ClientError"/>, for a sink that asks whether it writes that event.</summary>
+    public const LogLevel ClientErrorLevel = LogLevel.Warning;
+
+    /// <summary>The id and name of <see cref="ClientError"/>, for a sink that asks whether it writes that event.</summary>
+    public static readonly EventId ClientErrorEvent = new(ClientErrorId, ClientErrorName);
 
     [LoggerMessage(1030, LogLevel.Debug, "NBD export name '{Name}' added", EventName = "nbd_export_name_added")]
     public static partial void ExportNameAdded(this ILogger log, string name);

@@ -2,7 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Logging;
 
-/// <summary>vhost-user back-ends (ids 5000-5099, names vhost_user_*): front-ends connecting, leaving, breaking the protocol.</summary>
+/// <summary>
+/// vhost-user back-ends (ids 5000-5099, names vhost_user_*): front-ends connecting, leaving, breaking the protocol,
+/// turned away, and disconnected by the back-end when its export or netdev goes.
+/// </summary>
 internal static partial class VhostUserLog
 {
     public const string Category = "ExportPS.VhostUser";
@@ -18,4 +21,7 @@ internal static partial class VhostUserLog
 
     [LoggerMessage(5003, LogLevel.Information, "{Name}: a front-end was turned away (another one is served, or the export is shutting down)", EventName = "vhost_user_busy")]
     public static partial void Busy(this ILogger log, string name);
+
+    [LoggerMessage(5004, LogLevel.Information, "{Name}: front-end disconnected by the back-end: {Reason}", EventName = "vhost_user_aborted")]
+    public static partial void Aborted(this ILogger log, string name, string reason);
 }

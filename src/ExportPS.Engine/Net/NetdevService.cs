@@ -43,7 +43,12 @@ internal sealed class NetdevService : INetdevs, IDisposable
         {
             CheckNew(options);
             if (options is HubportNetdevOptions hubport)
-                return Register(AddHubPort(hubport), options);
+            {
+                var port = AddHubPort(hubport);
+                Register(port, options);
+                return Describe(port, options);
+            }
+
             _opening.Add(options.Id);
         }
 
@@ -76,8 +81,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
                 throw;
             }
 
+            // Registered (and logged) before it starts, so its first far-end event follows netdev_added.
+            Register(netdev, options);
             (netdev.Backend as INetWorkerBackend)?.Start();
-            return Register(netdev, options);
+            return Describe(netdev, options);
         }
     }
 
@@ -100,11 +107,10 @@ internal sealed class NetdevService : INetdevs, IDisposable
             FreePeer(peerId, id);
     }
 
-    private NetdevInfo Register(Netdev netdev, NetdevOptions options)
+    private void Register(Netdev netdev, NetdevOptions options)
     {
         _netdevs.Add(netdev.Id, (netdev, options, _added++));
         _log.Added(netdev.Id, netdev.Type);
-        return Describe(netdev, options);
     }
 
     /// <summary>A port of the hub (made by its first port); netdev= must name a netdev that has no peer yet.</summary>

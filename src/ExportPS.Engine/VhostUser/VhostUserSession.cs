@@ -20,6 +20,7 @@ internal sealed class VhostUserSession : IDisposable
     private readonly CancellationTokenSource _aborted = new();
     private readonly string _name;
     private readonly ILogger _log;
+    private string? _abortReason;
 
     /// <param name="stopTimeout">How long GET_VRING_BASE waits for requests in flight (<see cref="VhostUserBackend.StopTimeout"/>).</param>
     public VhostUserSession(Socket socket, IVhostUserDevice device, IoThread? ioThread, string name, ILogger log, TimeSpan? stopTimeout = null)
@@ -52,6 +53,10 @@ internal sealed class VhostUserSession : IDisposable
             if (FailureReason is { } reason)
             {
                 _log.ProtocolError(_name, reason);
+            }
+            else if (Volatile.Read(ref _abortReason) is { } abortReason)
+            {
+                _log.Aborted(_name, abortReason);
             }
             else
             {
@@ -152,9 +157,13 @@ internal sealed class VhostUserSession : IDisposable
         return true;
     }
 
-    /// <summary>Hard disconnect: the socket is shut, so the loop ends and the front-end sees the back-end gone.</summary>
-    public void Abort()
+    /// <summary>
+    /// Hard disconnect: the socket is shut, so the loop ends and the front-end sees the back-end gone.
+    /// <paramref name="reason"/> says why, for the log.
+    /// </summary>
+    public void Abort(string reason)
     {
+        Volatile.Write(ref _abortReason, reason);
         try
         {
             _aborted.Cancel();

@@ -1,4 +1,5 @@
 using ExportPS.Engine.Model;
+using Microsoft.Extensions.Logging;
 using Xunit;
 
 namespace ExportPS.Engine.Tests.Net;
@@ -9,7 +10,10 @@ internal sealed class NetdevTestEngine : IDisposable
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);
     private readonly TempDirectory _directory = new();
 
-    public ExportEngine Engine { get; } = new();
+    /// <param name="loggers">The engine's logger factory (none: nothing is logged).</param>
+    public NetdevTestEngine(ILoggerFactory? loggers = null) => Engine = loggers is null ? new ExportEngine() : new ExportEngine(loggers);
+
+    public ExportEngine Engine { get; }
 
     public string Path => _directory.Path;
 

@@ -109,6 +109,11 @@ internal sealed class FuseExport : BlockExport
         {
             if (Interlocked.Decrement(ref _readersLeft) == 0)
             {
+                if (!ShuttingDown)
+                {
+                    _log.ConnectionLost(Id, _mount.MountPoint);
+                }
+
                 _mount.Dispose();
                 _stop.Dispose();
                 ReleaseReference();

@@ -99,7 +99,7 @@ internal sealed class NbdServer(NbdServerOptions options) : IDisposable
                 return;
             }
 
-            string peer = client.RemoteEndPoint is IPEndPoint remote ? remote.ToString() : "unix socket";
+            string peer = SocketPeerName.Of(client);
             Log.ClientAccepted(peer);
             var connection = new NbdConnection(this, new SocketTransport(client), peer);
             lock (_lock)

@@ -23,12 +23,14 @@ internal sealed class VhostUserBlkExport : BlockExport
     private readonly VirtioBlkDevice _device;
     private readonly string _socket;
     private readonly ILogger _log;
+    private readonly string _name; // the sessions' name in log events
     private VhostUserSession? _session;
 
     public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener, ILogger log)
         : base(options, node, ioThread)
     {
         _log = log;
+        _name = $"vhost-user-blk {options.Id}";
         Branch = branch;
         _listener = listener;
         _socket = branch.Address.Kind == SocketAddressKind.Unix ? branch.Address.Path! : branch.Address.ToString();
@@ -109,12 +111,12 @@ internal sealed class VhostUserBlkExport : BlockExport
         {
             if (_session is null && TryAddReference())
             {
-                _session = new VhostUserSession(client, _device, IoThread, $"vhost-user-blk {Id}", _log);
+                _session = new VhostUserSession(client, _device, IoThread, _name, _log);
                 return _session;
             }
         }
 
-        _log.Busy($"vhost-user-blk {Id}");
+        _log.Busy(_name);
         client.Dispose();
         return null;
     }
@@ -152,6 +154,6 @@ internal sealed class VhostUserBlkExport : BlockExport
             session = _session;
         }
 
-        session?.Abort();
+        session?.Abort("the export is shutting down");
     }
 }

@@ -1,4 +1,6 @@
 using System.Net.Sockets;
+using ExportPS.Engine.Logging;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Net.Backends;
 
@@ -63,6 +65,7 @@ internal sealed class StreamBackend : INetWorkerBackend
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        var log = _owner.Loggers.CreateLogger(NetdevLog.Category);
         var socket = _first;
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -85,11 +88,25 @@ internal sealed class StreamBackend : INetWorkerBackend
                 return;
             }
 
+            string peer = SocketPeerName.Of(socket);
+            log.StreamConnected(_owner.Id, peer);
             connection.Start();
             await connection.Closed.ConfigureAwait(false);
             Interlocked.CompareExchange(ref _connection, null, connection);
+            LogClosed(log, peer, connection, cancellationToken);
             socket = null;
         }
+    }
+
+    /// <summary>A connection that ended by itself; one closed by the netdev's removal is not logged (netdev_removed is).</summary>
+    private void LogClosed(ILogger log, string peer, StreamConnection connection, CancellationToken cancellationToken)
+    {
+        if (cancellationToken.IsCancellationRequested)
+            return;
+        if (connection.FramingLost)
+            log.StreamFramingLost(_owner.Id, peer, connection.CloseReason);
+        else
+            log.StreamDisconnected(_owner.Id, peer, connection.CloseReason);
     }
 
     public void Dispose()

@@ -38,6 +38,12 @@ internal sealed class StreamConnection : IDisposable
     /// <summary>Completes once the connection is closed (by the far end, bad input, or Dispose).</summary>
     public Task Closed => _closed.Task;
 
+    /// <summary>Why the connection ended, once <see cref="Closed"/> completed (for the netdev's log).</summary>
+    public string CloseReason { get; private set; } = "closed by ExportPS";
+
+    /// <summary>True when it ended because a length prefix lost the framing: the far end broke the protocol.</summary>
+    public bool FramingLost { get; private set; }
+
     public void Start()
     {
         _writer.Start();
@@ -84,6 +90,7 @@ internal sealed class StreamConnection : IDisposable
                 {
                     if (end > start)
                         _owner.RecordSendDrop(NetDropReason.Malformed);
+                    CloseReason = end > start ? "the peer closed the connection in the middle of a frame" : "the peer closed the connection";
                     return;
                 }
 
@@ -99,6 +106,10 @@ internal sealed class StreamConnection : IDisposable
                 if (status != StreamFrameStatus.NeedMoreData)
                 {
                     _owner.RecordSendDrop(StreamFraming.DropReason(status));
+                    FramingLost = true;
+                    CloseReason = status == StreamFrameStatus.EmptyFrame
+                        ? "a length prefix of 0 lost the framing"
+                        : $"a length prefix over {NetFrameLimits.MaxFrameLength} lost the framing";
                     return;
                 }
 
@@ -115,9 +126,13 @@ internal sealed class StreamConnection : IDisposable
                 }
             }
         }
+        catch (SocketException e) when (Volatile.Read(ref _disposed) == 0)
+        {
+            CloseReason = e.Message; // reset by the far end
+        }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {
-            // Reset by the far end, or closed by Dispose.
+            // Closed by Dispose.
         }
         finally
         {

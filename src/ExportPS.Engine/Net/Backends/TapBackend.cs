@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using ExportPS.Engine.Interop;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.VhostUser;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Net.Backends;
 
@@ -22,7 +24,7 @@ internal sealed class TapBackend : INetWorkerBackend
     private readonly EventFd _stop = EventFd.Create();
     private readonly Action? _downScript;
     private volatile bool _stopped;
-    private volatile bool _interfaceGone;
+    private int _interfaceGone; // 1 once a reader found the interface gone
 
     /// <param name="type">"tap", or "bridge" for the bridge netdev's tap.</param>
     /// <param name="owner">The netdev frames from the interface go to.</param>
@@ -51,7 +53,7 @@ internal sealed class TapBackend : INetWorkerBackend
     public string InterfaceName => _queues[0].Name;
 
     /// <summary>False once the interface is gone under the netdev (deleted, or with the network namespace it was in).</summary>
-    public bool Connected => !_interfaceGone;
+    public bool Connected => Volatile.Read(ref _interfaceGone) == 0;
 
     public void Start()
     {
@@ -117,7 +119,8 @@ internal sealed class TapBackend : INetWorkerBackend
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno is Native.EINTR or Native.EAGAIN)
                     continue;
-                _interfaceGone = true;
+                if (Interlocked.Exchange(ref _interfaceGone, 1) == 0)
+                    _owner.Loggers.CreateLogger(NetdevLog.Category).TapInterfaceGone(_owner.Id, InterfaceName, Marshal.GetPInvokeErrorMessage(errno));
                 return;
             }
 

@@ -1,6 +1,9 @@
+using System.Runtime.InteropServices;
 using ExportPS.Engine.Interop;
+using ExportPS.Engine.Logging;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.VhostUser;
+using Microsoft.Extensions.Logging;
 
 namespace ExportPS.Engine.Net.Backends;
 
@@ -67,7 +70,7 @@ internal sealed class VdeBackend : INetWorkerBackend
             if (fds[1].Revents != 0)
             {
                 // The control socket says nothing after the handshake: readable means the switch closed it.
-                _switchGone = true;
+                SwitchGone("the switch closed the port");
                 return;
             }
 
@@ -78,12 +81,18 @@ internal sealed class VdeBackend : INetWorkerBackend
             {
                 if (errno is Native.EINTR or Native.EAGAIN)
                     continue;
-                _switchGone = true;
+                SwitchGone($"receiving failed: {Marshal.GetPInvokeErrorMessage(errno)}");
                 return;
             }
 
             _owner.SendReceived(buffer.AsSpan(0, received));
         }
+    }
+
+    private void SwitchGone(string reason)
+    {
+        _switchGone = true;
+        _owner.Loggers.CreateLogger(NetdevLog.Category).VdeSwitchGone(_owner.Id, reason);
     }
 
     public void Dispose()

@@ -19,6 +19,9 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
 {
     public const string TypeName = "vhost-user";
 
+    /// <summary>Why a front-end is disconnected when the netdev closes (removed, or the engine shut down).</summary>
+    private const string ClosingReason = "the netdev is closing";
+
     private readonly Netdev _owner;
     private readonly SocketListener _listener;
     private readonly VirtioNetDevice _device;
@@ -113,7 +116,7 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
             if (token.IsCancellationRequested)
             {
                 // Disposed between the accept and now: Dispose may not have seen this session.
-                session.Abort();
+                session.Abort(ClosingReason);
             }
 
             try
@@ -137,7 +140,7 @@ internal sealed class VhostUserNetBackend : INetWorkerBackend, IVirtioNetWire
     {
         _stop.Cancel();
         _listener.Dispose();
-        Volatile.Read(ref _session)?.Abort();
+        Volatile.Read(ref _session)?.Abort(ClosingReason);
         try
         {
             _run.Wait(TimeSpan.FromSeconds(10));
