@@ -14,6 +14,11 @@ namespace ExportPS.Engine.Exports.VhostUserBlk;
 /// A vhost-user-blk export: a virtio-blk device over the node, served to one front-end at a time on the export's
 /// socket. A second front-end that connects while one is served is closed at once, as QEMU's vhost-user server does.
 /// The connected front-end holds a reference on the export; a hard removal aborts its session.
+/// <para>
+/// A session whose front-end left is retired before the next one is served: its requests in flight get a bounded time
+/// to complete, the rest are abandoned (they write nothing more into guest memory), and only then does its memory go and
+/// a front-end that connected meanwhile get its session.
+/// </para>
 /// </summary>
 internal sealed class VhostUserBlkExport : BlockExport
 {
@@ -24,6 +29,7 @@ internal sealed class VhostUserBlkExport : BlockExport
     private readonly string _socket;
     private readonly ILogger _log;
     private VhostUserSession? _session;
+    private Task _retiring = Task.CompletedTask;
 
     public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener, ILogger log)
         : base(options, node, ioThread)
@@ -94,6 +100,13 @@ internal sealed class VhostUserBlkExport : BlockExport
                 return;
             }
 
+            Task retiring;
+            lock (_lock)
+            {
+                retiring = _retiring;
+            }
+
+            await retiring.ConfigureAwait(false);
             var session = TryStartSession(client);
             if (session is not null)
             {
@@ -127,12 +140,31 @@ internal sealed class VhostUserBlkExport : BlockExport
         }
         finally
         {
+            var retiring = RetireAsync(session);
+            lock (_lock)
+            {
+                _retiring = retiring;
+            }
+
+            await retiring.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Drains the ended session (bounded), abandons what is left, and makes room for the next front-end.</summary>
+    private async Task RetireAsync(VhostUserSession session)
+    {
+        try
+        {
+            await session.DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            session.Dispose();
             lock (_lock)
             {
                 _session = null;
             }
 
-            session.Dispose();
             ReleaseReference();
         }
     }
