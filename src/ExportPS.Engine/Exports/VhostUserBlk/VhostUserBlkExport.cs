@@ -29,7 +29,8 @@ internal sealed class VhostUserBlkExport : BlockExport
     private readonly string _socket;
     private readonly ILogger _log;
     private VhostUserSession? _session;
-    private Task _retiring = Task.CompletedTask;
+    private bool _frontEndGone;
+    private Task _retired = Task.CompletedTask;
 
     public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener, ILogger log)
         : base(options, node, ioThread)
@@ -67,16 +68,18 @@ internal sealed class VhostUserBlkExport : BlockExport
         get
         {
             VhostUserSession? session;
+            bool connected;
             lock (_lock)
             {
                 session = _session;
+                connected = session is not null && !_frontEndGone;
             }
 
             var backend = session?.Backend;
             return new VhostUserBlkExportDetails
             {
                 Socket = _socket,
-                FrontEndConnected = session is not null,
+                FrontEndConnected = connected,
                 NegotiatedFeatures = backend?.Features ?? 0,
                 NumQueues = Branch.NumQueues,
                 LogicalBlockSize = Branch.LogicalBlockSize,
@@ -100,13 +103,14 @@ internal sealed class VhostUserBlkExport : BlockExport
                 return;
             }
 
-            Task retiring;
+            // A front-end that connects while the last one's session is retired waits for it; while one is served, it is refused.
+            Task retired;
             lock (_lock)
             {
-                retiring = _retiring;
+                retired = _retired;
             }
 
-            await retiring.ConfigureAwait(false);
+            await retired.ConfigureAwait(false);
             var session = TryStartSession(client);
             if (session is not null)
             {
@@ -140,19 +144,23 @@ internal sealed class VhostUserBlkExport : BlockExport
         }
         finally
         {
-            var retiring = RetireAsync(session);
-            lock (_lock)
-            {
-                _retiring = retiring;
-            }
-
-            await retiring.ConfigureAwait(false);
+            await RetireAsync(session).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Drains the ended session (bounded), abandons what is left, and makes room for the next front-end.</summary>
+    /// <summary>
+    /// The front-end is gone: the session's requests in flight get their bounded time, the rest are abandoned, and only
+    /// then is its memory let go and the next front-end served.
+    /// </summary>
     private async Task RetireAsync(VhostUserSession session)
     {
+        var retired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _frontEndGone = true;
+            _retired = retired.Task;
+        }
+
         try
         {
             await session.DrainAsync().ConfigureAwait(false);
@@ -163,9 +171,11 @@ internal sealed class VhostUserBlkExport : BlockExport
             lock (_lock)
             {
                 _session = null;
+                _frontEndGone = false;
             }
 
             ReleaseReference();
+            retired.SetResult();
         }
     }
 
