@@ -226,7 +226,9 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
 
             int abandoned = _inFlight;
             AbandonInFlight();
-            _drained.TrySetResult(LastAvailIndex);
+
+            // The last request may have been released while the abandonment waited, completing the stop already.
+            _drained?.TrySetResult(LastAvailIndex);
             _drained = null;
             return abandoned;
         }
@@ -537,9 +539,10 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     {
         lock (_gate)
         {
-            AbandonInFlight();
-            DetachInflight();
+            // Stopped first: nothing is taken while the abandonment waits.
             Started = false;
+            DetachInflight();
+            AbandonInFlight();
             if (_inFlight == 0)
             {
                 UnmapRings();
