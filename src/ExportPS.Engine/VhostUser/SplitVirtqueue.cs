@@ -226,9 +226,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
 
             int abandoned = _inFlight;
             AbandonInFlight();
-
-            // The last request may have been released while the abandonment waited, completing the stop already.
-            _drained?.TrySetResult(LastAvailIndex);
+            _drained.TrySetResult(LastAvailIndex);
             _drained = null;
             return abandoned;
         }
@@ -237,48 +235,36 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     /// <summary>
     /// The requests in flight now complete without a used entry and write nothing more into their buffers: no new guest
     /// write begins for them, and the ones begun are waited for (they are copies or reads that finish within their call).
-    /// Under the lock, which the wait gives up meanwhile.
+    /// Under the lock.
     /// </summary>
     private void AbandonInFlight()
     {
-        _generation++;
-        while (_guestWriters > 0)
-        {
-            Monitor.Wait(_gate);
-        }
+        // Both sides change their counter with a full fence before they read the other's (TryBeginGuestWrite): either
+        // the writer sees the new generation and backs off, or this sees the writer and waits for it.
+        Interlocked.Increment(ref _generation);
+        SpinWait.SpinUntil(() => Volatile.Read(ref _guestWriters) == 0);
     }
 
     /// <summary>
     /// Begins writing into <paramref name="chain"/>'s buffers: true while the chain is still the driver's to fill (not
     /// abandoned), and the caller may write them until <see cref="EndGuestWrite"/>; false once it was abandoned, when
     /// nothing may be written. An abandonment waits for the writes begun, so each is kept short: a copy, or a read that
-    /// finishes within its call.
+    /// finishes within its call. Lock-free: it is on every request's path.
     /// </summary>
     public bool TryBeginGuestWrite(DescriptorChain chain)
     {
-        lock (_gate)
+        Interlocked.Increment(ref _guestWriters);
+        if (Volatile.Read(ref _generation) == chain.Generation)
         {
-            if (chain.Generation != _generation)
-            {
-                return false;
-            }
-
-            _guestWriters++;
             return true;
         }
+
+        Interlocked.Decrement(ref _guestWriters);
+        return false;
     }
 
     /// <summary>Ends a write begun with <see cref="TryBeginGuestWrite"/>.</summary>
-    public void EndGuestWrite()
-    {
-        lock (_gate)
-        {
-            if (--_guestWriters == 0)
-            {
-                Monitor.PulseAll(_gate);
-            }
-        }
-    }
+    public void EndGuestWrite() => Interlocked.Decrement(ref _guestWriters);
 
     private void UnmapRings()
     {
@@ -539,10 +525,9 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     {
         lock (_gate)
         {
-            // Stopped first: nothing is taken while the abandonment waits.
-            Started = false;
-            DetachInflight();
             AbandonInFlight();
+            DetachInflight();
+            Started = false;
             if (_inFlight == 0)
             {
                 UnmapRings();

@@ -206,6 +206,7 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
     /// <see cref="Finish"/> ends after the status. Should the node still go asynchronous, the write stays open until it
     /// completes, so an abandonment waits for it rather than let it land afterwards.
     /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome> ReadIntoGuestAsync(VirtioBlkRequest request, long offset, long length)
     {
         if (!request.TryBeginGuestWrite())
@@ -224,6 +225,7 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
     }
 
     /// <summary>A read from a node that may hold it: into a bounce buffer, which <see cref="Finish"/> copies while the chain is owned.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<Outcome> ReadBouncedAsync(VirtioBlkRequest request, long offset, long length)
     {
         if (length > (long)Options.SegMax * Options.SizeMax)
