@@ -19,6 +19,6 @@ internal static partial class VhostUserLog
     [LoggerMessage(5003, LogLevel.Information, "{Name}: a front-end was turned away (another one is served, or the export is shutting down)", EventName = "vhost_user_busy")]
     public static partial void Busy(this ILogger log, string name);
 
-    [LoggerMessage(5004, LogLevel.Warning, "{Name}: {Count} requests were still running {Seconds} s after the front-end left and were abandoned", EventName = "vhost_user_requests_abandoned")]
+    [LoggerMessage(5004, LogLevel.Warning, "{Name}: {Count} requests were still running when the session of the front-end that left was retired (after at most {Seconds} s) and were abandoned", EventName = "vhost_user_requests_abandoned")]
     public static partial void RequestsAbandoned(this ILogger log, string name, int count, double seconds);
 }
