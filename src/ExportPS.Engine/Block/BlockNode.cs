@@ -63,6 +63,9 @@ public sealed class BlockNode : IDisposable
 
     public DirtyBitmapSet Bitmaps { get; }
 
+    /// <summary>Reads finish within the call, through the whole backing chain (see <see cref="IBlockDriver.ReadsCompleteInline"/>).</summary>
+    public bool ReadsCompleteInline => _driver.ReadsCompleteInline && (Backing?.ReadsCompleteInline ?? true);
+
     // Requests check their arguments synchronously (a refused request throws at the call), and the common case, a node
     // without backing whose driver completes synchronously, allocates nothing: no async state machine is involved.
 

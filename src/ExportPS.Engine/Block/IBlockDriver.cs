@@ -29,6 +29,13 @@ public interface IBlockDriver : IDisposable
     /// </summary>
     bool ReadOnly => false;
 
+    /// <summary>
+    /// A read has written all of its destination by the time <see cref="ReadAsync"/> returns (memory, or a blocking
+    /// file read): a caller may lend such a driver memory for the length of the call alone. False (the default) for a
+    /// driver that may still write the destination later (a remote server, a delay).
+    /// </summary>
+    bool ReadsCompleteInline => false;
+
     /// <summary>Bytes of storage the driver holds for data (memory used, file blocks allocated).</summary>
     long AllocatedBytes { get; }
 

@@ -24,4 +24,7 @@ internal static partial class VhostUserLog
 
     [LoggerMessage(5004, LogLevel.Information, "{Name}: front-end disconnected by the back-end: {Reason}", EventName = "vhost_user_aborted")]
     public static partial void Aborted(this ILogger log, string name, string reason);
+
+    [LoggerMessage(5005, LogLevel.Warning, "{Name}: {Count} requests were still running when the session of the front-end that left was retired (after at most {Seconds} s) and were abandoned", EventName = "vhost_user_requests_abandoned")]
+    public static partial void RequestsAbandoned(this ILogger log, string name, int count, double seconds);
 }

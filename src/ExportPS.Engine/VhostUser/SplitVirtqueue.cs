@@ -13,7 +13,10 @@ namespace ExportPS.Engine.VhostUser;
 /// <para>
 /// Requests still in flight when the queue is abandoned (the connection ended, or a stop waited too long for them)
 /// belong to an older generation: they complete without touching the rings or the in-flight area, so a front-end that
-/// resubmits them (or a reconnected one that took them again) never sees them twice.
+/// resubmits them (or a reconnected one that took them again) never sees them twice. Their buffers are not written
+/// either: a device writes a chain's buffers only inside <see cref="TryBeginGuestWrite"/> and
+/// <see cref="EndGuestWrite"/>, which succeeds only for a chain of the current generation, and abandoning waits for the
+/// writes already begun; so once a chain is abandoned no byte of guest memory is written for it.
 /// </para>
 /// </summary>
 public sealed unsafe partial class SplitVirtqueue : IDisposable
@@ -35,6 +38,7 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
     private bool _signalledUsedValid;
     private int _inFlight;
     private int _generation;
+    private int _guestWriters;
     private TaskCompletionSource<ushort>? _drained;
 
     public SplitVirtqueue(int index) => Index = index;
@@ -228,8 +232,39 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
         }
     }
 
-    /// <summary>The requests in flight now complete without a used entry. Under the lock.</summary>
-    private void AbandonInFlight() => _generation++;
+    /// <summary>
+    /// The requests in flight now complete without a used entry and write nothing more into their buffers: no new guest
+    /// write begins for them, and the ones begun are waited for (they are copies or reads that finish within their call).
+    /// Under the lock.
+    /// </summary>
+    private void AbandonInFlight()
+    {
+        // Both sides change their counter with a full fence before they read the other's (TryBeginGuestWrite): either
+        // the writer sees the new generation and backs off, or this sees the writer and waits for it.
+        Interlocked.Increment(ref _generation);
+        SpinWait.SpinUntil(() => Volatile.Read(ref _guestWriters) == 0);
+    }
+
+    /// <summary>
+    /// Begins writing into <paramref name="chain"/>'s buffers: true while the chain is still the driver's to fill (not
+    /// abandoned), and the caller may write them until <see cref="EndGuestWrite"/>; false once it was abandoned, when
+    /// nothing may be written. An abandonment waits for the writes begun, so each is kept short: a copy, or a read that
+    /// finishes within its call. Lock-free: it is on every request's path.
+    /// </summary>
+    public bool TryBeginGuestWrite(DescriptorChain chain)
+    {
+        Interlocked.Increment(ref _guestWriters);
+        if (Volatile.Read(ref _generation) == chain.Generation)
+        {
+            return true;
+        }
+
+        Interlocked.Decrement(ref _guestWriters);
+        return false;
+    }
+
+    /// <summary>Ends a write begun with <see cref="TryBeginGuestWrite"/>.</summary>
+    public void EndGuestWrite() => Interlocked.Decrement(ref _guestWriters);
 
     private void UnmapRings()
     {

@@ -271,6 +271,26 @@ public sealed class VhostUserBackend : IDisposable
         return (new VhostUserReply(VhostUserRequest.GetVringBase, new VringStatePayload(index, vringBase)), error);
     }
 
+    /// <summary>
+    /// The front-end is gone: every ring stops taking requests, and the requests in flight get up to
+    /// <see cref="StopTimeout"/> (or until <paramref name="cancellation"/>) to complete. Returns how many are still
+    /// running; <see cref="Dispose"/> abandons those.
+    /// </summary>
+    public async Task<int> DrainAsync(CancellationToken cancellation)
+    {
+        var stops = Task.WhenAll(_queues.Select(queue => queue.StopAsync()));
+        try
+        {
+            await stops.WaitAsync(StopTimeout, cancellation).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is TimeoutException or OperationCanceledException)
+        {
+            // Bounded: what is still running is abandoned.
+        }
+
+        return _queues.Sum(queue => queue.InFlight);
+    }
+
     private string? SetVringAddress(VringAddressPayload address)
     {
         var queue = Queue(address.Index);

@@ -123,6 +123,20 @@ internal sealed class VhostUserSession : IDisposable
         }
     }
 
+    /// <summary>
+    /// After <see cref="RunAsync"/>: waits (bounded by the stop timeout, cut short by <see cref="Abort"/>) for the requests
+    /// the front-end left in flight, as QEMU's vhost-user server does before it lets the memory go and takes the next
+    /// front-end. <see cref="Dispose"/> then abandons the rest, which write nothing more into guest memory.
+    /// </summary>
+    public async Task DrainAsync()
+    {
+        int running = await Backend.DrainAsync(_aborted.Token).ConfigureAwait(false);
+        if (running > 0)
+        {
+            _log.RequestsAbandoned(_name, running, Backend.StopTimeout.TotalSeconds);
+        }
+    }
+
     private async ValueTask SendAsync(VhostUserReply reply)
     {
         using var fd = reply.Fd;

@@ -26,6 +26,27 @@ public sealed class BlockNodeTests
 
     [Theory]
     [MemberData(nameof(Drivers))]
+    public void LocalDriversReadInline_ThroughRawAndBacking(string driver)
+    {
+        using var node = Create(driver, 4096);
+        Assert.True(node.ReadsCompleteInline);
+        using var overlay = Memory(4096, "overlay", backing: node);
+        Assert.True(overlay.ReadsCompleteInline);
+    }
+
+    [Fact]
+    public void AFilterThatMayDelayReads_IsNotInline_NorWhatItBacks()
+    {
+        using var child = Memory(4096, "child");
+        using var filter = Open(new BlockNodeOptions { NodeName = "f", Driver = BlockDriverKind.FaultInject, File = "child" }, file: child);
+        Assert.False(filter.ReadsCompleteInline);
+        using var overlay = Memory(4096, "overlay", backing: filter);
+        Assert.False(overlay.ReadsCompleteInline);
+        Assert.False(RawOver(filter).ReadsCompleteInline);
+    }
+
+    [Theory]
+    [MemberData(nameof(Drivers))]
     public void OutOfRangeRequestsAreInvalidArguments(string driver)
     {
         using var node = Create(driver, 10_000);

@@ -19,6 +19,16 @@ public sealed class FileBlockDriverTests : IDisposable
         NodeName = "file", Driver = BlockDriverKind.File, Path = path, ReadOnly = readOnly, CacheDirect = direct, Discard = BlockDiscardMode.Unmap,
     });
 
+    /// <summary>Blocking preads, through the page cache or not: a read has landed when the call returns.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ReadsCompleteInline(bool direct)
+    {
+        using var node = OpenFile(_temp.SparseFile(MiB), direct: direct);
+        Assert.True(node.ReadsCompleteInline);
+    }
+
     [Fact]
     public void SparseFileIsOneHoleAndReadsZeroes()
     {

@@ -307,6 +307,41 @@ public sealed class SplitVirtqueueTests : IDisposable
         Assert.Equal(1, Pop(queue).Head);
     }
 
+    /// <summary>
+    /// A guest write begun for an owned chain holds off the abandonment until it ends; after the abandonment no write
+    /// begins for that chain, while a chain taken after the ring restarted writes as usual.
+    /// </summary>
+    [Fact]
+    public async Task Abandonment_WaitsForAGuestWriteBegun_AndNoneBeginsAfterIt()
+    {
+        using var queue = Queue();
+        ulong status = _guest.Allocate(1);
+        _vring.Post(new TestBuffer(status, 1, true));
+        var chain = Pop(queue);
+        Assert.True(queue.TryBeginGuestWrite(chain));
+
+        var stop = queue.StopAsync();
+        var abandon = Task.Run(queue.AbandonStop);
+        await Task.Delay(100);
+        Assert.False(abandon.IsCompleted);
+        Assert.False(stop.IsCompleted);
+
+        queue.EndGuestWrite();
+        Assert.Equal(1, await abandon.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1, await stop.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.False(queue.TryBeginGuestWrite(chain));
+
+        Assert.True(queue.TryStart(_guest.Memory, out _));
+        _vring.Post(new TestBuffer(_guest.Allocate(1), 1, true));
+        var next = Pop(queue);
+        Assert.True(queue.TryBeginGuestWrite(next));
+        queue.EndGuestWrite();
+        queue.Complete(next, 1);
+        queue.Complete(chain, 1);
+        Assert.Equal(1, _vring.UsedIndex);
+        Assert.Equal(((uint)next.Head, 1u), _vring.Used(0));
+    }
+
     [Theory]
     [InlineData(0u)]
     [InlineData(3u)]

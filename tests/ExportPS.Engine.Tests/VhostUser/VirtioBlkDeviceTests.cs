@@ -55,6 +55,26 @@ public sealed class VirtioBlkDeviceTests
         Assert.Equal(payload, bench.Data(read, 8192));
     }
 
+    /// <summary>A node that may hold its reads (not inline) is read through a bounce buffer, copied into every segment.</summary>
+    [Theory]
+    [InlineData(false, 1)]
+    [InlineData(true, 3)]
+    public void WriteThenRead_OnANodeThatMayHoldReads_RoundTripsThroughTheBounceBuffer(bool indirect, int segments)
+    {
+        var (bench, _) = ScriptedBench();
+        using (bench)
+        {
+            Assert.False(bench.Node.ReadsCompleteInline);
+            var payload = TestNodes.Pattern(12288, segments);
+            bench.Write(8, payload, indirect, segments);
+            var read = bench.Read(8, 12288, indirect, segments);
+            bench.ProcessUntilUsed(2);
+            Assert.Equal(StatusOk, bench.Status(read));
+            Assert.Equal(12289u, bench.UsedLength(read));
+            Assert.Equal(payload, bench.Data(read, 12288));
+        }
+    }
+
     [Fact]
     public void DataAcrossGuestMemoryRegions_IsReadAndWrittenWhole()
     {

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using ExportPS.Engine.Errors;
 using ExportPS.Engine.Model;
 using ExportPS.Engine.Tests.Block;
+using ExportPS.Engine.Tests.VhostUser;
 using ExportPS.Engine.VhostUser;
 using ExportPS.Engine.VhostUser.Blk;
 using Xunit;
@@ -232,6 +233,44 @@ public sealed class VhostUserBlkExportTests : IDisposable
         WaitUntil(() => _engine.GetBlockExports().Single().Clients == 0, "the first front-end is gone");
         Assert.False(Details().FrontEndConnected);
         using var second = Connect();
+        AssertServesAFlush(second);
+    }
+
+    /// <summary>
+    /// As QEMU's vhost-user server: the requests a front-end left in flight finish (into the memory they were taken from)
+    /// before the next front-end is served; one that connects meanwhile waits rather than being turned away.
+    /// </summary>
+    [Fact]
+    public void AFrontEndThatConnectsWhileTheLastOnesReadRuns_IsServedOnceTheReadIsDone()
+    {
+        _engine.AddBlockNode(new BlockNodeOptions { NodeName = "slow", Driver = BlockDriverKind.FaultInject, File = "disk" });
+        _engine.SetBlockFault(new BlockFaultOptions
+        {
+            NodeName = "slow", Operation = BlockFaultOperation.Read, Errno = BlockFaultErrno.None, Delay = TimeSpan.FromSeconds(1),
+        });
+        var pattern = TestNodes.Pattern(4096, 8);
+        TestNodes.Write(_engine.Graph.Find("disk"), 0, pattern);
+        AddExport(node: "slow");
+        using var guest = new TestGuest(8 << 20);
+        TestVring vring;
+        TestFrontEnd.Posted read;
+        using (var first = new TestFrontEnd(SocketPath(), guest))
+        {
+            first.Negotiate();
+            first.StartRing(0);
+            vring = first.Vring(0);
+            read = first.Post(0, TypeIn, 0, inLength: 4096);
+            first.Kick(0);
+            WaitUntil(() => _engine.GetBlockFaults().Single().Hits == 1, "the read is delayed");
+        }
+
+        WaitUntil(() => !Details().FrontEndConnected, "the first front-end is gone");
+        using var second = new TestFrontEnd(SocketPath());
+        second.Negotiate();
+        Assert.Equal(1, vring.UsedIndex);
+        Assert.Equal(StatusOk, guest.At(read.Status, 1)[0]);
+        Assert.Equal(pattern, guest.At(read.Data, 4096).ToArray());
+        second.StartRing(0);
         AssertServesAFlush(second);
     }
 

@@ -18,7 +18,7 @@ namespace ExportPS.Engine.Tests.VhostUserBlk;
 /// connection drops is taken again, from the shared inflight area, by the session of the next connection, and the guest
 /// sees it complete once.
 /// </summary>
-public sealed class VhostUserInflightTests : IDisposable
+public sealed partial class VhostUserInflightTests : IDisposable
 {
     private const long DiskSize = 1 << 20;
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(10);

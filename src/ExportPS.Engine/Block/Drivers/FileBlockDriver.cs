@@ -109,6 +109,9 @@ internal sealed class FileBlockDriver : IBlockDriver
     /// <summary>ZERO_RANGE leaves unwritten extents, which SEEK_DATA reports as holes.</summary>
     public bool ZeroesStayAllocated => false;
 
+    /// <summary>Reads are blocking preads (page cache or O_DIRECT).</summary>
+    public bool ReadsCompleteInline => true;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         try

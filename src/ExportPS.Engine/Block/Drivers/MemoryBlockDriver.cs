@@ -84,6 +84,8 @@ internal sealed class MemoryBlockDriver : IBlockDriver
     /// <summary>Whole chunks become <see cref="ZeroChunk"/>, partial ones stay allocated.</summary>
     public bool ZeroesStayAllocated => true;
 
+    public bool ReadsCompleteInline => true;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         var span = destination.Span;

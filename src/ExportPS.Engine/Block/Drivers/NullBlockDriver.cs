@@ -7,6 +7,8 @@ internal sealed class NullBlockDriver(long size, bool readZeroes) : IBlockDriver
 
     public long AllocatedBytes => 0;
 
+    public bool ReadsCompleteInline => true;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken)
     {
         if (readZeroes)

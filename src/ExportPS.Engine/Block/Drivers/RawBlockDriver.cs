@@ -14,6 +14,8 @@ internal sealed class RawBlockDriver(BlockNode child) : IBlockDriver
 
     public bool ZeroesStayAllocated => child.ZeroesStayAllocated;
 
+    public bool ReadsCompleteInline => child.ReadsCompleteInline;
+
     public ValueTask ReadAsync(long offset, Memory<byte> destination, CancellationToken cancellationToken) =>
         child.ReadAsync(offset, destination, cancellationToken);
 

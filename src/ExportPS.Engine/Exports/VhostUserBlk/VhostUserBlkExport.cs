@@ -14,6 +14,11 @@ namespace ExportPS.Engine.Exports.VhostUserBlk;
 /// A vhost-user-blk export: a virtio-blk device over the node, served to one front-end at a time on the export's
 /// socket. A second front-end that connects while one is served is closed at once, as QEMU's vhost-user server does.
 /// The connected front-end holds a reference on the export; a hard removal aborts its session.
+/// <para>
+/// A session whose front-end left is retired before the next one is served: its requests in flight get a bounded time
+/// to complete, the rest are abandoned (they write nothing more into guest memory), and only then does its memory go and
+/// a front-end that connected meanwhile get its session.
+/// </para>
 /// </summary>
 internal sealed class VhostUserBlkExport : BlockExport
 {
@@ -25,6 +30,8 @@ internal sealed class VhostUserBlkExport : BlockExport
     private readonly ILogger _log;
     private readonly string _name; // the sessions' name in log events
     private VhostUserSession? _session;
+    private bool _frontEndGone;
+    private Task _retired = Task.CompletedTask;
 
     public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener, ILogger log)
         : base(options, node, ioThread)
@@ -63,16 +70,18 @@ internal sealed class VhostUserBlkExport : BlockExport
         get
         {
             VhostUserSession? session;
+            bool connected;
             lock (_lock)
             {
                 session = _session;
+                connected = session is not null && !_frontEndGone;
             }
 
             var backend = session?.Backend;
             return new VhostUserBlkExportDetails
             {
                 Socket = _socket,
-                FrontEndConnected = session is not null,
+                FrontEndConnected = connected,
                 NegotiatedFeatures = backend?.Features ?? 0,
                 NumQueues = Branch.NumQueues,
                 LogicalBlockSize = Branch.LogicalBlockSize,
@@ -96,6 +105,14 @@ internal sealed class VhostUserBlkExport : BlockExport
                 return;
             }
 
+            // A front-end that connects while the last one's session is retired waits for it; while one is served, it is refused.
+            Task retired;
+            lock (_lock)
+            {
+                retired = _retired;
+            }
+
+            await retired.ConfigureAwait(false);
             var session = TryStartSession(client);
             if (session is not null)
             {
@@ -129,13 +146,38 @@ internal sealed class VhostUserBlkExport : BlockExport
         }
         finally
         {
+            await RetireAsync(session).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The front-end is gone: the session's requests in flight get their bounded time, the rest are abandoned, and only
+    /// then is its memory let go and the next front-end served.
+    /// </summary>
+    private async Task RetireAsync(VhostUserSession session)
+    {
+        var retired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lock (_lock)
+        {
+            _frontEndGone = true;
+            _retired = retired.Task;
+        }
+
+        try
+        {
+            await session.DrainAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            session.Dispose();
             lock (_lock)
             {
                 _session = null;
+                _frontEndGone = false;
             }
 
-            session.Dispose();
             ReleaseReference();
+            retired.SetResult();
         }
     }
 

@@ -14,6 +14,13 @@ namespace ExportPS.Engine.VhostUser.Blk;
 /// available request off a queue and runs them concurrently on the node; each completes with a status byte in its last
 /// writable byte. Any failure, of the guest (bad chain, bad header, out of range) or of the node, fails that request
 /// alone; nothing is thrown at the caller.
+/// <para>
+/// Every write into a request's buffers happens inside the queue's guest write (<see cref="SplitVirtqueue.TryBeginGuestWrite"/>),
+/// so a request the queue abandoned writes nothing. A node whose reads finish within the call reads straight into the
+/// guest buffers, inside one such write; any other node may still write its destination long after (a remote server,
+/// a delay), so it reads into a pooled bounce buffer that is copied into the guest buffers at completion, only while
+/// the request is still owned.
+/// </para>
 /// </summary>
 public sealed class VirtioBlkDevice : IVhostUserDevice
 {
@@ -88,18 +95,28 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
     private async Task FinishLaterAsync(VirtioBlkRequest request, ValueTask<Outcome> pending) =>
         Finish(request, await pending.ConfigureAwait(false));
 
-    /// <summary>Writes the status into the last writable byte and hands the chain back; a chain without one gets length 0.</summary>
+    /// <summary>
+    /// Writes the bounced read data and the status into the chain, while it is still owned, and hands the chain back; a
+    /// chain without a status byte gets length 0.
+    /// </summary>
     private static void Finish(VirtioBlkRequest request, Outcome outcome)
     {
         var chain = request.Chain;
         uint written = 0;
-        if (chain.EndsInMappedWritable)
+        if (chain.EndsInMappedWritable && request.TryBeginGuestWrite())
         {
+            if (request.Bounce is { } bounce)
+            {
+                GuestPieces.CopyIn(chain.Writable, 0, bounce.AsSpan(0, (int)outcome.DataWritten));
+            }
+
             GuestPieces.CopyIn(chain.Writable, chain.WritableLength - 1, [outcome.Status]);
             written = outcome.DataWritten + 1;
         }
 
         var queue = request.Queue!;
+        request.EndGuestWrite();
+        request.ReturnBounce();
         request.Queue = null;
         request.Data.Clear();
         queue.Complete(chain, written);
@@ -137,14 +154,9 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
                         return IoError;
                     }
 
-                    GuestPieces.Slice(chain.Writable, 0, dataIn, request.Data);
-                    foreach (var piece in request.Data)
-                    {
-                        await _node.ReadAsync(readOffset, piece).ConfigureAwait(false);
-                        readOffset += piece.Length;
-                    }
-
-                    return new Outcome(StatusOk, (uint)dataIn);
+                    return _node.ReadsCompleteInline
+                        ? await ReadIntoGuestAsync(request, readOffset, dataIn).ConfigureAwait(false)
+                        : await ReadBouncedAsync(request, readOffset, dataIn).ConfigureAwait(false);
                 case TypeOut:
                     if (!Options.Writable || !TryGetRange(sector, dataOut, out long writeOffset))
                     {
@@ -163,6 +175,11 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
                     await _node.FlushAsync().ConfigureAwait(false);
                     return Ok;
                 case TypeGetId:
+                    if (!request.TryBeginGuestWrite())
+                    {
+                        return IoError;
+                    }
+
                     int idLength = (int)Math.Min(IdLength, dataIn);
                     GuestPieces.CopyIn(chain.Writable, 0, _id.AsSpan(0, idLength));
                     return new Outcome(StatusOk, (uint)idLength);
@@ -182,6 +199,43 @@ public sealed class VirtioBlkDevice : IVhostUserDevice
             // Whatever the node threw, the guest sees an I/O error and the queue goes on.
             return IoError;
         }
+    }
+
+    /// <summary>
+    /// A read from a node that finishes it within the call: straight into the guest buffers, inside the guest write that
+    /// <see cref="Finish"/> ends after the status. Should the node still go asynchronous, the write stays open until it
+    /// completes, so an abandonment waits for it rather than let it land afterwards.
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome> ReadIntoGuestAsync(VirtioBlkRequest request, long offset, long length)
+    {
+        if (!request.TryBeginGuestWrite())
+        {
+            return IoError;
+        }
+
+        GuestPieces.Slice(request.Chain.Writable, 0, length, request.Data);
+        foreach (var piece in request.Data)
+        {
+            await _node.ReadAsync(offset, piece).ConfigureAwait(false);
+            offset += piece.Length;
+        }
+
+        return new Outcome(StatusOk, (uint)length);
+    }
+
+    /// <summary>A read from a node that may hold it: into a bounce buffer, which <see cref="Finish"/> copies while the chain is owned.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<Outcome> ReadBouncedAsync(VirtioBlkRequest request, long offset, long length)
+    {
+        if (length > (long)Options.SegMax * Options.SizeMax)
+        {
+            return IoError;
+        }
+
+        var bounce = request.RentBounce((int)length);
+        await _node.ReadAsync(offset, bounce.AsMemory(0, (int)length)).ConfigureAwait(false);
+        return new Outcome(StatusOk, (uint)length);
     }
 
     /// <summary>DISCARD and WRITE_ZEROES: a list of segments, each a range and flags, checked against the config's limits.</summary>
