@@ -1,0 +1,78 @@
+using System.Collections.Concurrent;
+
+namespace ExportPS.Fuzz;
+
+/// <summary>
+/// Runs asynchronous code under test on the calling (fuzz) thread only. The instrumentation's coverage map and its
+/// "previous location" are shared by every thread, so instrumented code that runs on another thread, or at the same time
+/// as this one, makes the edges of one input vary with scheduling and AFL's guidance unreliable. While
+/// <see cref="Run"/> pumps, this is the thread's <see cref="SynchronizationContext"/> (awaits resume here, in the order
+/// they were posted) and <see cref="Scheduler"/> queues tasks here too; the work is bounded like every other wait.
+/// </summary>
+internal sealed class FuzzThread : SynchronizationContext
+{
+    private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
+
+    public FuzzThread() => Scheduler = new QueueScheduler(this);
+
+    /// <summary>Queues tasks started on it (a receive loop) to run when <see cref="Run"/> pumps.</summary>
+    public TaskScheduler Scheduler { get; }
+
+    /// <summary>Starts <paramref name="work"/> here and runs everything it posts until it ends; its exception escapes as it is.</summary>
+    public void Run(Func<Task> work, string what)
+    {
+        var previous = Current;
+        SetSynchronizationContext(this);
+        try
+        {
+            var task = work();
+            Pump(task, what);
+            task.GetAwaiter().GetResult();
+        }
+        finally
+        {
+            SetSynchronizationContext(previous);
+        }
+    }
+
+    /// <summary>
+    /// Runs what was queued (by <see cref="Scheduler"/> or posted) until <paramref name="until"/> has ended and nothing
+    /// is left queued, so no work of this input is left over for the next one.
+    /// </summary>
+    public void Pump(Task until, string what)
+    {
+        var deadline = DateTime.UtcNow + Bounded.Limit;
+        while (true)
+        {
+            var wait = until.IsCompleted ? TimeSpan.Zero : deadline - DateTime.UtcNow;
+            if (wait >= TimeSpan.Zero && _queue.TryTake(out var next, wait))
+            {
+                next.Callback(next.State);
+            }
+            else if (until.IsCompleted)
+            {
+                return;
+            }
+
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new FuzzBugException($"{what} did not end within {Bounded.Limit.TotalSeconds:0} s");
+            }
+        }
+    }
+
+    public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
+
+    public override SynchronizationContext CreateCopy() => this;
+
+    private sealed class QueueScheduler(FuzzThread thread) : TaskScheduler
+    {
+        public override int MaximumConcurrencyLevel => 1;
+
+        protected override void QueueTask(Task task) => thread.Post(t => TryExecuteTask((Task)t!), task);
+
+        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
+
+        protected override IEnumerable<Task>? GetScheduledTasks() => null;
+    }
+}
