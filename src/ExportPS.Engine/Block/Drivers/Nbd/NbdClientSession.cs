@@ -30,12 +30,15 @@ internal sealed class NbdClientSession : IDisposable
     private ulong _nextCookie;
     private Exception? _failure;
 
-    public NbdClientSession(StreamTransport transport, NbdRemoteExport export)
+    /// <param name="receiveScheduler">Where the receive loop starts: the thread pool, or the one thread of a caller that
+    /// runs the whole session there (the fuzz target).</param>
+    public NbdClientSession(StreamTransport transport, NbdRemoteExport export, TaskScheduler? receiveScheduler = null)
     {
         _transport = transport;
         _reader = new NbdReplyReader(transport);
         Export = export;
-        Completion = Task.Run(ReceiveLoopAsync);
+        Completion = Task.Factory.StartNew(ReceiveLoopAsync, CancellationToken.None, TaskCreationOptions.DenyChildAttach,
+            receiveScheduler ?? TaskScheduler.Default).Unwrap();
     }
 
     public NbdRemoteExport Export { get; }
