@@ -6,17 +6,12 @@ namespace ExportPS.Fuzz;
 /// Runs asynchronous code under test on the calling (fuzz) thread only. The instrumentation's coverage map and its
 /// "previous location" are shared by every thread, so instrumented code that runs on another thread, or at the same time
 /// as this one, makes the edges of one input vary with scheduling and AFL's guidance unreliable. While
-/// <see cref="Run"/> pumps, this is the thread's <see cref="SynchronizationContext"/> (awaits resume here, in the order
-/// they were posted) and <see cref="Scheduler"/> queues tasks here too; the work is bounded like every other wait.
+/// <see cref="Run"/> pumps, this is the thread's <see cref="SynchronizationContext"/>: awaits resume here, in the order
+/// they were posted. The work is bounded like every other wait.
 /// </summary>
 internal sealed class FuzzThread : SynchronizationContext
 {
     private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
-
-    public FuzzThread() => Scheduler = new QueueScheduler(this);
-
-    /// <summary>Queues tasks started on it (a receive loop) to run when <see cref="Run"/> pumps.</summary>
-    public TaskScheduler Scheduler { get; }
 
     /// <summary>Starts <paramref name="work"/> here and runs everything it posts until it ends; its exception escapes as it is.</summary>
     public void Run(Func<Task> work, string what)
@@ -36,8 +31,10 @@ internal sealed class FuzzThread : SynchronizationContext
     }
 
     /// <summary>
-    /// Runs what was queued (by <see cref="Scheduler"/> or posted) until <paramref name="until"/> has ended and nothing
-    /// is left queued, so no work of this input is left over for the next one.
+    /// Runs what was posted here until <paramref name="until"/> has ended and nothing is left queued, so no work of this
+    /// input is left over for the next one. Without <see cref="Run"/> the thread keeps its own (no) context, so the code
+    /// that runs may complete tasks inline (the runtime hands a continuation to the thread pool instead when a context
+    /// other than the default one is current).
     /// </summary>
     public void Pump(Task until, string what)
     {
@@ -64,15 +61,4 @@ internal sealed class FuzzThread : SynchronizationContext
     public override void Post(SendOrPostCallback d, object? state) => _queue.Add((d, state));
 
     public override SynchronizationContext CreateCopy() => this;
-
-    private sealed class QueueScheduler(FuzzThread thread) : TaskScheduler
-    {
-        public override int MaximumConcurrencyLevel => 1;
-
-        protected override void QueueTask(Task task) => thread.Post(t => TryExecuteTask((Task)t!), task);
-
-        protected override bool TryExecuteTaskInline(Task task, bool taskWasPreviouslyQueued) => false;
-
-        protected override IEnumerable<Task>? GetScheduledTasks() => null;
-    }
 }
