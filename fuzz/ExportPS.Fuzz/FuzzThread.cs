@@ -14,15 +14,27 @@ internal sealed class FuzzThread : SynchronizationContext
     private readonly BlockingCollection<(SendOrPostCallback Callback, object? State)> _queue = [];
 
     /// <summary>Starts <paramref name="work"/> here and runs everything it posts until it ends; its exception escapes as it is.</summary>
-    public void Run(Func<Task> work, string what)
+    public void Run(Func<Task> work, string what) => Under(this, () =>
+    {
+        var task = work();
+        Drain(task, what);
+        task.GetAwaiter().GetResult();
+    });
+
+    /// <summary>
+    /// Runs what was posted here until <paramref name="until"/> has ended, under no context at all: the code that runs
+    /// may then complete tasks inline (while a context other than the default one is current, the runtime hands such a
+    /// continuation to the thread pool instead).
+    /// </summary>
+    public void Pump(Task until, string what) => Under(null, () => Drain(until, what));
+
+    private static void Under(SynchronizationContext? context, Action action)
     {
         var previous = Current;
-        SetSynchronizationContext(this);
+        SetSynchronizationContext(context);
         try
         {
-            var task = work();
-            Pump(task, what);
-            task.GetAwaiter().GetResult();
+            action();
         }
         finally
         {
@@ -30,13 +42,8 @@ internal sealed class FuzzThread : SynchronizationContext
         }
     }
 
-    /// <summary>
-    /// Runs what was posted here until <paramref name="until"/> has ended and nothing is left queued, so no work of this
-    /// input is left over for the next one. Without <see cref="Run"/> the thread keeps its own (no) context, so the code
-    /// that runs may complete tasks inline (the runtime hands a continuation to the thread pool instead when a context
-    /// other than the default one is current).
-    /// </summary>
-    public void Pump(Task until, string what)
+    /// <summary>Runs what was posted until <paramref name="until"/> has ended and nothing is left, so no work of this input is left over for the next one.</summary>
+    private void Drain(Task until, string what)
     {
         var deadline = DateTime.UtcNow + Bounded.Limit;
         while (true)

@@ -35,7 +35,6 @@ internal static class NbdClientRepliesTarget
         var thread = new FuzzThread();
         using var session = new NbdClientSession(transport, export, thread);
         var sent = Requests().Select(r => session.RunAsync(r.Request, r.Flags, r.Payload)).ToArray();
-        // Pumped without being the thread's context: the requests' inline completions then run right there.
         thread.Pump(session.Completion, "the NBD client session");
         foreach (var request in sent)
         {
