@@ -89,7 +89,7 @@ public sealed class FuzzThreadTests
         return header;
     }
 
-    /// <summary>Zeroes that remember which thread read them.</summary>
+    /// <summary>Zeroes that remember which thread read them; the tests only read.</summary>
     private sealed class ThreadWatchingDriver(long size) : IBlockDriver
     {
         public List<int> ReadThreads { get; } = [];
@@ -109,19 +109,20 @@ public sealed class FuzzThreadTests
             return ValueTask.CompletedTask;
         }
 
-        public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask WriteAsync(long offset, ReadOnlyMemory<byte> source, bool forceUnitAccess, CancellationToken cancellationToken) => throw OnlyReads();
 
-        public ValueTask FlushAsync(CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask FlushAsync(CancellationToken cancellationToken) => throw OnlyReads();
 
-        public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask DiscardAsync(long offset, long length, CancellationToken cancellationToken) => throw OnlyReads();
 
-        public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken) => ValueTask.CompletedTask;
+        public ValueTask WriteZeroesAsync(long offset, long length, WriteZeroesFlags flags, CancellationToken cancellationToken) => throw OnlyReads();
 
-        public ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken) =>
-            ValueTask.FromResult(new BlockExtent(length, false, true));
+        public ValueTask<BlockExtent> GetBlockStatusAsync(long offset, long length, CancellationToken cancellationToken) => throw OnlyReads();
 
         public void Dispose()
         {
         }
+
+        private static NotSupportedException OnlyReads() => new("the test only reads");
     }
 }
