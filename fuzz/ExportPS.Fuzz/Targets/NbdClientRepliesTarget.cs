@@ -11,9 +11,9 @@ namespace ExportPS.Fuzz.Targets;
 /// greeting through the option replies (<see cref="NbdClientHandshake"/>) to the replies of the transmission phase
 /// (<see cref="NbdClientSession"/> and its <see cref="NbdReplyReader"/>). After the handshake the target sends
 /// <see cref="Requests"/> (cookies 1 to 7, in that order) and only then starts the receive loop, on the fuzz thread
-/// (<see cref="FuzzThread"/>), where the requests also complete, so one input always takes the same edges. A server that breaks the
-/// protocol ends the session with <see cref="NbdClientException"/>; hanging up is <see cref="EndOfStreamException"/>; a
-/// request the server failed is a <see cref="BlockIoException"/>.
+/// (<see cref="FuzzThread"/>), where the requests also complete, so one input always takes the same edges. A server
+/// that breaks the protocol ends the session with <see cref="NbdClientException"/>; hanging up is
+/// <see cref="EndOfStreamException"/>; a request the server failed is a <see cref="BlockIoException"/>.
 /// </summary>
 internal static class NbdClientRepliesTarget
 {
