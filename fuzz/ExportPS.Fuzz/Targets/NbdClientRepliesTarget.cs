@@ -10,9 +10,10 @@ namespace ExportPS.Fuzz.Targets;
 /// ExportPS's NBD client (the nbd block driver) reading a server: the input is everything the server sends, from its
 /// greeting through the option replies (<see cref="NbdClientHandshake"/>) to the replies of the transmission phase
 /// (<see cref="NbdClientSession"/> and its <see cref="NbdReplyReader"/>). After the handshake the target sends
-/// <see cref="Requests"/> (cookies 1 to 7, in that order) and only then lets the replies in. A server that breaks the
-/// protocol ends the session with <see cref="NbdClientException"/>; hanging up is <see cref="EndOfStreamException"/>; a
-/// request the server failed is a <see cref="BlockIoException"/>.
+/// <see cref="Requests"/> (cookies 1 to 7, in that order) and only then starts the receive loop, on the fuzz thread
+/// (<see cref="FuzzThread"/>), where the requests also complete, so one input always takes the same edges. A server
+/// that breaks the protocol ends the session with <see cref="NbdClientException"/>; hanging up is
+/// <see cref="EndOfStreamException"/>; a request the server failed is a <see cref="BlockIoException"/>.
 /// </summary>
 internal static class NbdClientRepliesTarget
 {
@@ -31,10 +32,10 @@ internal static class NbdClientRepliesTarget
             return;
         }
 
-        transport.Hold();
-        using var session = new NbdClientSession(transport, export);
+        var thread = new FuzzThread();
+        using var session = new NbdClientSession(transport, export, thread);
         var sent = Requests().Select(r => session.RunAsync(r.Request, r.Flags, r.Payload)).ToArray();
-        transport.Release();
+        thread.Pump(session.Completion, "the NBD client session");
         foreach (var request in sent)
         {
             try
@@ -54,15 +55,18 @@ internal static class NbdClientRepliesTarget
         }
     }
 
-    /// <summary>One request of each kind the nbd driver sends; small and large reads take the reader's two paths.</summary>
+    /// <summary>
+    /// One request of each kind the nbd driver sends; small and large reads take the reader's two paths. They complete
+    /// inline, on the receive loop.
+    /// </summary>
     public static (NbdClientRequest Request, ushort Flags, byte[] Payload)[] Requests() =>
     [
-        (new NbdClientRequest(CmdRead, 0, 4096, new byte[4096]), 0, []),
-        (new NbdClientRequest(CmdWrite, 4096, 512), CmdFlagFua, new byte[512]),
-        (new NbdClientRequest(CmdBlockStatus, 0, 65536), CmdFlagReqOne, []),
-        (new NbdClientRequest(CmdTrim, 8192, 4096), 0, []),
-        (new NbdClientRequest(CmdWriteZeroes, 12288, 4096), 0, []),
-        (new NbdClientRequest(CmdFlush, 0, 0), 0, []),
-        (new NbdClientRequest(CmdRead, 65536, 65536, new byte[65536]), 0, []),
+        (new NbdClientRequest(CmdRead, 0, 4096, new byte[4096], completesInline: true), 0, []),
+        (new NbdClientRequest(CmdWrite, 4096, 512, completesInline: true), CmdFlagFua, new byte[512]),
+        (new NbdClientRequest(CmdBlockStatus, 0, 65536, completesInline: true), CmdFlagReqOne, []),
+        (new NbdClientRequest(CmdTrim, 8192, 4096, completesInline: true), 0, []),
+        (new NbdClientRequest(CmdWriteZeroes, 12288, 4096, completesInline: true), 0, []),
+        (new NbdClientRequest(CmdFlush, 0, 0, completesInline: true), 0, []),
+        (new NbdClientRequest(CmdRead, 65536, 65536, new byte[65536], completesInline: true), 0, []),
     ];
 }

@@ -6,9 +6,11 @@ namespace ExportPS.Fuzz.Targets;
 
 /// <summary>
 /// The NBD transmission phase as the server runs it (the whole connection: handshake, request loop, request
-/// processing, replies). The first input byte picks the negotiation the target performs for the client (bits 0-1: simple,
-/// structured or extended replies; bit 2: base:allocation selected); the rest is the request stream. The connection
-/// swallows every failure (it ends), so the <see cref="BugWatch"/> is what sees a bug.
+/// processing, replies), all of it on the fuzz thread (<see cref="FuzzThread"/>: the input is there at once, sends
+/// complete at once, and every continuation runs here in order), so one input always takes the same edges. The first
+/// input byte picks the negotiation the target performs for the client (bits 0-1: simple, structured or extended
+/// replies; bit 2: base:allocation selected); the rest is the request stream. The connection swallows every failure
+/// (it ends), so the <see cref="BugWatch"/> is what sees a bug.
 /// </summary>
 internal static class NbdRequestsTarget
 {
@@ -23,7 +25,7 @@ internal static class NbdRequestsTarget
         using var server = new NbdServerUnderTest();
         using (BugWatch.Open())
         {
-            Bounded.Wait(server.Connect(stream).RunAsync(), "the NBD connection");
+            new FuzzThread().Run(server.Connect(stream).RunAsync, "the NBD connection");
         }
     }
 

@@ -11,16 +11,17 @@ namespace ExportPS.Fuzz.Targets;
 internal sealed class NbdServerUnderTest : IDisposable
 {
     public const string ExportName = "disk";
-    private const long Size = 1 << 20;
+    public const long Size = 1 << 20;
 
     private readonly BlockNode _node;
     private readonly NbdExport _export;
 
-    public NbdServerUnderTest()
+    /// <param name="driver">The export's data instead of the memory node (a test's driver that watches the requests).</param>
+    public NbdServerUnderTest(IBlockDriver? driver = null)
     {
         Server = new NbdServer(new NbdServerOptions { Address = SocketAddressOptions.Inet("127.0.0.1", 0) });
         var nodeOptions = new BlockNodeOptions { NodeName = ExportName, Driver = BlockDriverKind.Memory, Size = Size, Discard = BlockDiscardMode.Unmap };
-        _node = new BlockNode(nodeOptions, BlockDriverFactory.Open(nodeOptions), null);
+        _node = new BlockNode(nodeOptions, driver ?? BlockDriverFactory.Open(nodeOptions), null);
         _export = new NbdExport(new BlockExportOptions { Id = ExportName, NodeName = ExportName, Writable = true }, _node, null, Server, []);
     }
 

@@ -6,11 +6,13 @@ namespace ExportPS.Engine.Block.Drivers.Nbd;
 /// One request in flight on a session, found by its cookie when a reply arrives: what was asked (so every chunk can be
 /// checked against it), where READ data goes, which bytes of a structured READ have arrived, the first error the server
 /// reported and the block status it sent. Completed by the session's receive loop only, so no chunk can write into the
-/// destination after the caller has been answered.
+/// destination after the caller has been answered. The caller carries on elsewhere, so the receive loop never runs its
+/// code, unless <paramref name="completesInline"/>: for a caller that runs the whole session on its one thread (the fuzz
+/// target), where a hop to the thread pool would make the session's path vary with scheduling.
 /// </summary>
-internal sealed class NbdClientRequest(ushort type, long offset, long length, Memory<byte> destination = default)
+internal sealed class NbdClientRequest(ushort type, long offset, long length, Memory<byte> destination = default, bool completesInline = false)
 {
-    private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _done = new(completesInline ? TaskCreationOptions.None : TaskCreationOptions.RunContinuationsAsynchronously);
 
     /// <summary>Data chunks that arrived out of order, kept until the bytes before them arrive.</summary>
     private List<(long Start, long End)>? _ahead;

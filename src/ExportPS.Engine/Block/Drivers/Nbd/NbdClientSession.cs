@@ -30,15 +30,26 @@ internal sealed class NbdClientSession : IDisposable
     private ulong _nextCookie;
     private Exception? _failure;
 
-    public NbdClientSession(StreamTransport transport, NbdRemoteExport export)
+    /// <param name="receiveContext">
+    /// Where the receive loop runs: by default on the thread pool; a caller that runs the whole session on its one thread
+    /// (the fuzz target) passes that thread's context, and the loop starts when the caller lets it run.
+    /// </param>
+    public NbdClientSession(StreamTransport transport, NbdRemoteExport export, SynchronizationContext? receiveContext = null)
     {
         _transport = transport;
         _reader = new NbdReplyReader(transport);
         Export = export;
-        Completion = Task.Run(ReceiveLoopAsync);
+        Completion = receiveContext is null ? Task.Run(ReceiveLoopAsync) : StartOn(receiveContext);
     }
 
     public NbdRemoteExport Export { get; }
+
+    private Task<Exception> StartOn(SynchronizationContext context)
+    {
+        var started = new TaskCompletionSource<Task<Exception>>();
+        context.Post(_ => started.SetResult(ReceiveLoopAsync()), null);
+        return started.Task.Unwrap();
+    }
 
     /// <summary>Ends when the connection does, with the reason (never faulted).</summary>
     public Task<Exception> Completion { get; }
