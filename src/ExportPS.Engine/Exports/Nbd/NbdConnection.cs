@@ -222,9 +222,9 @@ internal sealed partial class NbdConnection
 
     private async Task ReceiveRequestsAsync(ObjectPool<NbdRequest> pool, bool extended, int headerLength)
     {
-        // Under a single-threaded context (an iothread's, or a fuzz target's) everything stays on that one thread; only
-        // a connection on the thread pool (the main loop's) hands bulk requests to other threads of it.
-        bool onThreadPool = SynchronizationContext.Current is null;
+        // On an iothread, or under a caller's single-threaded context (a fuzz target's), everything stays on that one
+        // thread; only a connection on the thread pool (the main loop's) hands bulk requests to other threads of it.
+        bool onThreadPool = Export!.IoThread is null && SynchronizationContext.Current is null;
         while (true)
         {
             if (_heldBytes.Full)
