@@ -10,8 +10,14 @@ Describe 'Add-Netdev vde and bridge' {
         $start.RedirectStandardInput = $true
         $start.RedirectStandardOutput = $true
         $script:switch = [System.Diagnostics.Process]::Start($start)
+        # Until its control socket accepts: the switch binds it before it listens, so the file alone may still refuse.
+        $control = [System.Net.Sockets.UnixDomainSocketEndPoint]::new("$script:dir/switch/ctl")
         $deadline = [DateTime]::UtcNow.AddSeconds(15)
-        while (-not (Test-Path -LiteralPath "$script:dir/switch/ctl") -and [DateTime]::UtcNow -lt $deadline) { Start-Sleep -Milliseconds 50 }
+        $listening = $false
+        while (-not $listening -and [DateTime]::UtcNow -lt $deadline) {
+            $probe = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
+            try { $probe.Connect($control); $listening = $true } catch { Start-Sleep -Milliseconds 50 } finally { $probe.Dispose() }
+        }
     }
 
     AfterAll {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
 using Xunit;
@@ -187,6 +188,13 @@ internal static partial class PeerProcess
 
         /// <summary>Waits until <paramref name="path"/> exists (a unix socket the peer listens on).</summary>
         public void WaitForFile(string path) => WaitUntil(() => File.Exists(path), $"{path} appeared", TimeSpan.FromSeconds(15));
+
+        /// <summary>
+        /// Waits until the unix socket <paramref name="path"/> accepts a connection: a peer binds before it listens, so
+        /// the file alone may still refuse. Only for a peer that takes a connection that sends nothing in its stride.
+        /// </summary>
+        public void WaitForListener(string path) =>
+            WaitUntil(() => File.Exists(path) && SocketProbe.Accepts(new UnixDomainSocketEndPoint(path)), $"{path} accepted", TimeSpan.FromSeconds(15));
 
         /// <summary>Waits for the process to exit on its own and returns its exit code; fails if it runs past <paramref name="timeout"/>.</summary>
         public int WaitForExit(TimeSpan timeout)

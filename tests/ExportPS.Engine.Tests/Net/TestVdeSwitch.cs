@@ -12,7 +12,7 @@ internal sealed class TestVdeSwitch : IDisposable
     {
         Directory = System.IO.Path.Combine(parentDirectory, "switch");
         _process = new PeerProcess.Background(Peer.VdeSwitch, ["--hub", "--numports", ports.ToString(), "--sock", Directory], holdStdinOpen: true);
-        _process.WaitForFile(System.IO.Path.Combine(Directory, "ctl"));
+        _process.WaitForListener(System.IO.Path.Combine(Directory, "ctl"));
     }
 
     /// <summary>The control directory: a vde netdev's sock=.</summary>
