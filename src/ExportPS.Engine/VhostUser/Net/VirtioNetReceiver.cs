@@ -9,6 +9,8 @@ namespace ExportPS.Engine.VhostUser.Net;
 /// offload asked for, then the frame. Without mergeable buffers a frame takes one chain whole; with them it spreads over
 /// as many chains as it needs, the first header's num_buffers counting them, and all of them are published together.
 /// When the guest has posted too few buffers the chains taken are given back and the frame is dropped as queue-full.
+/// Every copy into a chain is a guest write of the queue (<see cref="SplitVirtqueue.TryBeginGuestWrite"/>): a chain
+/// abandoned meanwhile (its front-end left, or reset the device) gets no byte, and the frame is dropped as queue-full.
 /// One writer at a time (the caller serialises).
 /// </summary>
 public sealed class VirtioNetReceiver
@@ -48,24 +50,36 @@ public sealed class VirtioNetReceiver
             {
                 // A buffer that cannot take the frame: every buffer taken for it goes back to the guest empty (a later
                 // one cannot be given back alone), and the frame is dropped.
-                _written.Clear();
-                _written.AddRange(Enumerable.Repeat(0u, used));
-                Publish(queue, used);
+                PublishEmpty(queue, used);
                 reason = mergeable || chain.Fault != DescriptorChainFault.None ? NetDropReason.Malformed : NetDropReason.Oversize;
                 return false;
             }
 
             long room = Math.Min(chain.WritableLength, total - position);
+            if (!queue.TryBeginGuestWrite(chain))
+            {
+                PublishEmpty(queue, used); // abandoned meanwhile: no used entry is published for them anyway
+                return false;
+            }
+
             CopyPart(chain, header, frame, position, room);
+            queue.EndGuestWrite();
             _written.Add((uint)room);
             position += room;
         }
 
         if (used > 1)
         {
+            if (!queue.TryBeginGuestWrite(_chains[0]))
+            {
+                PublishEmpty(queue, used);
+                return false;
+            }
+
             Span<byte> count = stackalloc byte[2];
             BinaryPrimitives.WriteUInt16LittleEndian(count, (ushort)used);
             GuestPieces.CopyIn(_chains[0].Writable, NumBuffersOffset, count);
+            queue.EndGuestWrite();
         }
 
         Publish(queue, used);
@@ -76,6 +90,18 @@ public sealed class VirtioNetReceiver
     {
         queue.Complete(CollectionsMarshal.AsSpan(_chains)[..used], CollectionsMarshal.AsSpan(_written));
         _written.Clear();
+    }
+
+    /// <summary>Returns the chains taken with nothing written into them.</summary>
+    private void PublishEmpty(SplitVirtqueue queue, int used)
+    {
+        _written.Clear();
+        for (int i = 0; i < used; i++)
+        {
+            _written.Add(0);
+        }
+
+        Publish(queue, used);
     }
 
     private DescriptorChain Chain(int index)
