@@ -19,7 +19,7 @@ internal static partial class VhostUserLog
     [LoggerMessage(5002, LogLevel.Warning, "{Name}: front-end dropped: {Reason}", EventName = "vhost_user_protocol_error")]
     public static partial void ProtocolError(this ILogger log, string name, string reason);
 
-    [LoggerMessage(5003, LogLevel.Information, "{Name}: a front-end was turned away (another one is served, or the export is shutting down)", EventName = "vhost_user_busy")]
+    [LoggerMessage(5003, LogLevel.Information, "{Name}: a front-end was turned away (the export is shutting down)", EventName = "vhost_user_busy")]
     public static partial void Busy(this ILogger log, string name);
 
     [LoggerMessage(5004, LogLevel.Information, "{Name}: front-end disconnected by the back-end: {Reason}", EventName = "vhost_user_aborted")]

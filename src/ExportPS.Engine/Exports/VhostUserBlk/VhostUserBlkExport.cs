@@ -12,12 +12,13 @@ namespace ExportPS.Engine.Exports.VhostUserBlk;
 
 /// <summary>
 /// A vhost-user-blk export: a virtio-blk device over the node, served to one front-end at a time on the export's
-/// socket. A second front-end that connects while one is served is closed at once, as QEMU's vhost-user server does.
-/// The connected front-end holds a reference on the export; a hard removal aborts its session.
+/// socket. As QEMU's vhost-user server, it accepts no other front-end while one is served: a second one waits in the
+/// socket's backlog until the first has left. The connected front-end holds a reference on the export; a hard removal
+/// aborts its session.
 /// <para>
-/// A session whose front-end left is retired before the next one is served: its requests in flight get a bounded time
-/// to complete, the rest are abandoned (they write nothing more into guest memory), and only then does its memory go and
-/// a front-end that connected meanwhile get its session.
+/// A session whose front-end left is retired before the next one is accepted: its requests in flight get a bounded
+/// time to complete, the rest are abandoned (they write nothing more into guest memory), and only then does its memory
+/// go.
 /// </para>
 /// </summary>
 internal sealed class VhostUserBlkExport : BlockExport
@@ -31,7 +32,6 @@ internal sealed class VhostUserBlkExport : BlockExport
     private readonly string _name; // the sessions' name in log events
     private VhostUserSession? _session;
     private bool _frontEndGone;
-    private Task _retired = Task.CompletedTask;
 
     public VhostUserBlkExport(BlockExportOptions options, VhostUserBlkExportOptions branch, BlockNode node, IoThread? ioThread, SocketListener listener, ILogger log)
         : base(options, node, ioThread)
@@ -105,28 +105,21 @@ internal sealed class VhostUserBlkExport : BlockExport
                 return;
             }
 
-            // A front-end that connects while the last one's session is retired waits for it; while one is served, it is refused.
-            Task retired;
-            lock (_lock)
-            {
-                retired = _retired;
-            }
-
-            await retired.ConfigureAwait(false);
+            // One front-end at a time: the next accept comes once this one's session is retired.
             var session = TryStartSession(client);
             if (session is not null)
             {
-                _ = ServeAsync(session);
+                await ServeAsync(session).ConfigureAwait(false);
             }
         }
     }
 
-    /// <summary>The session for a new front-end; null (and the socket closed) while another is served or shutting down.</summary>
+    /// <summary>The session for a new front-end; null (and the socket closed) when the export is shutting down.</summary>
     private VhostUserSession? TryStartSession(Socket client)
     {
         lock (_lock)
         {
-            if (_session is null && TryAddReference())
+            if (TryAddReference())
             {
                 _session = new VhostUserSession(client, _device, IoThread, _name, _log);
                 return _session;
@@ -152,15 +145,13 @@ internal sealed class VhostUserBlkExport : BlockExport
 
     /// <summary>
     /// The front-end is gone: the session's requests in flight get their bounded time, the rest are abandoned, and only
-    /// then is its memory let go and the next front-end served.
+    /// then is its memory let go and the next front-end accepted.
     /// </summary>
     private async Task RetireAsync(VhostUserSession session)
     {
-        var retired = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_lock)
         {
             _frontEndGone = true;
-            _retired = retired.Task;
         }
 
         try
@@ -177,7 +168,6 @@ internal sealed class VhostUserBlkExport : BlockExport
             }
 
             ReleaseReference();
-            retired.SetResult();
         }
     }
 
