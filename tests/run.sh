@@ -93,5 +93,15 @@ if ((build_status != 0 && failed == 0)); then
     failed=1
 fi
 
+# The failed tests by name, last, where a CI log that keeps only its tail still shows them.
+for trx in "${trx_files[@]}"; do
+    grep -o '<UnitTestResult [^>]*outcome="\(Failed\|Error\|Timeout\|Aborted\)"' "$trx" |
+        sed -n 's/.* testName="\([^"]*\)".*/failed (xunit): \1/p' || true
+done
+if [[ -f $results/pester.xml ]]; then
+    grep -o '<test-case [^>]*result="\(Failure\|Error\)"' "$results/pester.xml" |
+        sed -n 's/.* name="\([^"]*\)".*/failed (Pester): \1/p' || true
+fi
+
 echo "$passed passed, $failed failed, $skipped skipped"
 ((failed == 0 && build_status == 0))
