@@ -2,8 +2,11 @@ using System.Runtime.InteropServices;
 
 namespace ExportPS.Host;
 
-internal static class Program
+internal static partial class Program
 {
+    private const int SigInt = 2;
+    private static readonly nint DefaultDisposition = 0; // SIG_DFL
+
     /// <summary>Read by the runtime once, when the process creates its first socket.</summary>
     private const string InlineSocketCompletions = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
 
@@ -25,8 +28,15 @@ internal static class Program
             stop.Cancel();
         }
 
+        // A host started in the background by a non-interactive shell (`exportps-host ... &` in a script, CI) inherits
+        // SIGINT ignored, and the runtime leaves an ignored signal ignored. QEMU's daemons stop on SIGINT however they
+        // were started, and so does this host: the default disposition first, so the registration takes the signal.
+        ResetSignal(SigInt, DefaultDisposition);
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
         return HostRunner.Run(args, Console.Out, Console.Error, stop.Token);
     }
+
+    [LibraryImport("libc", EntryPoint = "signal")]
+    private static partial nint ResetSignal(int signal, nint disposition);
 }

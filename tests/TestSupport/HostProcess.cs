@@ -27,6 +27,13 @@ internal sealed class HostProcess : IDisposable
 
     public static HostProcess Start(params string[] args) => new(DotnetPath(), [HostAssembly(), .. args]);
 
+    /// <summary>
+    /// The host started with SIGINT ignored (as a non-interactive shell starts a background job) or at its default,
+    /// whatever this test process inherited; `env` execs it, so the process id is the host's.
+    /// </summary>
+    public static HostProcess StartWithSigInt(bool ignored, params string[] args) =>
+        new("env", [ignored ? "--ignore-signal=INT" : "--default-signal=INT", DotnetPath(), HostAssembly(), .. args]);
+
     /// <summary>The host run as another user (setpriv execs it, so the process id is the host's), with HOME in <paramref name="home"/>.</summary>
     public static HostProcess StartAs(int uid, int gid, string home, params string[] args) =>
         new("setpriv", [$"--reuid={uid}", $"--regid={gid}", "--clear-groups", "--", "env", $"HOME={home}", DotnetPath(), HostAssembly(), .. args]);
