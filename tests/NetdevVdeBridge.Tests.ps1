@@ -10,14 +10,8 @@ Describe 'Add-Netdev vde and bridge' {
         $start.RedirectStandardInput = $true
         $start.RedirectStandardOutput = $true
         $script:switch = [System.Diagnostics.Process]::Start($start)
-        # Until its control socket accepts: the switch binds it before it listens, so the file alone may still refuse.
-        $control = [System.Net.Sockets.UnixDomainSocketEndPoint]::new("$script:dir/switch/ctl")
-        $deadline = [DateTime]::UtcNow.AddSeconds(15)
-        $listening = $false
-        while (-not $listening -and [DateTime]::UtcNow -lt $deadline) {
-            $probe = [System.Net.Sockets.Socket]::new('Unix', 'Stream', 'Unspecified')
-            try { $probe.Connect($control); $listening = $true } catch { Start-Sleep -Milliseconds 50 } finally { $probe.Dispose() }
-        }
+        # The switch binds its control socket before it listens, so the file alone may still refuse.
+        Wait-UnixListener "$script:dir/switch/ctl"
     }
 
     AfterAll {

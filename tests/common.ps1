@@ -98,6 +98,25 @@ Function Global:Wait-Until {
     }
 }
 
+# Waits until a unix socket listens at $Path, as the kernel's /proc/net/unix says (flags 00010000), without connecting:
+# a probe connection is a client to the peer, and vde_switch 2.3 loses track of a port when a probe's close and a real
+# client's connect reach it in one poll round.
+Function Global:Wait-UnixListener {
+    [CmdletBinding()]
+    param(
+        [Parameter(Mandatory, Position = 0)]
+        [string]
+        $Path
+    )
+
+    Wait-Until -Because "a listener on $Path" {
+        @(Get-Content -LiteralPath /proc/net/unix | Select-Object -Skip 1 | Where-Object {
+                $fields = -split $_
+                $fields.Count -eq 8 -and $fields[3] -eq '00010000' -and $fields[7] -eq $Path
+            }).Count -gt 0
+    }
+}
+
 # A raw image file of $Size bytes (sparse, zeroes).
 Function Global:New-TestImage {
     [CmdletBinding()]

@@ -190,11 +190,11 @@ internal static partial class PeerProcess
         public void WaitForFile(string path) => WaitUntil(() => File.Exists(path), $"{path} appeared", TimeSpan.FromSeconds(15));
 
         /// <summary>
-        /// Waits until the unix socket <paramref name="path"/> accepts a connection: a peer binds before it listens, so
-        /// the file alone may still refuse. Only for a peer that takes a connection that sends nothing in its stride.
+        /// Waits until the peer listens on the unix socket <paramref name="path"/>: a peer binds before it listens, so the
+        /// file alone may still refuse. Read from the kernel, without connecting (see <see cref="SocketProbe.Listens"/>).
         /// </summary>
         public void WaitForListener(string path) =>
-            WaitUntil(() => File.Exists(path) && SocketProbe.Accepts(new UnixDomainSocketEndPoint(path)), $"{path} accepted", TimeSpan.FromSeconds(15));
+            WaitUntil(() => SocketProbe.Listens(path), $"{path} listening", TimeSpan.FromSeconds(15));
 
         /// <summary>Waits for the process to exit on its own and returns its exit code; fails if it runs past <paramref name="timeout"/>.</summary>
         public int WaitForExit(TimeSpan timeout)

@@ -9,7 +9,8 @@ namespace ExportPS.Engine.Tests.Qmp;
 /// <summary>QmpClient against scripted misbehaving servers: every failure is a bounded, typed error.</summary>
 public sealed class QmpClientTests : IDisposable
 {
-    private static readonly TimeSpan Short = TimeSpan.FromMilliseconds(500);
+    /// <summary>The bound the timeout tests wait out: long enough that a loaded machine still greets within it.</summary>
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(2);
     private readonly TempDirectory _dir = new();
     private readonly Socket _listener = new(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
     private readonly List<Socket> _accepted = [];
@@ -32,7 +33,8 @@ public sealed class QmpClientTests : IDisposable
     }
 
     /// <summary>Accepts one client and answers each line it reads with the next scripted reply (null: close instead).</summary>
-    private Task Serve(string? greeting, params string?[] replies) => Task.Run(() =>
+    /// <remarks>On a thread of its own: a thread pool busy with other tests must not hold the greeting back.</remarks>
+    private Task Serve(string? greeting, params string?[] replies) => Task.Factory.StartNew(() =>
     {
         var socket = _listener.Accept();
         _accepted.Add(socket);
@@ -58,7 +60,7 @@ public sealed class QmpClientTests : IDisposable
 
             socket.Send(Encoding.UTF8.GetBytes(reply + "\r\n"));
         }
-    });
+    }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     private const string Greeting = """{"QMP": {"version": {"qemu": {"micro": 0, "minor": 0, "major": 9}, "package": ""}, "capabilities": []}}""";
 
