@@ -98,8 +98,8 @@ internal sealed partial class IdleMemoryTrim : IDisposable
         _allocatedAtLastTrim = GC.GetTotalAllocatedBytes();
         _self.Refresh();
         _cpuAtLastLook = _self.TotalProcessorTime; // the trim's own CPU is not activity
-        Interlocked.Increment(ref _trims);
         _log.MemoryTrimmed(work >> 20, residentBefore >> 20, Environment.WorkingSet >> 20, committedBefore >> 20, GC.GetGCMemoryInfo().TotalCommittedBytes >> 20);
+        Interlocked.Increment(ref _trims); // after the event: whoever sees the count sees the event too
     }
 
     private static void TrimNativeHeap()
