@@ -95,7 +95,18 @@ public sealed unsafe partial class SplitVirtqueue : IDisposable
 
     public void SetKick(EventFd? kick) => Kick = Replace(Kick, kick);
 
-    public void SetCall(EventFd? call) => Call = Replace(Call, call);
+    /// <summary>
+    /// Takes the front-end's call eventfd and signals it once, as libvhost-user does on SET_VRING_CALL. A ring runs from
+    /// its kick, and QEMU sends the call after it (again after a reconnect): a completion published in between, or while
+    /// the front-end swapped the eventfd, counted as signalled, and a driver with event-idx then waits for a call that
+    /// never comes (a guest's receive queue stalled so after its back-end restarted). A spurious call costs the driver
+    /// one look at its used ring. Throws IOException when the descriptor is no eventfd that takes a signal.
+    /// </summary>
+    public void SetCall(EventFd? call)
+    {
+        Call = Replace(Call, call);
+        call?.Signal();
+    }
 
     public void SetErr(EventFd? err) => Err = Replace(Err, err);
 

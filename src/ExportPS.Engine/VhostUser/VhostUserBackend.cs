@@ -310,7 +310,8 @@ public sealed class VhostUserBackend : IDisposable
 
     /// <summary>
     /// SET_VRING_KICK starts the ring (libvhost-user's rule): without protocol features it is enabled at once, with them
-    /// it waits for SET_VRING_ENABLE. CALL and ERR only store their eventfd (or drop it: no notifications).
+    /// it waits for SET_VRING_ENABLE. CALL and ERR store their eventfd (or drop it: no notifications); a new call eventfd
+    /// is signalled once (see <see cref="SplitVirtqueue.SetCall"/>).
     /// </summary>
     private string? SetVringFd(VhostUserMessage message, VringFdPayload payload)
     {
@@ -324,8 +325,16 @@ public sealed class VhostUserBackend : IDisposable
         switch (message.Request)
         {
             case VhostUserRequest.SetVringCall:
-                queue.SetCall(eventFd);
-                return null;
+                try
+                {
+                    queue.SetCall(eventFd);
+                    return null;
+                }
+                catch (IOException e)
+                {
+                    return $"vring {payload.Index}: the call descriptor cannot be signalled: {e.Message}";
+                }
+
             case VhostUserRequest.SetVringErr:
                 queue.SetErr(eventFd);
                 return null;

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using ExportPS.Engine.Model;
@@ -37,9 +38,27 @@ public sealed class VhostUserNetGuestTests : IClassFixture<VhostUserNetGuestTest
 
     private async Task PingBothWaysAsync(string when)
     {
-        (await _pair.A.RunAsync(NetdevGuestPairTests.WaitForAnswer(Pair.AddressB, 30))).Check($"A reaches B {when}");
+        if ((await _pair.A.RunAsync(NetdevGuestPairTests.WaitForAnswer(Pair.AddressB, 30))).ExitCode != 0)
+        {
+            Assert.Fail($"A does not reach B {when}:\n{await DescribeAsync()}");
+        }
+
         (await _pair.A.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressB, 3, 30))).Check($"A pings B {when}");
         (await _pair.B.RunAsync(NetdevGuestPairTests.Ping(Pair.AddressA, 3, 30))).Check($"B pings A {when}");
+    }
+
+    /// <summary>What the netdevs counted and what each guest sees of its NIC: why a ping went unanswered.</summary>
+    private async Task<string> DescribeAsync()
+    {
+        const string nic = "cat /sys/class/net/eth0/carrier; ip -s link show eth0; ip neigh; grep -i virtio /proc/interrupts";
+        var text = new StringBuilder();
+        foreach (string id in new[] { "v0", "p0", "s1", "p1" })
+        {
+            text.AppendLine($"{id}: {_pair.Info(id)}");
+        }
+
+        text.AppendLine("A:").AppendLine((await _pair.A.RunAsync(nic)).Output);
+        return text.AppendLine("B:").AppendLine((await _pair.B.RunAsync(nic)).Output).ToString();
     }
 
     [Fact]

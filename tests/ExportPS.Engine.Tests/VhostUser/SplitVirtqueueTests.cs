@@ -17,6 +17,7 @@ public sealed class SplitVirtqueueTests : IDisposable
     {
         var queue = _vring.CreateQueue(eventIdx, indirect);
         queue.SetCall(EventFd.Create());
+        Assert.Equal(1UL, queue.Call!.Consume()); // the call that comes with every new call eventfd
         return queue;
     }
 
@@ -272,6 +273,39 @@ public sealed class SplitVirtqueueTests : IDisposable
         queue.Complete(chains[3], 1);
         Assert.Equal(0UL, queue.Call.Consume());
         Assert.Equal(4, _vring.UsedIndex);
+    }
+
+    /// <summary>
+    /// A completion published before the front-end's call eventfd arrived (QEMU sends it after the kick that starts the
+    /// ring) reaches the driver when it arrives, and the driver's next used_event is honoured after it.
+    /// </summary>
+    [Fact]
+    public void EventIdx_ACompletionBeforeTheCallEventfdIsSignalledWhenItArrives()
+    {
+        using var queue = _vring.CreateQueue(eventIdx: true, indirect: true);
+        _vring.Post(new TestBuffer(_guest.Allocate(1), 1, true));
+        _vring.Post(new TestBuffer(_guest.Allocate(1), 1, true));
+        var first = Pop(queue);
+        var second = Pop(queue);
+
+        _vring.SetUsedEvent(0);
+        queue.Complete(first, 1); // no call eventfd yet: nobody to tell
+        var call = EventFd.Create();
+        queue.SetCall(call);
+        Assert.Equal(1UL, call.Consume());
+
+        // The driver took entry 0 and wants a call for the next.
+        _vring.SetUsedEvent(1);
+        queue.Complete(second, 1);
+        Assert.Equal(1UL, call.Consume());
+    }
+
+    [Fact]
+    public void ACallDescriptorThatIsNoEventfdIsRefused()
+    {
+        using var queue = _vring.CreateQueue(eventIdx: false, indirect: true);
+        var readOnly = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read);
+        Assert.Throws<IOException>(() => queue.SetCall(new EventFd(readOnly)));
     }
 
     [Fact]

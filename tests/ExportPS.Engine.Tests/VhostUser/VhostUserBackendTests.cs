@@ -74,6 +74,7 @@ public sealed class VhostUserBackendTests : IDisposable
         Succeeds(VhostUserRequest.SetVringAddr, vring.Addresses() with { Index = index });
         Succeeds(VhostUserRequest.SetVringBase, new VringStatePayload(index, 0));
         Succeeds(VhostUserRequest.SetVringCall, new VringFdPayload(index, false), EventFd.Create().Handle);
+        Assert.Equal(1UL, _backend.Queues[(int)index].Call!.Consume()); // the call every new call eventfd gets
         Succeeds(VhostUserRequest.SetVringKick, new VringFdPayload(index, false), EventFd.Create().Handle);
         if (enable)
         {
@@ -197,6 +198,15 @@ public sealed class VhostUserBackendTests : IDisposable
         Assert.Equal(StatusOk, _guest.At(statuses[3], 1)[0]);
         Assert.All(heads, h => Assert.Equal(0, ReadState(area, h).Inflight));
         Assert.Equal((ushort)4, ReadU16(area, 14));
+    }
+
+    [Fact]
+    public void SetVringCall_WithADescriptorThatTakesNoSignal_IsRefused()
+    {
+        Negotiate();
+        var readOnly = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.Read);
+        var outcome = Send(VhostUserRequest.SetVringCall, new VringFdPayload(0, false), false, readOnly);
+        Assert.StartsWith("vring 0: the call descriptor cannot be signalled", outcome.Error);
     }
 
     [Fact]

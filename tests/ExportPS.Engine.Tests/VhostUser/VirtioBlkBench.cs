@@ -19,6 +19,7 @@ internal sealed class VirtioBlkBench : IDisposable
         Vring = new TestVring(Guest, 16);
         Queue = Vring.CreateQueue(eventIdx);
         Queue.SetCall(EventFd.Create());
+        Queue.Call!.Consume(); // the call every new call eventfd gets
         Device = new VirtioBlkDevice(node, options);
     }
 

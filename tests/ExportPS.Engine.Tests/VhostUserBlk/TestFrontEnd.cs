@@ -171,6 +171,7 @@ internal sealed class TestFrontEnd : IDisposable
         Send(VhostUserRequest.SetVringBase, new VringStatePayload(index, vringBase));
         Send(VhostUserRequest.SetVringAddr, vring.Addresses() with { Index = index });
         Send(VhostUserRequest.SetVringCall, new VringFdPayload(index, false), call.Handle);
+        Assert.Equal(1UL, call.Consume()); // acknowledged, so signalled already: the call every new call eventfd gets
         Send(VhostUserRequest.SetVringKick, new VringFdPayload(index, false), kick.Handle);
         Send(VhostUserRequest.SetVringEnable, new VringStatePayload(index, 1));
         _rings.Add((vring, kick, call));
